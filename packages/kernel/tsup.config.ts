@@ -1,0 +1,4 @@
+import { defineConfig } from "tsup";
+import { tsupBase } from "../../tooling/tsup.base";
+
+export default defineConfig(tsupBase({ index: "src/index.ts", cli: "src/cli.ts" }));
