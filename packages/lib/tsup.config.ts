@@ -1,4 +1,4 @@
 import { defineConfig } from "tsup";
-import { tsupBase } from "../../tooling/tsup.base";
+import { tsupBase } from "../../tooling/tsup.base.ts";
 
 export default defineConfig(tsupBase({ index: "src/index.ts" }));
