@@ -1,0 +1,3 @@
+export * from "./generated/methods.js";
+export type * from "./generated/types.js";
+export * from "./validate.js";
