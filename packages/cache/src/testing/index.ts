@@ -1,0 +1,3 @@
+export * from "./claude-code-session";
+export * from "./fake-upstream";
+export * from "./prompt-cache-simulator";
