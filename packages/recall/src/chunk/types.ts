@@ -1,0 +1,18 @@
+/** A piece of a file that is indexed and returned as a hit. */
+export interface Chunk {
+  /** Deterministic: hash of source, path, symbol/position and content hash. */
+  id: string;
+  source: string;
+  path: string;
+  /** 1-based, inclusive. */
+  startLine: number;
+  endLine: number;
+  symbol: string | null;
+  /** function, class, method, type, section, window, … */
+  kind: string;
+  lang: string;
+  text: string;
+}
+
+/** A chunk before its id is assigned. */
+export type RawChunk = Omit<Chunk, "id" | "source" | "path" | "lang">;

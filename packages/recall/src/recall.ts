@@ -1,0 +1,316 @@
+import { promises as fs } from "node:fs";
+import { isAbsolute, join, resolve } from "node:path";
+import { loadConfig, type RecallConfig } from "./config.js";
+import type { Embedder } from "./embed/embedder.js";
+import { selectEmbedder } from "./embed/select-embedder.js";
+import { Indexer, type ScanProgress, type ScanReport } from "./indexer.js";
+import { type Logger, silentLogger } from "./logger.js";
+import { type SearchOptions, type SearchResult, search } from "./query/search.js";
+import { toRel } from "./scan/walk.js";
+import { SqliteStore } from "./store/sqlite-store.js";
+import { VectorStore } from "./store/vector-store.js";
+import { Watcher, type WatchStatus } from "./watch/watcher.js";
+
+export interface OpenRecallOptions {
+  workspace: string;
+  logger?: Logger;
+  /** Overrides on top of `.ostk/config.toml` and the environment. */
+  config?: Partial<RecallConfig>;
+  /** Use this embedder instead of the configured one. */
+  embedder?: Embedder;
+  /** Index directory (default `<workspace>/.ostk/recall`). */
+  dataDir?: string;
+}
+
+export interface ViewRequest {
+  id?: string;
+  path?: string;
+  startLine?: number;
+  endLine?: number;
+  /** Extra lines before and after. */
+  context?: number;
+}
+
+export interface ViewResult {
+  path: string;
+  startLine: number;
+  endLine: number;
+  totalLines: number;
+  symbol: string | null;
+  text: string;
+}
+
+export interface RecallStatus {
+  workspace: string;
+  dataDir: string;
+  files: number;
+  chunks: number;
+  vectors: number;
+  events: number;
+  sources: string[];
+  embedder: { id: string; dim: number; description: string };
+  vectorIndex: "flat" | "hnsw";
+  lastScan: { at: number; files: number; changedFiles: number; ms: number } | null;
+  health: "ok" | "degraded";
+  healthNotes: string[];
+  watch: WatchStatus;
+  configWarnings: string[];
+}
+
+export class RecallError extends Error {
+  constructor(
+    readonly kind: "NotFound" | "InvalidParams" | "PathOutsideWorkspace",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The recall engine for one workspace: scan, search, view, status, watch. */
+export class Recall {
+  private queue: Promise<unknown> = Promise.resolve();
+  private watcher: Watcher | null = null;
+
+  private constructor(
+    readonly workspace: string,
+    readonly dataDir: string,
+    readonly config: RecallConfig,
+    readonly store: SqliteStore,
+    readonly vectors: VectorStore,
+    readonly embedder: Embedder,
+    readonly indexer: Indexer,
+    private readonly logger: Logger,
+    private readonly warnings: string[],
+  ) {}
+
+  static async open(opts: OpenRecallOptions): Promise<Recall> {
+    const workspace = resolve(opts.workspace);
+    const logger = opts.logger ?? silentLogger;
+    const { config, warnings } = loadConfig(workspace, opts.config);
+    for (const w of warnings) logger.warn({ workspace }, w);
+    const dataDir = opts.dataDir ?? join(workspace, ".ostk", "recall");
+    await fs.mkdir(dataDir, { recursive: true });
+    const store = new SqliteStore(join(dataDir, "index.sqlite"));
+    const embedder = opts.embedder ?? (await selectEmbedder(config, logger));
+    const vectors = await VectorStore.open(join(dataDir, "vectors"), embedder.dim);
+    const indexer = new Indexer(workspace, config, store, vectors, embedder, logger);
+    const r = new Recall(workspace, dataDir, config, store, vectors, embedder, indexer, logger, warnings);
+    await r.reconcileVectors();
+    return r;
+  }
+
+  /** Serialise index passes (scan, watcher batches, triggers). */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Make the vector table match the chunk table (after an embedder change or an interrupted pass). */
+  private async reconcileVectors(): Promise<void> {
+    const stored = this.store.getMeta("embedder");
+    if (stored !== this.embedder.id) {
+      await this.vectors.reset();
+      this.store.setMeta("embedder", this.embedder.id);
+    }
+    const chunks = this.store.counts().chunks;
+    const vecs = await this.vectors.count();
+    if (chunks === vecs) return;
+    const have = new Set(await this.vectors.ids());
+    const want = new Set(this.store.allChunkIds());
+    const extra = [...have].filter((id) => !want.has(id));
+    if (extra.length) await this.vectors.remove(extra);
+    const missing = [...want].filter((id) => !have.has(id));
+    for (let i = 0; i < missing.length; i += 1000) {
+      const rows = [...this.store.chunksByIds(missing.slice(i, i + 1000)).values()];
+      const vecs2 = await this.embedder.embed(rows.map((r) => `${r.path} ${r.symbol ?? ""}\n${r.text}`));
+      await this.vectors.add(
+        rows.map((r, j) => ({ id: r.id, path: r.path, lang: r.lang, vector: vecs2[j] })),
+      );
+    }
+  }
+
+  /** Index the workspace (or a directory under it) now. */
+  scan(
+    opts: { dir?: string; onProgress?: (p: ScanProgress) => void; signal?: AbortSignal } = {},
+  ): Promise<ScanReport> {
+    const under = opts.dir ? this.relPath(opts.dir) : "";
+    return this.exclusive(async () => {
+      const r = await this.indexer.scan(under, opts.onProgress, opts.signal);
+      await this.maybeIndexVectors();
+      return r;
+    });
+  }
+
+  /** Re-index specific paths (files, directories, deleted paths). */
+  indexPaths(paths: string[]): Promise<ScanReport> {
+    const rels = paths.map((p) => this.relPath(p)).filter((p) => p !== "");
+    return this.exclusive(() => this.indexer.indexPaths(rels));
+  }
+
+  private async maybeIndexVectors(): Promise<void> {
+    const n = await this.vectors.count();
+    if (n < this.config.hnswThreshold) return;
+    if (!(await this.vectors.hasIndex())) {
+      this.logger.info({ vectors: n }, "building HNSW vector index");
+      await this.vectors.buildIndex();
+    } else await this.vectors.optimize();
+  }
+
+  search(query: string, opts: SearchOptions = {}): Promise<SearchResult> {
+    if (typeof query !== "string" || !query.trim())
+      throw new RecallError("InvalidParams", "query must be a non-empty string");
+    return search(this.store, this.vectors, this.embedder, query, {
+      maxPerFile: this.config.maxHitsPerFile,
+      ...opts,
+    });
+  }
+
+  /** A chunk by id, or a line range of an indexed/workspace file, with context lines. */
+  async view(req: ViewRequest): Promise<ViewResult> {
+    let path: string;
+    let start: number;
+    let end: number;
+    let symbol: string | null = null;
+    if (req.id) {
+      const c = this.store.chunkById(req.id);
+      if (!c)
+        throw new RecallError(
+          "NotFound",
+          `no chunk with id ${req.id}; it may have been re-indexed — search again`,
+        );
+      path = c.path;
+      start = c.start_line;
+      end = c.end_line;
+      symbol = c.symbol;
+    } else if (req.path) {
+      path = this.relPath(req.path);
+      start = req.startLine ?? 1;
+      end = req.endLine ?? start + 199;
+    } else throw new RecallError("InvalidParams", "give either id or path");
+    const ctx = Math.max(0, Math.min(req.context ?? 0, 200));
+    let text: string;
+    try {
+      text = await fs.readFile(join(this.workspace, path), "utf8");
+    } catch {
+      const c = req.id ? this.store.chunkById(req.id) : undefined;
+      if (!c) throw new RecallError("NotFound", `cannot read ${path}: it does not exist in the workspace`);
+      return { path, startLine: start, endLine: end, totalLines: end, symbol, text: c.text };
+    }
+    const lines = text.split("\n");
+    const s = Math.max(1, start - ctx);
+    const e = Math.min(lines.length, Math.max(end + ctx, s));
+    return {
+      path,
+      startLine: s,
+      endLine: e,
+      totalLines: lines.length,
+      symbol,
+      text: lines.slice(s - 1, e).join("\n"),
+    };
+  }
+
+  async status(): Promise<RecallStatus> {
+    const counts = this.store.counts();
+    const vectors = await this.vectors.count();
+    const last = this.store.getIngest<{ lastScan: number; files: number; changedFiles: number; ms: number }>(
+      "workspace",
+    );
+    const notes: string[] = [];
+    const integrity = this.store.integrity();
+    if (integrity !== "ok") notes.push(`sqlite quick_check: ${integrity}`);
+    if (vectors !== counts.chunks)
+      notes.push(`vectors (${vectors}) and chunks (${counts.chunks}) differ; the next scan reconciles them`);
+    if (!last) notes.push("never scanned: run `ostk-recall scan` or the recall_scan tool");
+    return {
+      workspace: this.workspace,
+      dataDir: this.dataDir,
+      ...counts,
+      vectors,
+      sources: ["workspace"],
+      embedder: { id: this.embedder.id, dim: this.embedder.dim, description: this.embedder.description },
+      vectorIndex: (await this.vectors.hasIndex()) ? "hnsw" : "flat",
+      lastScan: last
+        ? { at: last.lastScan, files: last.files, changedFiles: last.changedFiles, ms: last.ms }
+        : null,
+      health: integrity === "ok" ? "ok" : "degraded",
+      healthNotes: notes,
+      watch: this.watchStatus(),
+      configWarnings: this.warnings,
+    };
+  }
+
+  /** Start watching (runs a reconcile scan first). */
+  async watch(): Promise<WatchStatus> {
+    if (this.watcher) return this.watchStatus();
+    const w = new Watcher({
+      workspace: this.workspace,
+      debounceMs: this.config.debounceMs,
+      maxWaitMs: this.config.maxWaitMs,
+      reconcileMs: this.config.reconcileMs,
+      onPaths: async (paths) => {
+        await this.indexPaths(paths);
+      },
+      onRescan: async () => {
+        await this.scan();
+      },
+      logger: this.logger,
+    });
+    this.watcher = w;
+    await w.start();
+    await this.scan();
+    return this.watchStatus();
+  }
+
+  async unwatch(): Promise<WatchStatus> {
+    const w = this.watcher;
+    this.watcher = null;
+    await w?.stop();
+    return this.watchStatus();
+  }
+
+  /** Queue paths (or a rescan when empty) on the watcher's debounce, or index directly when not watching. */
+  async trigger(paths: string[]): Promise<void> {
+    if (this.watcher) {
+      if (paths.length) this.watcher.enqueue(paths.map((p) => this.relPath(p)).filter(Boolean));
+      else this.watcher.enqueueRescan();
+      return;
+    }
+    if (paths.length) await this.indexPaths(paths);
+    else await this.scan();
+  }
+
+  /** Wait until queued watcher work is indexed (tests, shutdown). */
+  async settle(): Promise<void> {
+    await this.watcher?.flush();
+    await this.queue;
+  }
+
+  watchStatus(): WatchStatus {
+    return (
+      this.watcher?.status() ?? { running: false, pending: 0, batches: 0, lastBatchAt: null, lastError: null }
+    );
+  }
+
+  /** Workspace-relative path; throws for paths outside the workspace. */
+  relPath(p: string): string {
+    if (p === "" || p === ".") return "";
+    const abs = isAbsolute(p) ? p : join(this.workspace, p);
+    if (resolve(abs) === this.workspace) return "";
+    const rel = toRel(this.workspace, resolve(abs));
+    if (!rel)
+      throw new RecallError("PathOutsideWorkspace", `${p} is outside the workspace ${this.workspace}`);
+    return rel;
+  }
+
+  async close(): Promise<void> {
+    await this.unwatch();
+    await this.queue;
+    this.vectors.close();
+    this.store.close();
+  }
+}
+
+export function openRecall(opts: OpenRecallOptions): Promise<Recall> {
+  return Recall.open(opts);
+}

@@ -1,0 +1,292 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import type { Chunk } from "../chunk/types.js";
+import { splitIdentifier, splitTerms } from "../tokenize.js";
+
+export interface FileRow {
+  path: string;
+  hash: string;
+  size: number;
+  mtime_ms: number;
+  lang: string;
+  indexed_at: number;
+  chunk_count: number;
+}
+
+export interface ChunkRow {
+  rowid: number;
+  id: string;
+  source: string;
+  path: string;
+  start_line: number;
+  end_line: number;
+  symbol: string | null;
+  kind: string;
+  lang: string;
+  text: string;
+}
+
+export interface Bm25Hit {
+  rowid: number;
+  id: string;
+  score: number;
+}
+
+export interface Bm25Filter {
+  pathPrefix?: string;
+  lang?: string;
+}
+
+const SCHEMA_VERSION = "1";
+
+/**
+ * `.ostk/recall/index.sqlite`: files, chunks, FTS5 (BM25) over symbol/path/text
+ * plus a column of split identifier parts, ingest state and events. WAL mode.
+ */
+export class SqliteStore {
+  readonly db: Database.Database;
+
+  constructor(file: string) {
+    if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma("synchronous = NORMAL");
+    this.db.pragma("cache_size = -65536");
+    this.migrate();
+  }
+
+  private migrate(): void {
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS files (
+        path TEXT PRIMARY KEY, hash TEXT NOT NULL, size INTEGER NOT NULL, mtime_ms INTEGER NOT NULL,
+        lang TEXT NOT NULL, indexed_at INTEGER NOT NULL, chunk_count INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS chunks (
+        rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, source TEXT NOT NULL, path TEXT NOT NULL,
+        start_line INTEGER NOT NULL, end_line INTEGER NOT NULL, symbol TEXT, kind TEXT NOT NULL,
+        lang TEXT NOT NULL, text TEXT NOT NULL);
+      CREATE INDEX IF NOT EXISTS chunks_path ON chunks(path);
+      CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
+        symbol, path, text, terms, content='', contentless_delete=1,
+        tokenize = "porter unicode61 tokenchars '_'");
+      CREATE TABLE IF NOT EXISTS ingest (source TEXT PRIMARY KEY, state TEXT NOT NULL, updated_at INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS events (
+        id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, kind TEXT NOT NULL, path TEXT, data TEXT);
+      CREATE INDEX IF NOT EXISTS events_path ON events(path);
+    `);
+    this.setMeta("schema_version", SCHEMA_VERSION);
+  }
+
+  getMeta(key: string): string | undefined {
+    const r = this.db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as
+      | { value: string }
+      | undefined;
+    return r?.value;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.db
+      .prepare(
+        "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+      )
+      .run(key, value);
+  }
+
+  getFile(path: string): FileRow | undefined {
+    return this.db.prepare("SELECT * FROM files WHERE path = ?").get(path) as FileRow | undefined;
+  }
+
+  allFiles(): Map<string, FileRow> {
+    const rows = this.db.prepare("SELECT * FROM files").all() as FileRow[];
+    return new Map(rows.map((r) => [r.path, r]));
+  }
+
+  /** Paths equal to `prefix` or under `prefix/`. */
+  filesUnder(prefix: string): string[] {
+    const rows = this.db
+      .prepare("SELECT path FROM files WHERE path = ? OR substr(path, 1, ?) = ?")
+      .all(prefix, prefix.length + 1, `${prefix}/`) as { path: string }[];
+    return rows.map((r) => r.path);
+  }
+
+  chunkIdsOf(path: string): Set<string> {
+    const rows = this.db.prepare("SELECT id FROM chunks WHERE path = ?").all(path) as { id: string }[];
+    return new Set(rows.map((r) => r.id));
+  }
+
+  /** Touch only the stat fields (content unchanged). */
+  touchFile(path: string, size: number, mtimeMs: number): void {
+    this.db.prepare("UPDATE files SET size = ?, mtime_ms = ? WHERE path = ?").run(size, mtimeMs, path);
+  }
+
+  /**
+   * Replace a file's chunks in one transaction. Returns the ids added and removed
+   * (chunks whose id is unchanged are kept as they are).
+   */
+  replaceFile(
+    file: Omit<FileRow, "indexed_at" | "chunk_count">,
+    chunks: Chunk[],
+  ): { added: Chunk[]; removed: string[] } {
+    const tx = this.db.transaction(() => {
+      const existing = this.chunkIdsOf(file.path);
+      const keep = new Set(chunks.map((c) => c.id));
+      const removed = [...existing].filter((id) => !keep.has(id));
+      const added = chunks.filter((c) => !existing.has(c.id));
+      this.deleteChunks(removed);
+      this.insertChunks(added);
+      this.db
+        .prepare(
+          `INSERT INTO files(path, hash, size, mtime_ms, lang, indexed_at, chunk_count) VALUES (?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT(path) DO UPDATE SET hash=excluded.hash, size=excluded.size, mtime_ms=excluded.mtime_ms,
+           lang=excluded.lang, indexed_at=excluded.indexed_at, chunk_count=excluded.chunk_count`,
+        )
+        .run(file.path, file.hash, file.size, file.mtime_ms, file.lang, Date.now(), chunks.length);
+      return { added, removed };
+    });
+    return tx();
+  }
+
+  /** Remove files (and their chunks) from the index; returns the chunk ids removed. */
+  removeFiles(paths: string[]): string[] {
+    const tx = this.db.transaction(() => {
+      const removed: string[] = [];
+      for (const p of paths) {
+        const ids = [...this.chunkIdsOf(p)];
+        this.deleteChunks(ids);
+        removed.push(...ids);
+        this.db.prepare("DELETE FROM files WHERE path = ?").run(p);
+      }
+      return removed;
+    });
+    return tx();
+  }
+
+  insertChunks(chunks: Chunk[]): void {
+    const ins = this.db.prepare(
+      "INSERT INTO chunks(id, source, path, start_line, end_line, symbol, kind, lang, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    );
+    const fts = this.db.prepare(
+      "INSERT INTO chunks_fts(rowid, symbol, path, text, terms) VALUES (?, ?, ?, ?, ?)",
+    );
+    for (const c of chunks) {
+      const r = ins.run(c.id, c.source, c.path, c.startLine, c.endLine, c.symbol, c.kind, c.lang, c.text);
+      const symTerms = c.symbol ? splitIdentifier(c.symbol).join(" ") : "";
+      fts.run(
+        r.lastInsertRowid,
+        c.symbol ?? "",
+        c.path,
+        c.text,
+        `${symTerms} ${splitIdentifier(c.path).join(" ")} ${splitTerms(c.text)}`,
+      );
+    }
+  }
+
+  private deleteChunks(ids: string[]): void {
+    const get = this.db.prepare("SELECT rowid FROM chunks WHERE id = ?");
+    const delFts = this.db.prepare("DELETE FROM chunks_fts WHERE rowid = ?");
+    const del = this.db.prepare("DELETE FROM chunks WHERE rowid = ?");
+    for (const id of ids) {
+      const r = get.get(id) as { rowid: number } | undefined;
+      if (!r) continue;
+      delFts.run(r.rowid);
+      del.run(r.rowid);
+    }
+  }
+
+  /** BM25 over the FTS5 table; column weights favour symbol and path matches. */
+  bm25(match: string, limit: number, filter: Bm25Filter = {}): Bm25Hit[] {
+    const where: string[] = ["chunks_fts MATCH ?"];
+    const args: unknown[] = [match];
+    if (filter.pathPrefix) {
+      where.push("substr(c.path, 1, ?) = ?");
+      args.push(filter.pathPrefix.length, filter.pathPrefix);
+    }
+    if (filter.lang) {
+      where.push("c.lang = ?");
+      args.push(filter.lang);
+    }
+    args.push(limit);
+    const sql =
+      filter.pathPrefix || filter.lang
+        ? `SELECT c.rowid AS rowid, c.id AS id, bm25(chunks_fts, 4.0, 2.0, 1.0, 1.0) AS score
+           FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid WHERE ${where.join(" AND ")} ORDER BY score LIMIT ?`
+        : `SELECT f.rowid AS rowid, c.id AS id, f.score AS score FROM
+             (SELECT rowid, bm25(chunks_fts, 4.0, 2.0, 1.0, 1.0) AS score FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY score LIMIT ?) f
+           JOIN chunks c ON c.rowid = f.rowid ORDER BY f.score`;
+    return this.db.prepare(sql).all(...args) as Bm25Hit[];
+  }
+
+  chunksByIds(ids: string[]): Map<string, ChunkRow> {
+    const out = new Map<string, ChunkRow>();
+    if (!ids.length) return out;
+    const stmt = this.db.prepare(`SELECT * FROM chunks WHERE id IN (${ids.map(() => "?").join(",")})`);
+    for (const r of stmt.all(...ids) as ChunkRow[]) out.set(r.id, r);
+    return out;
+  }
+
+  chunkById(id: string): ChunkRow | undefined {
+    return this.db.prepare("SELECT * FROM chunks WHERE id = ?").get(id) as ChunkRow | undefined;
+  }
+
+  chunksOfFile(path: string): ChunkRow[] {
+    return this.db.prepare("SELECT * FROM chunks WHERE path = ? ORDER BY start_line").all(path) as ChunkRow[];
+  }
+
+  /** Every chunk id (for reconciling the vector table). */
+  allChunkIds(): string[] {
+    return (this.db.prepare("SELECT id FROM chunks").pluck().all() as string[]) ?? [];
+  }
+
+  counts(): { files: number; chunks: number; events: number } {
+    const q = (sql: string) => (this.db.prepare(sql).pluck().get() as number) ?? 0;
+    return {
+      files: q("SELECT count(*) FROM files"),
+      chunks: q("SELECT count(*) FROM chunks"),
+      events: q("SELECT count(*) FROM events"),
+    };
+  }
+
+  addEvent(kind: string, path: string | null, data?: unknown): void {
+    this.db
+      .prepare("INSERT INTO events(ts, kind, path, data) VALUES (?, ?, ?, ?)")
+      .run(Date.now(), kind, path, data === undefined ? null : JSON.stringify(data));
+  }
+
+  recentEvents(
+    path: string | undefined,
+    limit: number,
+  ): { ts: number; kind: string; path: string | null; data: unknown }[] {
+    const rows = (
+      path
+        ? this.db
+            .prepare("SELECT ts, kind, path, data FROM events WHERE path = ? ORDER BY id DESC LIMIT ?")
+            .all(path, limit)
+        : this.db.prepare("SELECT ts, kind, path, data FROM events ORDER BY id DESC LIMIT ?").all(limit)
+    ) as { ts: number; kind: string; path: string | null; data: string | null }[];
+    return rows.map((r) => ({ ...r, data: r.data ? JSON.parse(r.data) : null }));
+  }
+
+  setIngest(source: string, state: unknown): void {
+    this.db
+      .prepare(
+        "INSERT INTO ingest(source, state, updated_at) VALUES (?, ?, ?) ON CONFLICT(source) DO UPDATE SET state=excluded.state, updated_at=excluded.updated_at",
+      )
+      .run(source, JSON.stringify(state), Date.now());
+  }
+
+  getIngest<T>(source: string): T | undefined {
+    const r = this.db.prepare("SELECT state FROM ingest WHERE source = ?").get(source) as
+      | { state: string }
+      | undefined;
+    return r ? (JSON.parse(r.state) as T) : undefined;
+  }
+
+  integrity(): string {
+    return this.db.prepare("PRAGMA quick_check").pluck().get() as string;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

@@ -1,0 +1,27 @@
+import { describe, expect, it } from "vitest";
+import { ftsExpression, parseQuery, splitIdentifier, splitTerms } from "./tokenize.js";
+
+describe("splitIdentifier", () => {
+  it("splits camelCase, acronyms, snake_case and paths", () => {
+    expect(splitIdentifier("parseHTTPHeader")).toEqual(["parse", "http", "header"]);
+    expect(splitIdentifier("max_len")).toEqual(["max", "len"]);
+    expect(splitIdentifier("XMLParser2")).toEqual(["xml", "parser", "2"]);
+    expect(splitIdentifier("src/foo-bar.ts")).toEqual(
+      ["src/foo", "bar", "ts"].flatMap((p) => splitIdentifier(p)),
+    );
+  });
+  it("adds only compound identifiers to the terms column", () => {
+    expect(splitTerms("const parseHTTPHeader = x;")).toBe("parse http header");
+  });
+});
+
+describe("parseQuery", () => {
+  it("recognises identifier-shaped queries", () => {
+    expect(parseQuery("parseHeader").identifier).toBe("parseHeader");
+    expect(parseQuery("Foo.bar_baz").identifier).toBe("bar_baz");
+    expect(parseQuery("parse the header").identifier).toBeUndefined();
+  });
+  it("builds an FTS expression with whole words and parts, no stopwords", () => {
+    expect(ftsExpression(parseQuery("how to parseHeader"))).toBe('"parseheader" OR "parse" OR "header"');
+  });
+});
