@@ -6,6 +6,9 @@
  * Usage: ostk-sandbox [options] -- PROGRAM [ARGS...]
  *        ostk-sandbox --probe
  *
+ * Path rules: --ro (read+execute), --list (list only), --rw (everything but devices),
+ * --wfile (one plain file: read/write/truncate), --dev (device file: read/write/ioctl).
+ *
  * The launcher stays as a small supervisor (a child subreaper) and forks the
  * command. The child: new session, every fd >= 3 closed, rlimits, joins a pids
  * cgroup when asked, drops capabilities, no_new_privs, Landlock (every right
@@ -114,7 +117,7 @@ struct ll_net_port_attr {
 #define FILE_WRITE_RIGHTS (LL_FS_READ_FILE | LL_FS_WRITE_FILE | LL_FS_TRUNCATE)
 #define DEV_RIGHTS (LL_FS_READ_FILE | LL_FS_WRITE_FILE | LL_FS_TRUNCATE | LL_FS_IOCTL_DEV)
 
-enum rule_kind { R_RO, R_RW, R_WFILE, R_DEV };
+enum rule_kind { R_RO, R_RW, R_WFILE, R_DEV, R_LIST };
 struct path_rule {
   enum rule_kind kind;
   const char *path;
@@ -222,6 +225,8 @@ static void parse_args(int argc, char **argv) {
       ADD_RULE(R_WFILE);
     } else if (!strcmp(a, "--dev")) {
       ADD_RULE(R_DEV);
+    } else if (!strcmp(a, "--list")) {
+      ADD_RULE(R_LIST);
     } else if (!strcmp(a, "--connect") || !strcmp(a, "--bind")) {
       NEED_VALUE();
       long p = parse_num(v, a);
@@ -294,10 +299,11 @@ static uint64_t fs_rights_for_abi(int abi) {
 static int add_path_rule(int ruleset, const struct path_rule *pr, uint64_t handled) {
   int flags = O_PATH | O_CLOEXEC;
   /* Writable paths come from the kernel already resolved; refuse a symlink there. */
-  if (pr->kind != R_RO && pr->kind != R_DEV) flags |= O_NOFOLLOW;
+  if (pr->kind == R_RW || pr->kind == R_WFILE) flags |= O_NOFOLLOW;
   int fd = open(pr->path, flags);
   if (fd < 0) {
-    if (pr->kind == R_RO && (errno == ENOENT || errno == ENOTDIR)) return 0; /* optional system path */
+    if ((pr->kind == R_RO || pr->kind == R_DEV || pr->kind == R_LIST) && (errno == ENOENT || errno == ENOTDIR))
+      return 0; /* optional system path */
     return -1;
   }
   struct stat st;
@@ -315,6 +321,7 @@ static int add_path_rule(int ruleset, const struct path_rule *pr, uint64_t handl
     case R_RO: rights = READ_RIGHTS; break;
     case R_RW: rights = WRITE_RIGHTS; break;
     case R_WFILE: rights = FILE_WRITE_RIGHTS; break;
+    case R_LIST: rights = LL_FS_READ_DIR; break;
     default: rights = DEV_RIGHTS; break;
   }
   if (!S_ISDIR(st.st_mode)) rights &= FILE_RIGHTS;

@@ -1,0 +1,80 @@
+import { linkSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { compileRules, launcherArgs } from "./compile-rules.js";
+
+let ws: string;
+let outside: string;
+beforeEach(() => {
+  ws = realpathSync(mkdtempSync(join(tmpdir(), "ostk-rules-")));
+  outside = realpathSync(mkdtempSync(join(tmpdir(), "ostk-out-")));
+  mkdirSync(join(ws, ".ostk"));
+  mkdirSync(join(ws, ".git/hooks"), { recursive: true });
+  mkdirSync(join(ws, ".git/objects"), { recursive: true });
+  writeFileSync(join(ws, ".git/config"), "");
+  mkdirSync(join(ws, "src"));
+  writeFileSync(join(ws, "README.md"), "x");
+});
+afterEach(() => {
+  rmSync(ws, { recursive: true, force: true });
+  rmSync(outside, { recursive: true, force: true });
+});
+
+describe("compileRules", () => {
+  it("makes the workspace writable except .ostk, .git/hooks and .git/config", () => {
+    const r = compileRules({ workspace: ws });
+    expect(r.write).toContain(join(ws, "src"));
+    expect(r.write).toContain(join(ws, ".git/objects"));
+    expect(r.writeFiles).toContain(join(ws, "README.md"));
+    for (const p of [".ostk", ".git/hooks", ".git/config"]) {
+      expect(r.write).not.toContain(join(ws, p));
+      expect(r.writeFiles).not.toContain(join(ws, p));
+      expect(r.carvedOut).toContain(join(ws, p));
+    }
+    // no rule grants write on the workspace root or .git themselves (it would cover the protected paths)
+    expect(r.write).not.toContain(ws);
+    expect(r.write).not.toContain(join(ws, ".git"));
+    expect(r.read).toContain(ws);
+  });
+
+  it("keeps system secrets unreadable while /etc stays readable", () => {
+    const r = compileRules({ workspace: ws });
+    expect(r.read).not.toContain("/etc");
+    expect(r.list).toContain("/etc");
+    expect(r.read).toContain("/etc/passwd");
+    expect(r.read).not.toContain("/etc/shadow");
+    expect(r.read).toContain("/usr");
+  });
+
+  it("never grants write to a hard-linked file or through a symlink", () => {
+    writeFileSync(join(outside, "target"), "t");
+    linkSync(join(outside, "target"), join(ws, "src", "hl"));
+    symlinkSync(outside, join(ws, "src", "sym"));
+    const r = compileRules({ workspace: ws });
+    expect(r.writeFiles).not.toContain(join(ws, "src/hl"));
+    expect(r.write).not.toContain(join(ws, "src"));
+    expect(r.carvedOut).toContain(join(ws, "src/hl"));
+    expect([...r.write, ...r.writeFiles, ...r.read].some((p) => p.startsWith(outside))).toBe(false);
+  });
+
+  it("hides a secret path inside the workspace entirely", () => {
+    mkdirSync(join(ws, "keys"));
+    const r = compileRules({ workspace: ws, policy: { secretPaths: [join(ws, "keys")] } });
+    expect(r.read).not.toContain(ws);
+    expect(r.list).toContain(ws);
+    expect([...r.read, ...r.write].some((p) => p.startsWith(join(ws, "keys")))).toBe(false);
+  });
+
+  it("turns network and limits into launcher flags", () => {
+    const r = compileRules({ workspace: ws, policy: { network: { connect: [443, 443, 0], bind: [8080] } } });
+    expect(r.connectPorts).toEqual([443]);
+    expect(r.bindPorts).toEqual([8080]);
+    expect(r.minLandlockAbi).toBe(4);
+    const args = launcherArgs(r, { cwd: ws, env: { PATH: "/usr/bin" }, usePidsCgroup: true });
+    expect(args.join(" ")).toContain("--connect 443 --bind 8080");
+    expect(args.join(" ")).toContain("--env PATH=/usr/bin");
+    expect(args).toContain("--pids-max");
+    expect(args).not.toContain("--net-open");
+  });
+});

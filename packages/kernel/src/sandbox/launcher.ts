@@ -1,0 +1,82 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, renameSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The package's `native/` directory (works from `src/sandbox/` in tests and from `dist/` when built). */
+export function nativeDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    if (existsSync(join(dir, "native", "ostk-sandbox.c"))) return join(dir, "native");
+    dir = dirname(dir);
+  }
+  throw new Error("ostk-sandbox: cannot find the native/ directory of @ostk/kernel");
+}
+
+export interface LauncherStatus {
+  path: string | null;
+  /** Why there is no launcher (no compiler, not Linux, build error). */
+  reason?: string;
+}
+
+let cached: LauncherStatus | undefined;
+
+function findCompiler(): string | null {
+  for (const cc of [process.env.CC, "cc", "gcc", "clang"]) {
+    if (!cc) continue;
+    try {
+      execFileSync(cc, ["--version"], { stdio: "ignore" });
+      return cc;
+    } catch {}
+  }
+  return null;
+}
+
+/**
+ * The launcher binary, built lazily into `native/build/` when missing or older than its source
+ * (install normally builds it). Never throws: `path: null` with a reason when it cannot exist.
+ */
+export function ensureLauncher(opts: { rebuild?: boolean } = {}): LauncherStatus {
+  if (cached && !opts.rebuild) return cached;
+  cached = buildOrFind(opts.rebuild ?? false);
+  return cached;
+}
+
+function buildOrFind(force: boolean): LauncherStatus {
+  if (process.platform !== "linux") return { path: null, reason: `no Linux launcher on ${process.platform}` };
+  if (process.env.OSTK_SANDBOX_LAUNCHER) {
+    const p = process.env.OSTK_SANDBOX_LAUNCHER;
+    return existsSync(p) ? { path: p } : { path: null, reason: `OSTK_SANDBOX_LAUNCHER=${p} does not exist` };
+  }
+  let dir: string;
+  try {
+    dir = nativeDir();
+  } catch (err) {
+    return { path: null, reason: (err as Error).message };
+  }
+  const source = join(dir, "ostk-sandbox.c");
+  const out = join(dir, "build", "ostk-sandbox");
+  if (!force && existsSync(out) && statSync(out).mtimeMs >= statSync(source).mtimeMs) return { path: out };
+  const cc = findCompiler();
+  if (!cc) {
+    return {
+      path: null,
+      reason:
+        "the sandbox launcher is not built and no C compiler was found (tried $CC, cc, gcc, clang); " +
+        "install gcc and run `node native/build.mjs` in @ostk/kernel",
+    };
+  }
+  try {
+    mkdirSync(join(dir, "build"), { recursive: true });
+    const tmp = `${out}.${process.pid}.tmp`;
+    execFileSync(cc, ["-O2", "-Wall", "-o", tmp, source], { stdio: ["ignore", "ignore", "pipe"] });
+    renameSync(tmp, out);
+    return { path: out };
+  } catch (err) {
+    const stderr = (err as { stderr?: Buffer }).stderr?.toString().trim();
+    return {
+      path: null,
+      reason: `building the sandbox launcher failed: ${stderr || (err as Error).message}`,
+    };
+  }
+}

@@ -1,0 +1,123 @@
+/** What a sandboxed command may touch. Every field is optional; the defaults are closed. */
+export interface SandboxPolicy {
+  /** Paths the command may write: workspace-relative or absolute. Default: the workspace (`["."]`). */
+  writable?: string[];
+  /** Extra read-only paths (absolute), on top of the system paths and the workspace. */
+  readable?: string[];
+  /** `"none"` (default): no TCP, no UDP. An object: TCP only, to/on these ports. `"open"`: unrestricted. */
+  network?: "none" | "open" | { connect?: number[]; bind?: number[] };
+  /** Workspace-relative paths that must never be writable, on top of the built-in list. */
+  protectedPaths?: string[];
+  /** Absolute paths that must be neither readable nor writable (the signing-key directory…). */
+  secretPaths?: string[];
+  /** Extra environment variable names to pass through (secret-looking names are still dropped). */
+  envAllow?: string[];
+  /** Variables to set in the command's environment. */
+  env?: Record<string, string>;
+  /** Allow creating AF_UNIX sockets (pathname-socket connect is then not confined on Landlock ABI < 9). */
+  allowUnixSockets?: boolean;
+  /** Allow chmod/fchmod (Landlock does not confine chmod; off by default). */
+  allowChmod?: boolean;
+  /** Files with several hard links inside writable paths are made read-only (default) or left writable. */
+  hardlinks?: "protect" | "allow";
+  limits?: SandboxLimits;
+  /** Minimum Landlock ABI; the call is refused below it. Default 1 (4 when network rules are needed). */
+  minLandlockAbi?: number;
+  /**
+   * The explicit, logged opt-out: run without a sandbox when the machine cannot enforce this policy.
+   * Never set by default.
+   */
+  unconfined?: { reason: string };
+}
+
+export interface SandboxLimits {
+  /** Processes (cgroup pids.max when a pids cgroup is writable, RLIMIT_NPROC otherwise). Default 256. */
+  processes?: number;
+  /** Largest file the command may write, bytes (RLIMIT_FSIZE). Default 1 GiB. */
+  fileSizeBytes?: number;
+  /** CPU seconds (RLIMIT_CPU). Default 600. */
+  cpuSeconds?: number;
+  /** Open files (RLIMIT_NOFILE). Default 4096. */
+  openFiles?: number;
+}
+
+export const DEFAULT_LIMITS: Required<SandboxLimits> = {
+  processes: 256,
+  fileSizeBytes: 1024 ** 3,
+  cpuSeconds: 600,
+  openFiles: 4096,
+};
+
+/** Read-only system paths (the reference allowlist). */
+export const SYSTEM_READ_PATHS = [
+  "/usr",
+  "/lib",
+  "/lib64",
+  "/lib32",
+  "/bin",
+  "/sbin",
+  "/etc",
+  "/opt",
+  "/proc",
+];
+
+/** Device files a command may read, write and ioctl. */
+export const DEVICE_PATHS = [
+  "/dev/null",
+  "/dev/zero",
+  "/dev/full",
+  "/dev/random",
+  "/dev/urandom",
+  "/dev/tty",
+];
+
+/** System files that stay unreadable even though `/etc` is readable. */
+export const SYSTEM_SECRET_PATHS = [
+  "/etc/shadow",
+  "/etc/shadow-",
+  "/etc/gshadow",
+  "/etc/gshadow-",
+  "/etc/ssh",
+  "/etc/sudoers",
+  "/etc/sudoers.d",
+  "/etc/ssl/private",
+  "/etc/security/opasswd",
+];
+
+/** Workspace-relative paths that are never writable by a command (governance, hooks, shell start-up files). */
+export const PROTECTED_WORKSPACE_PATHS = [
+  ".ostk",
+  ".git/hooks",
+  ".git/config",
+  ".git/info",
+  ".envrc",
+  ".bashrc",
+  ".bash_profile",
+  ".bash_login",
+  ".bash_logout",
+  ".profile",
+  ".zshrc",
+  ".zshenv",
+  ".zprofile",
+  ".zlogin",
+  ".config/fish",
+];
+
+/** Environment variables passed through by default (values are still screened for secrets). */
+export const DEFAULT_ENV_ALLOW = [
+  "PATH",
+  "LANG",
+  "LANGUAGE",
+  "LC_ALL",
+  "LC_CTYPE",
+  "LC_MESSAGES",
+  "TERM",
+  "COLORTERM",
+  "NO_COLOR",
+  "FORCE_COLOR",
+  "TZ",
+  "USER",
+  "LOGNAME",
+  "SHELL",
+  "CI",
+];
