@@ -14,6 +14,10 @@ export interface CacheBlock {
   cacheControl: { type: string; ttl?: string } | undefined;
 }
 
+/**
+ * Lists the request's cacheable blocks in the order the provider builds its prefix. A string
+ * `system` or message `content` counts as one text block (the provider normalises it the same way).
+ */
 /** Lists the request's cacheable blocks in the order the provider builds its prefix. */
 export function cacheBlocks(body: Json): CacheBlock[] {
   const out: CacheBlock[] = [];
@@ -55,7 +59,7 @@ export function cacheBlocks(body: Json): CacheBlock[] {
         index: i,
         blockIndex: 0,
         block: undefined,
-        canonical: role + JSON.stringify(m.content),
+        canonical: role + JSON.stringify({ type: "text", text: m.content }),
         cacheControl: undefined,
       });
     } else if (Array.isArray(m?.content)) {

@@ -1,0 +1,3 @@
+export * from "./cache-store";
+export * from "./redis-store";
+export * from "./sqlite-store";
