@@ -1,0 +1,475 @@
+import { EventEmitter } from "node:events";
+import * as fs from "node:fs";
+import { promises as fsp } from "node:fs";
+import * as path from "node:path";
+import { type JournalEntry, type JournalRecord, OstkRpcError, type Signer, sha256Hex } from "@ostk/lib";
+import { Journal } from "../journal/journal.js";
+import { ObjectStore } from "../journal/objects.js";
+import { readEntries } from "../journal/read.js";
+import { type GenRow, GenTable } from "../occ/gen-table.js";
+import { fsyncDir, tempNameFor } from "../util/durable.js";
+import { type Logger, silentLogger } from "../util/logger.js";
+import { KeyedMutex } from "../util/mutex.js";
+import { Workspace } from "../workspace/confine.js";
+import { recoverIntents } from "./recovery.js";
+import { type CallContext, EXTERNAL_ACTOR, KERNEL_ACTOR } from "./types.js";
+
+export interface KernelCoreOptions {
+  workspace: string;
+  signer: Signer;
+  logger?: Logger;
+  /** false: no fdatasync (benchmarks measuring other costs only). */
+  durable?: boolean;
+  /** false: entries unsigned (benchmarks measuring the cost of signing only). */
+  sign?: boolean;
+  rotateBytes?: number;
+  checkpointEvery?: number;
+  /** Max file size read/written through syscalls (bytes). Default 32 MiB. */
+  maxFileBytes?: number;
+}
+
+/** What the kernel currently knows about a file after looking at the disk. */
+export interface Observed {
+  rel: string;
+  abs: string;
+  exists: boolean;
+  isFile: boolean;
+  content: Buffer | null;
+  row: GenRow | null;
+  stat: fs.Stats | null;
+}
+
+export interface ApplyRequest {
+  op: "write" | "edit" | "delete" | "move";
+  ctx: CallContext;
+  obs: Observed;
+  /** New content (write/edit/move keeps the source's). */
+  content?: Buffer;
+  /** Destination for a move. */
+  to?: Observed;
+  data?: Record<string, unknown>;
+}
+
+/**
+ * The kernel's write path and state: journal, object store, generation table, per-path locks.
+ * Every change goes intent → fsync → atomic apply → commit; reads observe the disk and journal
+ * changes made outside the kernel.
+ */
+export class KernelCore extends EventEmitter {
+  readonly ws: Workspace;
+  readonly journal: Journal;
+  readonly objects: ObjectStore;
+  readonly gens: GenTable;
+  readonly locks = new KeyedMutex();
+  readonly logger: Logger;
+  readonly maxFileBytes: number;
+  private openIntents = 0;
+  private flushTimer: NodeJS.Timeout | null = null;
+  private genSnapshotFile: string;
+
+  private constructor(opts: KernelCoreOptions, ws: Workspace, journal: Journal, gens: GenTable) {
+    super();
+    this.ws = ws;
+    this.journal = journal;
+    this.objects = new ObjectStore(path.join(ws.stateDir, "objects"));
+    this.gens = gens;
+    this.logger = opts.logger ?? silentLogger;
+    this.maxFileBytes = opts.maxFileBytes ?? 32 * 1024 * 1024;
+    this.genSnapshotFile = path.join(ws.stateDir, "gen_table.json");
+    journal.rotationAllowed = () => this.openIntents === 0;
+    journal.on("append", (e: JournalEntry) => this.queuePublish(e));
+    journal.on("rotate", () => this.gens.save(this.genSnapshotFile));
+  }
+
+  /** Open the journal, replay it into the generation table, and recover incomplete intents. */
+  static async open(opts: KernelCoreOptions): Promise<KernelCore> {
+    const ws = new Workspace(opts.workspace);
+    fs.mkdirSync(ws.stateDir, { recursive: true, mode: 0o700 });
+    const journal = Journal.open({
+      stateDir: ws.stateDir,
+      signer: opts.signer,
+      logger: opts.logger,
+      durable: opts.durable,
+      sign: opts.sign,
+      rotateBytes: opts.rotateBytes,
+      checkpointEvery: opts.checkpointEvery,
+    });
+    const gens = GenTable.load(path.join(ws.stateDir, "gen_table.json"));
+    if (gens.seq > journal.lastSeq) gens.seq = 0; // snapshot from another history: rebuild
+    for (const e of readEntries(ws.stateDir, { afterSeq: gens.seq })) gens.apply(e);
+    const core = new KernelCore(opts, ws, journal, gens);
+    const recovered = await recoverIntents(core);
+    if (recovered.length) core.logger.warn({ recovered }, "kernel: recovered incomplete intents");
+    await journal.flush();
+    return core;
+  }
+
+  /** Append a committed entry (not an intent) and schedule group flush; subscribers see it once durable. */
+  record(record: JournalRecord): JournalEntry {
+    const entry = this.journal.append(record);
+    this.scheduleFlush();
+    return entry;
+  }
+
+  /** Append and wait until durable. */
+  async recordDurable(record: JournalRecord): Promise<JournalEntry> {
+    const e = this.record(record);
+    await this.journal.flush();
+    return e;
+  }
+
+  private pendingPublish: JournalEntry[] = [];
+
+  private scheduleFlush(): void {
+    if (this.flushTimer) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = null;
+      this.journal.flush().then(
+        () => this.publishDurable(),
+        (err) => this.logger.error({ err }, "journal flush failed"),
+      );
+    }, 2);
+  }
+
+  /** Called by the journal's append hook: queue committed entries for subscribers. */
+  queuePublish(e: JournalEntry): void {
+    if (e.event !== "fs.intent") this.pendingPublish.push(e);
+  }
+
+  private publishDurable(): void {
+    const upTo = this.journal.durable;
+    while (this.pendingPublish.length && this.pendingPublish[0].seq <= upTo) {
+      const e = this.pendingPublish.shift()!;
+      this.emit("commit", e);
+    }
+  }
+
+  /**
+   * Look at a path now: read it (size-capped), hash it, compare with the generation table, and
+   * journal an external change (gen + 1) when the content differs from what the kernel last saw.
+   */
+  async observe(rel: string, abs: string, ctx?: CallContext): Promise<Observed> {
+    let stat: fs.Stats | null = null;
+    try {
+      stat = fs.lstatSync(abs);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    }
+    let row = this.gens.get(rel) ?? null;
+    if (!stat?.isFile()) {
+      if (row && row.sha256 !== null && !stat) row = this.externalChange(rel, row, null, null, ctx);
+      return { rel, abs, exists: stat !== null, isFile: false, content: null, row, stat };
+    }
+    if (stat.size > this.maxFileBytes) {
+      throw new OstkRpcError(
+        "TooLarge",
+        `${rel} is ${stat.size} bytes, over the ${this.maxFileBytes}-byte limit`,
+        {
+          path: rel,
+          size: stat.size,
+        },
+      );
+    }
+    const fd = fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    let content: Buffer;
+    try {
+      this.ws.checkOpened(fd, rel);
+      stat = fs.fstatSync(fd);
+      content = stat.size === 0 ? Buffer.alloc(0) : Buffer.allocUnsafe(stat.size);
+      let off = 0;
+      while (off < content.length) {
+        const n = fs.readSync(fd, content, off, content.length - off, off);
+        if (n === 0) break;
+        off += n;
+      }
+      if (off < content.length) content = content.subarray(0, off);
+    } finally {
+      fs.closeSync(fd);
+    }
+    const hash = sha256Hex(content);
+    const now = Date.now();
+    if (!row || row.sha256 === null) {
+      if (row && row.sha256 === null) {
+        row = this.externalChange(rel, row, hash, stat, ctx, content);
+      } else {
+        row = this.gens.set({
+          path: rel,
+          gen: 0,
+          sha256: hash,
+          ...statFields(stat),
+          writer: "baseline",
+          ts: now,
+        });
+        void this.objects.put(content, hash).catch(() => {});
+      }
+    } else if (row.sha256 !== hash) {
+      row = this.externalChange(rel, row, hash, stat, ctx, content);
+    } else if (row.ino !== stat.ino || row.mtime !== stat.mtimeMs || row.ctime !== stat.ctimeMs) {
+      row = this.gens.set({ ...row, ...statFields(stat) });
+    }
+    return { rel, abs, exists: true, isFile: true, content, row, stat };
+  }
+
+  private externalChange(
+    rel: string,
+    row: GenRow,
+    hash: string | null,
+    stat: fs.Stats | null,
+    ctx?: CallContext,
+    content?: Buffer,
+  ): GenRow {
+    const gen = row.gen + 1;
+    if (content && hash) void this.objects.put(content, hash).catch(() => {});
+    this.record({
+      event: "fs.commit",
+      actor: EXTERNAL_ACTOR,
+      trace: ctx?.trace,
+      path: rel,
+      gen_before: row.gen,
+      gen_after: gen,
+      hash_before: row.sha256,
+      hash_after: hash,
+      data: { op: "external", size: stat?.size ?? 0, noticed_by: ctx?.actor.id ?? "kernel" },
+    });
+    this.logger.info({ path: rel, gen }, "external change detected");
+    return this.gens.set({
+      path: rel,
+      gen,
+      sha256: hash,
+      ...(stat ? statFields(stat) : { size: 0, ino: 0, mtime: 0, ctime: 0 }),
+      writer: "external",
+      ts: Date.now(),
+    });
+  }
+
+  /** Apply one change through the write-ahead protocol. Caller holds the path lock(s). */
+  async apply(req: ApplyRequest): Promise<{ entry: JournalEntry; row: GenRow; toRow?: GenRow }> {
+    const { op, ctx, obs } = req;
+    const genBefore = obs.row?.gen ?? 0;
+    const hashBefore = obs.row?.sha256 ?? (obs.content ? sha256Hex(obs.content) : null);
+    const actor = ctx.actor;
+    if (op === "write" || op === "edit") {
+      const content = req.content!;
+      const hashAfter = sha256Hex(content);
+      const objectWrite = this.objects.put(content, hashAfter);
+      await fsp.mkdir(path.dirname(obs.abs), { recursive: true });
+      const tmp = tempNameFor(obs.abs);
+      const intent = this.journal.append({
+        event: "fs.intent",
+        actor,
+        trace: ctx.trace,
+        path: obs.rel,
+        gen_before: genBefore,
+        gen_after: genBefore + 1,
+        hash_before: hashBefore,
+        hash_after: hashAfter,
+        data: { op, tmp: this.ws.relOf(tmp), size: content.length },
+      });
+      this.openIntents++;
+      try {
+        const mode = obs.stat ? obs.stat.mode & 0o7777 : 0o644;
+        // The intent's fsync and the temp file's fsync run at once; the rename waits for both.
+        await Promise.all([this.journal.flush(), writeTempAt(tmp, content, mode), objectWrite]);
+        await fsp.rename(tmp, obs.abs);
+        await fsyncDir(path.dirname(obs.abs));
+        const st = fs.statSync(obs.abs);
+        const row = this.gens.set({
+          path: obs.rel,
+          gen: genBefore + 1,
+          sha256: hashAfter,
+          ...statFields(st),
+          writer: actor.id,
+          ts: Date.now(),
+        });
+        const entry = this.record({
+          event: "fs.commit",
+          actor,
+          trace: ctx.trace,
+          path: obs.rel,
+          gen_before: genBefore,
+          gen_after: genBefore + 1,
+          hash_before: hashBefore,
+          hash_after: hashAfter,
+          data: { op, intent: intent.seq, size: content.length, ...req.data },
+        });
+        return { entry, row };
+      } catch (err) {
+        await fsp.rm(tmp, { force: true }).catch(() => {});
+        this.abort(intent, ctx, err);
+        throw err;
+      } finally {
+        this.openIntents--;
+      }
+    }
+    if (op === "delete") {
+      const intent = this.journal.append({
+        event: "fs.intent",
+        actor,
+        trace: ctx.trace,
+        path: obs.rel,
+        gen_before: genBefore,
+        gen_after: genBefore + 1,
+        hash_before: hashBefore,
+        hash_after: null,
+        data: { op },
+      });
+      this.openIntents++;
+      try {
+        await this.journal.flush();
+        await fsp.unlink(obs.abs);
+        await fsyncDir(path.dirname(obs.abs));
+        const row = this.gens.set({
+          path: obs.rel,
+          gen: genBefore + 1,
+          sha256: null,
+          size: 0,
+          ino: 0,
+          mtime: 0,
+          ctime: 0,
+          writer: actor.id,
+          ts: Date.now(),
+        });
+        const entry = this.record({
+          event: "fs.commit",
+          actor,
+          trace: ctx.trace,
+          path: obs.rel,
+          gen_before: genBefore,
+          gen_after: genBefore + 1,
+          hash_before: hashBefore,
+          hash_after: null,
+          data: { op, intent: intent.seq, ...req.data },
+        });
+        return { entry, row };
+      } catch (err) {
+        this.abort(intent, ctx, err);
+        throw err;
+      } finally {
+        this.openIntents--;
+      }
+    }
+    // move
+    const to = req.to!;
+    const toGenBefore = to.row?.gen ?? 0;
+    const toHashBefore = to.row?.sha256 ?? (to.content ? sha256Hex(to.content) : null);
+    const intent = this.journal.append({
+      event: "fs.intent",
+      actor,
+      trace: ctx.trace,
+      path: obs.rel,
+      gen_before: genBefore,
+      gen_after: genBefore + 1,
+      hash_before: hashBefore,
+      hash_after: null,
+      data: {
+        op,
+        to: to.rel,
+        to_gen_before: toGenBefore,
+        to_gen_after: toGenBefore + 1,
+        to_hash_before: toHashBefore,
+      },
+    });
+    this.openIntents++;
+    try {
+      await this.journal.flush();
+      await fsp.mkdir(path.dirname(to.abs), { recursive: true });
+      await fsp.rename(obs.abs, to.abs);
+      await fsyncDir(path.dirname(to.abs));
+      if (path.dirname(to.abs) !== path.dirname(obs.abs)) await fsyncDir(path.dirname(obs.abs));
+      const st = fs.statSync(to.abs);
+      const now = Date.now();
+      const row = this.gens.set({
+        path: obs.rel,
+        gen: genBefore + 1,
+        sha256: null,
+        size: 0,
+        ino: 0,
+        mtime: 0,
+        ctime: 0,
+        writer: actor.id,
+        ts: now,
+      });
+      const toRow = this.gens.set({
+        path: to.rel,
+        gen: toGenBefore + 1,
+        sha256: hashBefore,
+        ...statFields(st),
+        writer: actor.id,
+        ts: now,
+      });
+      const entry = this.record({
+        event: "fs.commit",
+        actor,
+        trace: ctx.trace,
+        path: obs.rel,
+        gen_before: genBefore,
+        gen_after: genBefore + 1,
+        hash_before: hashBefore,
+        hash_after: hashBefore,
+        data: {
+          op,
+          intent: intent.seq,
+          to: to.rel,
+          to_gen_before: toGenBefore,
+          to_gen_after: toGenBefore + 1,
+          size: st.size,
+          ...req.data,
+        },
+      });
+      return { entry, row, toRow };
+    } catch (err) {
+      this.abort(intent, ctx, err);
+      throw err;
+    } finally {
+      this.openIntents--;
+    }
+  }
+
+  private abort(intent: JournalEntry, ctx: CallContext, err: unknown): void {
+    this.record({
+      event: "fs.abort",
+      actor: ctx.actor,
+      trace: ctx.trace,
+      path: intent.path,
+      data: { intent: intent.seq, reason: err instanceof Error ? err.message : String(err) },
+    });
+  }
+
+  /** Flush, checkpoint, snapshot the generation table, close the journal. */
+  async close(): Promise<void> {
+    if (this.flushTimer) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = null;
+    }
+    await this.journal.flush();
+    this.publishDurable();
+    this.gens.seq = this.journal.lastSeq;
+    this.gens.save(this.genSnapshotFile);
+    await this.journal.close();
+  }
+
+  kernelContext(): CallContext {
+    return { actor: KERNEL_ACTOR };
+  }
+}
+
+export function statFields(st: fs.Stats): { size: number; ino: number; mtime: number; ctime: number } {
+  return { size: st.size, ino: st.ino, mtime: st.mtimeMs, ctime: st.ctimeMs };
+}
+
+async function writeTempAt(tmp: string, content: Buffer, mode: number): Promise<void> {
+  const fh = await fsp.open(
+    tmp,
+    fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW,
+    mode,
+  );
+  try {
+    await fh.writeFile(content);
+    await fh.datasync();
+  } catch (err) {
+    await fh.close().catch(() => {});
+    await fsp.rm(tmp, { force: true });
+    throw err;
+  }
+  await fh.close();
+}

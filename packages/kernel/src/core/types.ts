@@ -1,0 +1,11 @@
+import type { JournalActor } from "@ostk/lib";
+
+/** Who is calling and under which trace: attached to every journal entry a call causes. */
+export interface CallContext {
+  actor: JournalActor;
+  /** W3C trace id (32 hex). */
+  trace?: string;
+}
+
+export const KERNEL_ACTOR: JournalActor = { id: "kernel", kind: "kernel" };
+export const EXTERNAL_ACTOR: JournalActor = { id: "external", kind: "external" };

@@ -1,0 +1,49 @@
+import * as fs from "node:fs";
+import { promises as fsp } from "node:fs";
+import * as path from "node:path";
+import { sha256Hex } from "@ostk/lib";
+import { tempNameFor } from "../util/durable.js";
+
+/**
+ * Content-addressed store under `.ostk/objects/ab/cdef…`: every content a write produced (and every
+ * baseline the kernel observed) so an intent can be rolled forward and an edit merged against the
+ * content its caller read.
+ */
+export class ObjectStore {
+  constructor(readonly dir: string) {}
+
+  pathOf(hash: string): string {
+    return path.join(this.dir, hash.slice(0, 2), hash.slice(2));
+  }
+
+  has(hash: string): boolean {
+    return fs.existsSync(this.pathOf(hash));
+  }
+
+  /** Store content; returns its sha256. Idempotent. `sync` fsyncs the object before returning. */
+  async put(content: Buffer, hash = sha256Hex(content), sync = false): Promise<string> {
+    const p = this.pathOf(hash);
+    if (fs.existsSync(p)) return hash;
+    await fsp.mkdir(path.dirname(p), { recursive: true });
+    const tmp = tempNameFor(p);
+    const fh = await fsp.open(tmp, "wx", 0o444);
+    try {
+      await fh.writeFile(content);
+      if (sync) await fh.datasync();
+    } finally {
+      await fh.close();
+    }
+    await fsp.rename(tmp, p);
+    return hash;
+  }
+
+  /** Content for `hash`, or null when absent or corrupt (hash mismatch). */
+  async get(hash: string): Promise<Buffer | null> {
+    try {
+      const buf = await fsp.readFile(this.pathOf(hash));
+      return sha256Hex(buf) === hash ? buf : null;
+    } catch {
+      return null;
+    }
+  }
+}
