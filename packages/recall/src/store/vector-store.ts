@@ -101,7 +101,11 @@ export class VectorStore {
     limit: number,
     filter: { pathPrefix?: string; lang?: string } = {},
   ): Promise<VectorHit[]> {
-    let q = this.table.vectorSearch(Array.from(vector)).distanceType("cosine").select(["id"]).limit(limit);
+    let q = this.table
+      .vectorSearch(Array.from(vector))
+      .distanceType("cosine")
+      .select(["id", "_distance"])
+      .limit(limit);
     const where: string[] = [];
     if (filter.pathPrefix)
       where.push(`path LIKE '${filter.pathPrefix.replace(/'/g, "''").replace(/[%_]/g, "\\$&")}%'`);
