@@ -435,12 +435,15 @@ static const int denied_eperm[] = {
 #ifdef __NR_quotactl_fd
     __NR_quotactl_fd,
 #endif
-    /* ownership never changes inside the sandbox */
-    __NR_fchown, __NR_fchownat,
+};
+
+/* Landlock does not confine metadata changes, so these "succeed" without doing anything: tools that
+ * copy modes, owners or times (git, tar, cp -p, touch) keep working and nothing outside can be changed. */
+static const int metadata_noop[] = {
+    __NR_fchown, __NR_fchownat, __NR_utimensat,
 #ifdef __NR_chown
     __NR_chown, __NR_lchown,
 #endif
-    /* legacy time setters (utimensat with times == NULL is allowed below) */
 #ifdef __NR_utime
     __NR_utime, __NR_utimes, __NR_futimesat,
 #endif
@@ -474,19 +477,9 @@ static void apply_seccomp(void) {
 #endif
   for (size_t i = 0; i < sizeof denied_eperm / sizeof *denied_eperm; i++) deny_nr(denied_eperm[i], EPERM);
   for (size_t i = 0; i < sizeof denied_enosys / sizeof *denied_enosys; i++) deny_nr(denied_enosys[i], ENOSYS);
+  for (size_t i = 0; i < sizeof metadata_noop / sizeof *metadata_noop; i++) deny_nr(metadata_noop[i], 0);
   if (!opt.allow_chmod)
-    for (size_t i = 0; i < sizeof chmod_calls / sizeof *chmod_calls; i++) deny_nr(chmod_calls[i], EPERM);
-
-  /* utimensat(dirfd, path, times, flags): only "set to now" (times == NULL) */
-  JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_utimensat, 0, 5);
-  LOAD_ARG(2);
-  JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 2);
-  STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[2]) + 4);
-  JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 0);
-  RET_ERRNO(EPERM);
-  LOAD_NR(); /* (both paths land here when allowed; reload nr is harmless) */
-  JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_utimensat, 0, 1);
-  RET_ALLOW();
+    for (size_t i = 0; i < sizeof chmod_calls / sizeof *chmod_calls; i++) deny_nr(chmod_calls[i], 0);
 
   /* clone(flags, ...): no new namespaces */
   JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone, 0, 3);
