@@ -58,8 +58,22 @@ export function definitions(a: Assembled): Record<string, Record<string, unknown
   for (const [name, s] of Object.entries(a.schemas)) defs[name] = s;
   for (const m of a.methods) {
     const p = pascal(m.name);
+    if (defs[`${p}Params`]) {
+      throw new Error(
+        `schema ${p}Params collides with the generated params type of ${m.name}; rename the schema`,
+      );
+    }
     defs[`${p}Params`] = paramsSchema(m);
-    if (m.result) defs[`${p}Result`] = m.result.schema;
+    if (!m.result) continue;
+    const name = `${p}Result`;
+    if (defs[name]) {
+      // A shared schema may carry the result's generated name if the result is exactly a $ref to it.
+      if (m.result.schema.$ref === `#/components/schemas/${name}`) continue;
+      throw new Error(
+        `schema ${name} collides with the generated result type of ${m.name}; rename the schema`,
+      );
+    }
+    defs[name] = m.result.schema;
   }
   const out: Record<string, Record<string, unknown>> = {};
   for (const name of Object.keys(defs).sort()) {

@@ -1,5 +1,13 @@
+export * from "./client/index.js";
 export * from "./errors.js";
-export * from "./journal/index.js";
 // The journal module's hand-written types win over the generated ones of the same name (same shapes).
 export type { ActorKind, JournalActor, JournalCheckpoint, JournalEntry } from "./journal/index.js";
+export * from "./journal/index.js";
 export * from "./protocol/index.js";
+export * from "./redact/index.js";
+export * from "./rpc/index.js";
+// The trace module's TraceContext is the one to use (same shape as the protocol schema).
+export type { TraceContext } from "./trace/index.js";
+export * from "./trace/index.js";
+export { AsyncQueue } from "./util/async-queue.js";
+export type { Logger } from "./util/logger.js";

@@ -16,15 +16,42 @@ export interface MethodSpec {
 
 /** Request methods: params and result types. */
 export interface MethodTypes {
+  "approvals/approve": { params: T.ApprovalsApproveParams; result: T.ApprovalsApproveResult };
+  "approvals/deny": { params: T.ApprovalsDenyParams; result: T.ApprovalsDenyResult };
+  "approvals/list": { params: T.ApprovalsListParams; result: T.ApprovalsListResult };
+  "audit/verify": { params: T.AuditVerifyParams; result: T.AuditVerifyResult };
   "client/subscribe": { params: T.ClientSubscribeParams; result: T.ClientSubscribeResult };
   "client/unsubscribe": { params: T.ClientUnsubscribeParams; result: T.ClientUnsubscribeResult };
+  "exec": { params: T.ExecParams; result: T.ExecResult };
+  "fs/delete": { params: T.FsDeleteParams; result: T.FsDeleteResult };
+  "fs/edit": { params: T.FsEditParams; result: T.FsEditResult };
+  "fs/glob": { params: T.FsGlobParams; result: T.FsGlobResult };
+  "fs/list": { params: T.FsListParams; result: T.FsListResult };
+  "fs/mkdir": { params: T.FsMkdirParams; result: T.FsMkdirResult };
+  "fs/move": { params: T.FsMoveParams; result: T.FsMoveResult };
+  "fs/read": { params: T.FsReadParams; result: T.FsReadResult };
+  "fs/search": { params: T.FsSearchParams; result: T.FsSearchResult };
+  "fs/stat": { params: T.FsStatParams; result: T.FsStatResult };
+  "fs/write": { params: T.FsWriteParams; result: T.FsWriteResult };
+  "gen/lookup": { params: T.GenLookupParams; result: T.GenLookupResult };
+  "journal/query": { params: T.JournalQueryParams; result: T.JournalQueryResult };
+  "kernel/projection": { params: T.KernelProjectionParams; result: T.KernelProjectionResult };
+  "kernel/status": { params: T.KernelStatusParams; result: T.KernelStatusResult };
+  "recall/scan": { params: T.RecallScanParams; result: T.RecallScanResult };
+  "recall/search": { params: T.RecallSearchParams; result: T.RecallSearchResult };
+  "recall/status": { params: T.RecallStatusParams; result: T.RecallStatusResult };
+  "recall/view": { params: T.RecallViewParams; result: T.RecallViewResult };
+  "recall/watch": { params: T.RecallWatchParams; result: T.RecallWatchResult };
   "rpc.discover": { params: T.RpcDiscoverParams; result: T.RpcDiscoverResult };
+  "session/list": { params: T.SessionListParams; result: T.SessionListResult };
   "session/negotiate": { params: T.SessionNegotiateParams; result: T.SessionNegotiateResult };
 }
 
 /** Notifications: params types. */
 export interface NotificationTypes {
+  "exec/output": T.ExecOutputParams;
   "journal/event": T.JournalEventParams;
+  "recall/progress": T.RecallProgressParams;
 }
 
 export type MethodName = keyof MethodTypes;
@@ -32,10 +59,37 @@ export type NotificationName = keyof NotificationTypes;
 
 /** Every method and notification in the protocol, with its validators. */
 export const METHODS: Readonly<Record<string, MethodSpec>> = {
+  "approvals/approve": { params: V.ApprovalsApproveParams as Validator, result: V.ApprovalsApproveResult as Validator, notification: false },
+  "approvals/deny": { params: V.ApprovalsDenyParams as Validator, result: V.ApprovalsDenyResult as Validator, notification: false },
+  "approvals/list": { params: V.ApprovalsListParams as Validator, result: V.ApprovalsListResult as Validator, notification: false },
+  "audit/verify": { params: V.AuditVerifyParams as Validator, result: V.AuditVerifyResult as Validator, notification: false },
   "client/subscribe": { params: V.ClientSubscribeParams as Validator, result: V.ClientSubscribeResult as Validator, notification: false },
   "client/unsubscribe": { params: V.ClientUnsubscribeParams as Validator, result: V.ClientUnsubscribeResult as Validator, notification: false },
+  "exec": { params: V.ExecParams as Validator, result: V.ExecResult as Validator, notification: false },
+  "exec/output": { params: V.ExecOutputParams as Validator, result: null, notification: true },
+  "fs/delete": { params: V.FsDeleteParams as Validator, result: V.FsDeleteResult as Validator, notification: false },
+  "fs/edit": { params: V.FsEditParams as Validator, result: V.FsEditResult as Validator, notification: false },
+  "fs/glob": { params: V.FsGlobParams as Validator, result: V.FsGlobResult as Validator, notification: false },
+  "fs/list": { params: V.FsListParams as Validator, result: V.FsListResult as Validator, notification: false },
+  "fs/mkdir": { params: V.FsMkdirParams as Validator, result: V.FsMkdirResult as Validator, notification: false },
+  "fs/move": { params: V.FsMoveParams as Validator, result: V.FsMoveResult as Validator, notification: false },
+  "fs/read": { params: V.FsReadParams as Validator, result: V.FsReadResult as Validator, notification: false },
+  "fs/search": { params: V.FsSearchParams as Validator, result: V.FsSearchResult as Validator, notification: false },
+  "fs/stat": { params: V.FsStatParams as Validator, result: V.FsStatResult as Validator, notification: false },
+  "fs/write": { params: V.FsWriteParams as Validator, result: V.FsWriteResult as Validator, notification: false },
+  "gen/lookup": { params: V.GenLookupParams as Validator, result: V.GenLookupResult as Validator, notification: false },
   "journal/event": { params: V.JournalEventParams as Validator, result: null, notification: true },
+  "journal/query": { params: V.JournalQueryParams as Validator, result: V.JournalQueryResult as Validator, notification: false },
+  "kernel/projection": { params: V.KernelProjectionParams as Validator, result: V.KernelProjectionResult as Validator, notification: false },
+  "kernel/status": { params: V.KernelStatusParams as Validator, result: V.KernelStatusResult as Validator, notification: false },
+  "recall/progress": { params: V.RecallProgressParams as Validator, result: null, notification: true },
+  "recall/scan": { params: V.RecallScanParams as Validator, result: V.RecallScanResult as Validator, notification: false },
+  "recall/search": { params: V.RecallSearchParams as Validator, result: V.RecallSearchResult as Validator, notification: false },
+  "recall/status": { params: V.RecallStatusParams as Validator, result: V.RecallStatusResult as Validator, notification: false },
+  "recall/view": { params: V.RecallViewParams as Validator, result: V.RecallViewResult as Validator, notification: false },
+  "recall/watch": { params: V.RecallWatchParams as Validator, result: V.RecallWatchResult as Validator, notification: false },
   "rpc.discover": { params: V.RpcDiscoverParams as Validator, result: V.RpcDiscoverResult as Validator, notification: false },
+  "session/list": { params: V.SessionListParams as Validator, result: V.SessionListResult as Validator, notification: false },
   "session/negotiate": { params: V.SessionNegotiateParams as Validator, result: V.SessionNegotiateResult as Validator, notification: false },
 };
 
@@ -45,14 +99,30 @@ export const SCHEMAS: Readonly<Record<string, Validator>> = {
   CallerIdentity: V.CallerIdentity as Validator,
   Capability: V.Capability as Validator,
   CapabilityScope: V.CapabilityScope as Validator,
+  EditReceipt: V.EditReceipt as Validator,
   Effect: V.Effect as Validator,
+  ExecOutcome: V.ExecOutcome as Validator,
+  FileContent: V.FileContent as Validator,
+  GenRow: V.GenRow as Validator,
   IntegrationResult: V.IntegrationResult as Validator,
   JournalActor: V.JournalActor as Validator,
   JournalCheckpoint: V.JournalCheckpoint as Validator,
   JournalEntry: V.JournalEntry as Validator,
+  KernelProjection: V.KernelProjection as Validator,
+  KernelStatus: V.KernelStatus as Validator,
   Negotiation: V.Negotiation as Validator,
+  RecallProgress: V.RecallProgress as Validator,
+  RecallScanResult: V.RecallScanResult as Validator,
+  RecallSearchResult: V.RecallSearchResult as Validator,
+  RecallStatusResult: V.RecallStatusResult as Validator,
+  RecallViewResult: V.RecallViewResult as Validator,
+  RecallWatchResult: V.RecallWatchResult as Validator,
   RequestMeta: V.RequestMeta as Validator,
+  RevisionConflictData: V.RevisionConflictData as Validator,
   RpcErrorObject: V.RpcErrorObject as Validator,
+  SessionInfo: V.SessionInfo as Validator,
   Subscription: V.Subscription as Validator,
   TraceContext: V.TraceContext as Validator,
+  VerifyReport: V.VerifyReport as Validator,
+  WriteReceipt: V.WriteReceipt as Validator,
 };

@@ -22,6 +22,29 @@ export interface OstkProtocolSchemas {
 
 }
 /**
+ * Approve a pending request (it runs once).
+ * 
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "ApprovalsApproveParams".
+ */
+export interface ApprovalsApproveParams {
+id: string
+reason?: string
+_meta?: RequestMeta
+}
+/**
+ * Carried as params._meta in every request and notification: caller identity and W3C trace context.
+ * 
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "RequestMeta".
+ */
+export interface RequestMeta {
+identity?: CallerIdentity
+traceparent?: string
+tracestate?: string
+[k: string]: unknown
+}
+/**
  * Who is calling. Sent by the client in every request's _meta.identity; the daemon may narrow it (e.g. bind it to a negotiated session) but never widens it.
  * 
  * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
@@ -33,6 +56,79 @@ kind: ActorKind
 session?: string
 name?: string
 on_behalf_of?: string
+}
+/**
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "ApprovalsApproveResult".
+ */
+export interface ApprovalsApproveResult {
+[k: string]: unknown
+}
+/**
+ * Deny a pending request (it never runs).
+ * 
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "ApprovalsDenyParams".
+ */
+export interface ApprovalsDenyParams {
+id: string
+reason?: string
+_meta?: RequestMeta
+}
+/**
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "ApprovalsDenyResult".
+ */
+export interface ApprovalsDenyResult {
+[k: string]: unknown
+}
+/**
+ * Pending approval requests.
+ * 
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "ApprovalsListParams".
+ */
+export interface ApprovalsListParams {
+all?: boolean
+_meta?: RequestMeta
+}
+/**
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "ApprovalsListResult".
+ */
+export interface ApprovalsListResult {
+approvals: {
+[k: string]: unknown
+}[]
+[k: string]: unknown
+}
+/**
+ * Verify the journal: canonical lines, contiguous seq, hash chain, signatures, seals, signed checkpoint.
+ * 
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "AuditVerifyParams".
+ */
+export interface AuditVerifyParams {
+_meta?: RequestMeta
+}
+/**
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "AuditVerifyResult".
+ */
+export interface AuditVerifyResult {
+ok: boolean
+entries: number
+epochs?: number
+lastSeq: number
+headHash?: string
+firstBadSeq?: number
+reason?: string
+checkpoint?: {
+seq: number
+ok: boolean
+[k: string]: unknown
+}
+[k: string]: unknown
 }
 /**
  * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
@@ -56,18 +152,6 @@ since_seq?: number
 _meta?: RequestMeta
 }
 /**
- * Carried as params._meta in every request and notification: caller identity and W3C trace context.
- * 
- * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
- * via the `definition` "RequestMeta".
- */
-export interface RequestMeta {
-identity?: CallerIdentity
-traceparent?: string
-tracestate?: string
-[k: string]: unknown
-}
-/**
  * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
  * via the `definition` "ClientSubscribeResult".
  */
@@ -86,6 +170,25 @@ subscription: string
 _meta?: RequestMeta
 }
 /**
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "EditReceipt".
+ */
+export interface EditReceipt {
+path: string
+gen: number
+sha256: (string | null)
+replacements: number
+merged: boolean
+merged_over?: {
+from_gen: number
+to_gen: number
+[k: string]: unknown
+}
+note?: string
+seq: number
+[k: string]: unknown
+}
+/**
  * A side effect an integration step caused, for audit and replay.
  * 
  * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
@@ -98,6 +201,432 @@ seq?: number
 detail?: {
 [k: string]: unknown
 }
+}
+/**
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "ExecOutcome".
+ */
+export interface ExecOutcome {
+exit_code: (number | null)
+signal?: (string | null)
+stdout: string
+stderr: string
+timed_out?: boolean
+truncated?: boolean
+duration_ms?: number
+changed?: {
+path: string
+gen?: number
+op?: string
+[k: string]: unknown
+}[]
+seq?: number
+[k: string]: unknown
+}
+/**
+ * A chunk of a running exec call's output (sent to the calling connection).
+ * 
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "ExecOutputParams".
+ */
+export interface ExecOutputParams {
+exec_id: string
+stream: ("stdout" | "stderr")
+data: string
+_meta?: RequestMeta
+}
+/**
+ * Run a shell command in the sandbox with the workspace as cwd; output streams as exec/output notifications; changed files are journaled.
+ * 
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "ExecParams".
+ */
+export interface ExecParams {
+command: string
+timeout_ms?: number
+env?: {
+[k: string]: string
+}
+stream?: boolean
+max_output_bytes?: number
+_meta?: RequestMeta
+}
+/**
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "ExecResult".
+ */
+export interface ExecResult {
+exit_code: (number | null)
+signal?: (string | null)
+stdout: string
+stderr: string
+timed_out?: boolean
+truncated?: boolean
+duration_ms?: number
+changed?: {
+path: string
+gen?: number
+op?: string
+[k: string]: unknown
+}[]
+seq?: number
+[k: string]: unknown
+}
+/**
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "FileContent".
+ */
+export interface FileContent {
+path: string
+content: string
+encoding: ("utf8" | "base64")
+gen: number
+sha256: (string | null)
+size: number
+offset?: number
+total_lines?: number
+truncated?: boolean
+[k: string]: unknown
+}
+/**
+ * Delete a file (or an empty directory with dir: true).
+ * 
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "FsDeleteParams".
+ */
+export interface FsDeleteParams {
+/**
+ * Workspace-relative path (absolute paths inside the workspace are accepted).
+ */
+path: string
+expected_gen?: number
+dir?: boolean
+_meta?: RequestMeta
+}
+/**
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "FsDeleteResult".
+ */
+export interface FsDeleteResult {
+path: string
+gen: number
+seq: number
+[k: string]: unknown
+}
+/**
+ * Replace old_str with new_str (unique match unless replace_all). A stale expected_gen is merged when the intervening change is more than 3 lines away.
+ * 
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "FsEditParams".
+ */
+export interface FsEditParams {
+/**
+ * Workspace-relative path (absolute paths inside the workspace are accepted).
+ */
+path: string
+old_str: string
+new_str: string
+replace_all?: boolean
+expected_gen?: number
+_meta?: RequestMeta
+}
+/**
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "FsEditResult".
+ */
+export interface FsEditResult {
+path: string
+gen: number
+sha256: (string | null)
+replacements: number
+merged: boolean
+merged_over?: {
+from_gen: number
+to_gen: number
+[k: string]: unknown
+}
+note?: string
+seq: number
+[k: string]: unknown
+}
+/**
+ * Workspace paths matching a glob pattern.
+ * 
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "FsGlobParams".
+ */
+export interface FsGlobParams {
+pattern: string
+/**
+ * Workspace-relative path (absolute paths inside the workspace are accepted).
+ */
+path?: string
+all?: boolean
+max?: number
+_meta?: RequestMeta
+}
+/**
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "FsGlobResult".
+ */
+export interface FsGlobResult {
+pattern: string
+paths: string[]
+truncated: boolean
+[k: string]: unknown
+}
+/**
+ * List a directory (optionally recursive to depth); .gitignore respected unless all.
+ * 
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "FsListParams".
+ */
+export interface FsListParams {
+/**
+ * Workspace-relative path (absolute paths inside the workspace are accepted).
+ */
+path?: string
+depth?: number
+all?: boolean
+max?: number
+_meta?: RequestMeta
+}
+/**
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "FsListResult".
+ */
+export interface FsListResult {
+path: string
+entries: {
+path: string
+type: ("file" | "dir" | "symlink" | "other")
+size?: number
+gen?: number
+[k: string]: unknown
+}[]
+truncated: boolean
+[k: string]: unknown
+}
+/**
+ * Create a directory and its parents.
+ * 
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "FsMkdirParams".
+ */
+export interface FsMkdirParams {
+/**
+ * Workspace-relative path (absolute paths inside the workspace are accepted).
+ */
+path: string
+_meta?: RequestMeta
+}
+/**
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "FsMkdirResult".
+ */
+export interface FsMkdirResult {
+path: string
+created: boolean
+seq?: number
+[k: string]: unknown
+}
+/**
+ * Rename a file inside the workspace.
+ * 
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "FsMoveParams".
+ */
+export interface FsMoveParams {
+/**
+ * Workspace-relative path (absolute paths inside the workspace are accepted).
+ */
+from: string
+/**
+ * Workspace-relative path (absolute paths inside the workspace are accepted).
+ */
+to: string
+overwrite?: boolean
+expected_gen?: number
+_meta?: RequestMeta
+}
+/**
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "FsMoveResult".
+ */
+export interface FsMoveResult {
+from: string
+to: string
+gen: number
+to_gen: number
+seq: number
+[k: string]: unknown
+}
+/**
+ * Read a file: content (utf8, or base64 for binary) and its generation.
+ * 
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "FsReadParams".
+ */
+export interface FsReadParams {
+/**
+ * Workspace-relative path (absolute paths inside the workspace are accepted).
+ */
+path: string
+/**
+ * 1-based first line
+ */
+offset?: number
+/**
+ * number of lines
+ */
+limit?: number
+_meta?: RequestMeta
+}
+/**
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "FsReadResult".
+ */
+export interface FsReadResult {
+path: string
+content: string
+encoding: ("utf8" | "base64")
+gen: number
+sha256: (string | null)
+size: number
+offset?: number
+total_lines?: number
+truncated?: boolean
+[k: string]: unknown
+}
+/**
+ * Grep-style regular-expression search over text files.
+ * 
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "FsSearchParams".
+ */
+export interface FsSearchParams {
+pattern: string
+/**
+ * Workspace-relative path (absolute paths inside the workspace are accepted).
+ */
+path?: string
+glob?: string
+ignore_case?: boolean
+max?: number
+_meta?: RequestMeta
+}
+/**
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "FsSearchResult".
+ */
+export interface FsSearchResult {
+pattern: string
+matches: {
+path: string
+line: number
+text: string
+[k: string]: unknown
+}[]
+truncated: boolean
+[k: string]: unknown
+}
+/**
+ * Existence, type, size, generation and hash of a path.
+ * 
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "FsStatParams".
+ */
+export interface FsStatParams {
+/**
+ * Workspace-relative path (absolute paths inside the workspace are accepted).
+ */
+path: string
+_meta?: RequestMeta
+}
+/**
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "FsStatResult".
+ */
+export interface FsStatResult {
+path: string
+exists: boolean
+type?: ("file" | "dir" | "symlink" | "other")
+size?: number
+mode?: number
+mtime?: number
+gen: number
+sha256?: (string | null)
+writer?: string
+[k: string]: unknown
+}
+/**
+ * Create or replace a file. With expected_gen, refused with RevisionConflict when stale.
+ * 
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "FsWriteParams".
+ */
+export interface FsWriteParams {
+/**
+ * Workspace-relative path (absolute paths inside the workspace are accepted).
+ */
+path: string
+content: string
+encoding?: ("utf8" | "base64")
+expected_gen?: number
+create_only?: boolean
+_meta?: RequestMeta
+}
+/**
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "FsWriteResult".
+ */
+export interface FsWriteResult {
+path: string
+gen: number
+sha256: (string | null)
+size: number
+created: boolean
+seq: number
+[k: string]: unknown
+}
+/**
+ * Current generation rows for paths (or all tracked paths).
+ * 
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "GenLookupParams".
+ */
+export interface GenLookupParams {
+/**
+ * @maxItems 10000
+ * 
+ * Items: Workspace-relative path (absolute paths inside the workspace are accepted).
+ */
+paths?: string[]
+_meta?: RequestMeta
+}
+/**
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "GenLookupResult".
+ */
+export interface GenLookupResult {
+rows: GenRow[]
+[k: string]: unknown
+}
+/**
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "GenRow".
+ */
+export interface GenRow {
+path: string
+gen: number
+sha256: (string | null)
+size?: number
+ino?: number
+mtime?: number
+ctime?: number
+writer: string
+ts: number
+[k: string]: unknown
 }
 /**
  * What an integration step (workflow script, bot command) reports back.
@@ -193,6 +722,129 @@ entry: JournalEntry
 _meta?: RequestMeta
 }
 /**
+ * Journal entries filtered by seq, time, path, actor, events.
+ * 
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "JournalQueryParams".
+ */
+export interface JournalQueryParams {
+since_seq?: number
+since_ts?: number
+path?: string
+actor?: string
+events?: string[]
+limit?: number
+_meta?: RequestMeta
+}
+/**
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "JournalQueryResult".
+ */
+export interface JournalQueryResult {
+entries: JournalEntry[]
+head_seq: number
+[k: string]: unknown
+}
+/**
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "KernelProjection".
+ */
+export interface KernelProjection {
+workspace: string
+head_seq: number
+files: {
+path: string
+gen: number
+writer?: string
+ts?: number
+sha256?: (string | null)
+[k: string]: unknown
+}[]
+text: string
+[k: string]: unknown
+}
+/**
+ * A compact projection of workspace state for context rebuilding: recently changed files with generations and writers, head of the journal.
+ * 
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "KernelProjectionParams".
+ */
+export interface KernelProjectionParams {
+since_seq?: number
+max_files?: number
+session?: string
+_meta?: RequestMeta
+}
+/**
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "KernelProjectionResult".
+ */
+export interface KernelProjectionResult {
+workspace: string
+head_seq: number
+files: {
+path: string
+gen: number
+writer?: string
+ts?: number
+sha256?: (string | null)
+[k: string]: unknown
+}[]
+text: string
+[k: string]: unknown
+}
+/**
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "KernelStatus".
+ */
+export interface KernelStatus {
+pid: number
+version?: string
+workspace: string
+uptime_ms?: number
+head_seq: number
+durable_seq?: number
+key_id: string
+tracked_files?: number
+connections?: number
+in_flight?: number
+sessions?: number
+sandbox?: {
+[k: string]: unknown
+}
+[k: string]: unknown
+}
+/**
+ * Daemon status: pid, uptime, workspace, journal head, sessions, in-flight calls.
+ * 
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "KernelStatusParams".
+ */
+export interface KernelStatusParams {
+_meta?: RequestMeta
+}
+/**
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "KernelStatusResult".
+ */
+export interface KernelStatusResult {
+pid: number
+version?: string
+workspace: string
+uptime_ms?: number
+head_seq: number
+durable_seq?: number
+key_id: string
+tracked_files?: number
+connections?: number
+in_flight?: number
+sessions?: number
+sandbox?: {
+[k: string]: unknown
+}
+[k: string]: unknown
+}
+/**
  * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
  * via the `definition` "Negotiation".
  */
@@ -205,6 +857,217 @@ reason: string
 }[]
 reason: string
 expires_at?: number
+}
+/**
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "RecallProgress".
+ */
+export interface RecallProgress {
+phase: ("walk" | "index" | "embed" | "done")
+done: number
+total: number
+path?: string
+}
+/**
+ * Progress of a running recall/scan (server → client notification).
+ * 
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "RecallProgressParams".
+ */
+export interface RecallProgressParams {
+phase: ("walk" | "index" | "embed" | "done")
+done: number
+total: number
+path?: string
+_meta?: RequestMeta
+}
+/**
+ * Index the workspace (or one directory) now; sends recall/progress notifications on the same connection.
+ * 
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "RecallScanParams".
+ */
+export interface RecallScanParams {
+/**
+ * Only this directory (workspace-relative); default the whole workspace
+ */
+dir?: string
+_meta?: RequestMeta
+}
+/**
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "RecallScanResult".
+ */
+export interface RecallScanResult {
+files: number
+changedFiles: number
+removedFiles: number
+skipped?: number
+chunksAdded: number
+chunksRemoved: number
+ms: number
+}
+/**
+ * Hybrid search (BM25 + vectors, fused and reranked) over the indexed workspace.
+ * 
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "RecallSearchParams".
+ */
+export interface RecallSearchParams {
+/**
+ * What to look for: words, a question, or an identifier
+ */
+query: string
+/**
+ * Maximum hits
+ */
+limit?: number
+/**
+ * Only files whose workspace-relative path starts with this
+ */
+path?: string
+/**
+ * Only this language (typescript, python, go, markdown, …)
+ */
+lang?: string
+/**
+ * Retrieval lanes (default both)
+ * 
+ * @minItems 1
+ */
+lanes?: [("bm25" | "vector"), ...(("bm25" | "vector"))[]]
+_meta?: RequestMeta
+}
+/**
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "RecallSearchResult".
+ */
+export interface RecallSearchResult {
+query: string
+hits: {
+id: string
+path: string
+startLine: number
+endLine: number
+symbol: (string | null)
+kind: string
+lang: string
+snippet: string
+score: number
+lanes: ("bm25" | "vector")[]
+}[]
+tookMs: number
+lanes?: string[]
+}
+/**
+ * Counts, sources, the embedder in use, vector index type, last scan, watcher state and index health.
+ * 
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "RecallStatusParams".
+ */
+export interface RecallStatusParams {
+_meta?: RequestMeta
+}
+/**
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "RecallStatusResult".
+ */
+export interface RecallStatusResult {
+workspace: string
+files: number
+chunks: number
+vectors: number
+events?: number
+sources?: string[]
+embedder: {
+id: string
+dim: number
+description: string
+}
+vectorIndex?: ("flat" | "hnsw")
+lastScan?: ({
+
+} | null)
+health: ("ok" | "degraded")
+healthNotes?: string[]
+watch?: {
+running: boolean
+pending: number
+batches: number
+lastBatchAt?: (number | null)
+lastError?: (string | null)
+}
+}
+/**
+ * A chunk by id, or a line range of a workspace file, with context lines.
+ * 
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "RecallViewParams".
+ */
+export interface RecallViewParams {
+/**
+ * A chunk id from a search hit
+ */
+id?: string
+/**
+ * A workspace-relative file path (when no id)
+ */
+path?: string
+startLine?: number
+endLine?: number
+/**
+ * Extra lines before and after
+ */
+context?: number
+_meta?: RequestMeta
+}
+/**
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "RecallViewResult".
+ */
+export interface RecallViewResult {
+path: string
+startLine: number
+endLine: number
+totalLines?: number
+symbol?: (string | null)
+text: string
+}
+/**
+ * Start, stop or report the debounced file watcher.
+ * 
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "RecallWatchParams".
+ */
+export interface RecallWatchParams {
+action?: ("start" | "stop" | "status")
+_meta?: RequestMeta
+}
+/**
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "RecallWatchResult".
+ */
+export interface RecallWatchResult {
+running: boolean
+pending: number
+batches: number
+lastBatchAt?: (number | null)
+lastError?: (string | null)
+}
+/**
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "RevisionConflictData".
+ */
+export interface RevisionConflictData {
+kind?: "RevisionConflict"
+path: string
+expected_gen: number
+current_gen: number
+current_hash: (string | null)
+writer?: (string | null)
+ts?: (number | null)
+changes?: string[]
+[k: string]: unknown
 }
 /**
  * Returns this OpenRPC document.
@@ -221,6 +1084,40 @@ _meta?: RequestMeta
  */
 export interface RpcDiscoverResult {
 
+}
+/**
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "SessionInfo".
+ */
+export interface SessionInfo {
+id: string
+client: string
+client_version?: string
+kind?: string
+started_at: number
+last_seen?: number
+tool_calls?: number
+tokens?: number
+active?: boolean
+[k: string]: unknown
+}
+/**
+ * Sessions known to the kernel (clients, counts).
+ * 
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "SessionListParams".
+ */
+export interface SessionListParams {
+active?: boolean
+_meta?: RequestMeta
+}
+/**
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "SessionListResult".
+ */
+export interface SessionListResult {
+sessions: SessionInfo[]
+[k: string]: unknown
 }
 /**
  * Ask the daemon for a capability scope (requested pins/capabilities); returns the session and what was granted and denied, and why.
@@ -263,4 +1160,36 @@ export interface TraceContext {
 traceId: string
 spanId: string
 sampled: boolean
+}
+/**
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "VerifyReport".
+ */
+export interface VerifyReport {
+ok: boolean
+entries: number
+epochs?: number
+lastSeq: number
+headHash?: string
+firstBadSeq?: number
+reason?: string
+checkpoint?: {
+seq: number
+ok: boolean
+[k: string]: unknown
+}
+[k: string]: unknown
+}
+/**
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "WriteReceipt".
+ */
+export interface WriteReceipt {
+path: string
+gen: number
+sha256: (string | null)
+size: number
+created: boolean
+seq: number
+[k: string]: unknown
 }

@@ -1,0 +1,3 @@
+export { findKernelSocket, findRecallSocket, findSocket } from "./discover-socket.js";
+export { KernelClient, type KernelClientOptions, type SubscribeOptions } from "./kernel-client.js";
+export { type ParamsOf, RecallClient, type RecallClientOptions, type ResultOf } from "./recall-client.js";

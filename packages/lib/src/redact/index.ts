@@ -1,0 +1,2 @@
+export { isSecretKey, normaliseKey, REDACTED } from "./patterns.js";
+export { clearRegisteredSecrets, redact, redactString, registerSecret } from "./redact.js";

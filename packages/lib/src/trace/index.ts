@@ -1,0 +1,2 @@
+export * from "./carriers.js";
+export * from "./trace-context.js";

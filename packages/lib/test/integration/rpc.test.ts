@@ -1,0 +1,194 @@
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ERROR_CODES, OstkRpcError } from "../../src/errors.js";
+import { RpcClient } from "../../src/rpc/rpc-client.js";
+import { type RpcHandlerContext, serveRpc } from "../../src/rpc/serve-rpc.js";
+import { currentTrace, newTrace, withTrace } from "../../src/trace/trace-context.js";
+import { rawSocket, tempDir } from "../helpers.js";
+
+const negotiation = { session: "s-1", granted: ["pin:default"], denied: [], reason: "ok" };
+
+describe("serveRpc + RpcClient", () => {
+  it("carries identity and trace context to the handler and returns the result", async () => {
+    using tmp = tempDir();
+    const seen: RpcHandlerContext[] = [];
+    const server = await serveRpc({
+      socketPath: join(tmp.dir, "k.sock"),
+      handlers: {
+        "session/negotiate": async (params, ctx) => {
+          seen.push(ctx);
+          expect(params).toEqual({ scope: { pins: ["default"] } }); // _meta is split off
+          expect(currentTrace()?.traceId).toBe(ctx.traceId);
+          return negotiation;
+        },
+      },
+    });
+    const client = await RpcClient.connect({
+      socketPath: server.socketPath,
+      identity: { id: "bot-1", kind: "integration" },
+    });
+    const trace = newTrace();
+    const res = await withTrace(trace, () =>
+      client.call("session/negotiate", { scope: { pins: ["default"] } }),
+    );
+    expect(res).toEqual(negotiation);
+    expect(seen[0].identity).toEqual({ id: "bot-1", kind: "integration" });
+    expect(seen[0].traceId).toBe(trace.traceId);
+    await client.close();
+    await server.close();
+  });
+
+  it("answers malformed, invalid, unknown and oversize frames with JSON-RPC errors and keeps the connection", async () => {
+    using tmp = tempDir();
+    const server = await serveRpc({
+      socketPath: join(tmp.dir, "k.sock"),
+      maxFrameBytes: 4096,
+      handlers: { "session/negotiate": () => negotiation, "x/echo": (p) => p },
+    });
+    const raw = await rawSocket(server.socketPath);
+    raw.send("{not json\n");
+    expect((await raw.next()).error.code).toBe(ERROR_CODES.ParseError);
+    raw.send('"just a string"\n');
+    expect((await raw.next()).error.code).toBe(ERROR_CODES.InvalidRequest);
+    raw.send('{"jsonrpc":"1.0","id":7,"method":"x/echo"}\n');
+    const inv = await raw.next();
+    expect(inv.id).toBe(7);
+    expect(inv.error.code).toBe(ERROR_CODES.InvalidRequest);
+    raw.send('{"jsonrpc":"2.0","id":8,"method":"nope/nothing","params":{}}\n');
+    expect((await raw.next()).error).toMatchObject({ code: ERROR_CODES.MethodNotFound });
+    raw.send(
+      '{"jsonrpc":"2.0","id":9,"method":"session/negotiate","params":{"scope":{"pins":"x"},"bogus":1}}\n',
+    );
+    const ip = await raw.next();
+    expect(ip.error.code).toBe(ERROR_CODES.InvalidParams);
+    expect([...ip.error.data.errors].sort()).toEqual([
+      "params.bogus: is not allowed",
+      "params.scope.pins: must be array",
+    ]);
+    // Oversize frame, split over several writes: one error, then the connection still works.
+    raw.send(`{"jsonrpc":"2.0","id":10,"method":"x/echo","params":{"a":"${"x".repeat(3000)}`);
+    raw.send(`${"y".repeat(3000)}"}}\n`);
+    const big = await raw.next();
+    expect(big.error.code).toBe(ERROR_CODES.FrameTooLarge);
+    expect(big.error.data.kind).toBe("FrameTooLarge");
+    raw.send('{"jsonrpc":"2.0","id":11,"method":"x/echo","params":{"a":1}}\n');
+    expect(await raw.next()).toEqual({ jsonrpc: "2.0", id: 11, result: { a: 1 } });
+    // Batches work too.
+    raw.send(
+      '[{"jsonrpc":"2.0","id":12,"method":"x/echo","params":{"b":2}},{"jsonrpc":"2.0","id":13,"method":"nope"}]\n',
+    );
+    const batch = await raw.next();
+    expect(batch).toHaveLength(2);
+    raw.close();
+    await server.close();
+  });
+
+  it("maps handler errors to catalog codes with data.kind", async () => {
+    using tmp = tempDir();
+    const server = await serveRpc({
+      socketPath: join(tmp.dir, "k.sock"),
+      handlers: {
+        "x/deny": () => {
+          throw new OstkRpcError("PolicyDenied", "policy denied write to src/a.ts", { reason: "write-src" });
+        },
+        "x/crash": () => {
+          throw new Error("boom");
+        },
+      },
+    });
+    const client = await RpcClient.connect({ socketPath: server.socketPath });
+    const err = (await client.call("x/deny", {}).catch((e) => e)) as OstkRpcError;
+    expect(err).toBeInstanceOf(OstkRpcError);
+    expect(err.kind).toBe("PolicyDenied");
+    expect(err.data?.reason).toBe("write-src");
+    const crash = (await client.call("x/crash", {}).catch((e) => e)) as OstkRpcError;
+    expect(crash.kind).toBe("InternalError");
+    expect(await client.call("x/deny", {}).catch((e) => e.code)).toBe(-32001); // still connected
+    await client.close();
+    await server.close();
+  });
+
+  it("times out a call that does not answer", async () => {
+    using tmp = tempDir();
+    const server = await serveRpc({
+      socketPath: join(tmp.dir, "k.sock"),
+      drainTimeoutMs: 100,
+      handlers: { "x/hang": (_p, ctx) => new Promise((r) => ctx.signal.addEventListener("abort", r)) },
+    });
+    const client = await RpcClient.connect({ socketPath: server.socketPath, timeoutMs: 150 });
+    const err = (await client.call("x/hang", {}).catch((e) => e)) as OstkRpcError;
+    expect(err.kind).toBe("Timeout");
+    await client.close();
+    await server.close();
+  });
+
+  it("survives a daemon that closes mid-response and reconnects after a restart", async () => {
+    using tmp = tempDir();
+    const socketPath = join(tmp.dir, "k.sock");
+    let server = await serveRpc({
+      socketPath,
+      handlers: {
+        "x/die": (_p, ctx) => {
+          (ctx.connection as unknown as { socket: { write(s: string): void; destroy(): void } }).socket.write(
+            '{"jsonrpc":"2.0","id":1,"res',
+          );
+          ctx.connection.close();
+          return new Promise(() => {});
+        },
+      },
+      drainTimeoutMs: 50,
+    });
+    const client = await RpcClient.connect({
+      socketPath,
+      timeoutMs: 5000,
+      reconnect: { initialDelayMs: 20 },
+    });
+    const err = (await client.call("x/die", {}).catch((e) => e)) as OstkRpcError;
+    expect(err).toBeInstanceOf(OstkRpcError);
+    expect(err.kind).toBe("Unavailable");
+    await server.close();
+    server = await serveRpc({ socketPath, handlers: { "x/ok": () => "back" } });
+    expect(await client.call("x/ok", {})).toBe("back");
+    await client.close();
+    await server.close();
+  });
+
+  it("delivers notifications and drains in-flight calls on close()", async () => {
+    using tmp = tempDir();
+    let release!: () => void;
+    const server = await serveRpc({
+      socketPath: join(tmp.dir, "k.sock"),
+      handlers: {
+        "x/slow": () => new Promise((r) => (release = () => r("done"))),
+        "x/ping": (_p, ctx) => {
+          ctx.notify("x/pong", { n: 1 });
+          return true;
+        },
+      },
+    });
+    const client = await RpcClient.connect({ socketPath: server.socketPath, reconnect: false });
+    const got: unknown[] = [];
+    client.onNotification("x/pong", (p) => got.push(p));
+    client.onNotification("x/all", (p) => got.push(p));
+    await client.call("x/ping", {});
+    expect(server.broadcast("x/all", { n: 2 })).toBe(1);
+    const slow = client.call("x/slow", {});
+    await new Promise((r) => setTimeout(r, 50));
+    expect(server.inFlight).toBe(1);
+    const closing = server.close();
+    setTimeout(() => release(), 50);
+    expect(await slow).toBe("done");
+    await closing;
+    expect(got).toEqual([{ n: 1 }, { n: 2 }]);
+    await expect(RpcClient.connect({ socketPath: server.socketPath })).rejects.toThrow(/cannot connect/);
+    await client.close();
+  });
+
+  it("refuses to take over a socket another daemon is serving", async () => {
+    using tmp = tempDir();
+    const socketPath = join(tmp.dir, "k.sock");
+    const a = await serveRpc({ socketPath, handlers: {} });
+    await expect(serveRpc({ socketPath, handlers: {} })).rejects.toThrow(/already serving/);
+    await a.close();
+  });
+});
