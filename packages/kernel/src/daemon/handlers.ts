@@ -1,0 +1,194 @@
+import { type CallerIdentity, type JournalEntry, OstkRpcError } from "@ostk/lib";
+import type { KernelCore } from "../core/kernel-core.js";
+import type { CallContext } from "../core/types.js";
+import { queryEntries } from "../journal/read.js";
+import type { VerifyResult } from "../journal/verify.js";
+import type { SessionsDb } from "../store/sessions-db.js";
+import { fsDelete, fsEdit, fsMkdir, fsMove, fsRead, fsWrite } from "../syscalls/file-ops.js";
+import { asParams, bool, int, str } from "../syscalls/params.js";
+import { fsGlob, fsList, fsSearch, fsStat } from "../syscalls/query-ops.js";
+import { matches, type Subscriptions } from "./subscriptions.js";
+
+/** What a kernel method sees: the caller as journaled, plus the connection it came on (absent in-process). */
+export interface KernelCallContext extends CallContext {
+  identity?: CallerIdentity;
+  /** Send a notification back to the caller's connection. */
+  notify(method: string, params: Record<string, unknown>): void;
+  /** Register cleanup for when the caller's connection closes. */
+  onClose(cb: () => void): void;
+  signal?: AbortSignal;
+}
+
+export type KernelMethod = (params: unknown, ctx: KernelCallContext) => Promise<unknown>;
+
+export interface HandlerDeps {
+  core: KernelCore;
+  sessions: SessionsDb;
+  subs: Subscriptions;
+  verify(): VerifyResult;
+  status(): Record<string, unknown>;
+}
+
+const INTERNAL_EVENTS = new Set(["fs.intent"]);
+
+export function kernelMethods(d: HandlerDeps): Record<string, KernelMethod> {
+  const { core } = d;
+  return {
+    "fs/read": (p, c) => fsRead(core, c, p),
+    "fs/write": (p, c) => fsWrite(core, c, p),
+    "fs/edit": (p, c) => fsEdit(core, c, p),
+    "fs/list": (p, c) => fsList(core, c, p),
+    "fs/glob": (p, c) => fsGlob(core, c, p),
+    "fs/stat": (p, c) => fsStat(core, c, p),
+    "fs/search": (p, c) => fsSearch(core, c, p),
+    "fs/mkdir": (p, c) => fsMkdir(core, c, p),
+    "fs/move": (p, c) => fsMove(core, c, p),
+    "fs/delete": (p, c) => fsDelete(core, c, p),
+
+    "journal/query": async (raw) => {
+      const p = asParams(raw);
+      const events = p.events;
+      if (events !== undefined && (!Array.isArray(events) || events.some((e) => typeof e !== "string")))
+        throw new OstkRpcError("InvalidParams", "events: must be an array of strings");
+      const entries = queryEntries(core.ws.stateDir, {
+        sinceSeq: int(p, "since_seq", { min: 0 }),
+        sinceTs: int(p, "since_ts"),
+        path: str(p, "path", { optional: true, allowEmpty: true }),
+        actor: str(p, "actor", { optional: true }),
+        events: events as string[] | undefined,
+        limit: int(p, "limit", { min: 1, max: 100_000 }),
+      });
+      return { entries, head_seq: core.journal.lastSeq };
+    },
+
+    "audit/verify": async () => d.verify(),
+
+    "gen/lookup": async (raw) => {
+      const p = asParams(raw);
+      const paths = p.paths;
+      if (paths !== undefined && (!Array.isArray(paths) || paths.some((x) => typeof x !== "string")))
+        throw new OstkRpcError("InvalidParams", "paths: must be an array of strings");
+      const rows = (paths as string[] | undefined)
+        ? (paths as string[]).map((x) => core.gens.get(core.ws.resolve(x).rel)).filter((r) => r !== undefined)
+        : core.gens.all();
+      return { rows: rows.map(({ history: _h, ...r }) => r) };
+    },
+
+    "session/negotiate": async (raw, c) => {
+      const p = asParams(raw);
+      const scope = (p.scope ?? {}) as { pins?: string[]; capabilities?: string[]; ttl_ms?: number };
+      if (typeof scope !== "object" || Array.isArray(scope))
+        throw new OstkRpcError("InvalidParams", "scope: must be an object");
+      const label = str(p, "label", { optional: true });
+      const row = d.sessions.open({
+        client: c.identity?.name ?? c.actor.id,
+        client_version: "",
+        kind: c.actor.kind,
+        actor_id: c.actor.id,
+        scope,
+      });
+      const granted = [...(scope.capabilities ?? []), ...(scope.pins ?? []).map((x) => `pin:${x}`)];
+      core.record({
+        event: "session.open",
+        actor: { ...c.actor, session: row.id },
+        trace: c.trace,
+        data: { label, requested: scope, granted },
+      });
+      return {
+        session: row.id,
+        granted,
+        denied: [],
+        reason: "granted as requested; the active pin still decides every call",
+        ...(scope.ttl_ms ? { expires_at: Date.now() + scope.ttl_ms } : {}),
+      };
+    },
+
+    "session/list": async (raw) => {
+      const p = asParams(raw);
+      const active = bool(p, "active") ?? false;
+      return {
+        sessions: d.sessions.list(active).map((s) => ({
+          id: s.id,
+          client: s.client,
+          client_version: s.client_version,
+          kind: s.kind,
+          started_at: s.started_at,
+          last_seen: s.last_seen,
+          tool_calls: s.tool_calls,
+          tokens: s.tokens,
+          active: s.ended_at === null,
+        })),
+      };
+    },
+
+    "client/subscribe": async (raw, c) => {
+      const p = asParams(raw);
+      const paths = p.paths as string[] | undefined;
+      const events = p.events as string[] | undefined;
+      const since = int(p, "since_seq", { min: 0 });
+      let id = "";
+      let replaying = since !== undefined;
+      const buffered: JournalEntry[] = [];
+      let last = since ?? core.journal.durable;
+      const send = (e: JournalEntry) => {
+        if (e.seq <= last) return;
+        last = e.seq;
+        c.notify("journal/event", { subscription: id, entry: e });
+      };
+      id = d.subs.add({ paths, events }, (e) => (replaying ? buffered.push(e) : send(e)));
+      c.onClose(() => d.subs.remove(id));
+      if (since !== undefined) {
+        const past = queryEntries(core.ws.stateDir, { sinceSeq: since, limit: 100_000 }).filter(
+          (e) => !INTERNAL_EVENTS.has(e.event) && e.seq <= core.journal.durable,
+        );
+        // Deliver after the reply, so the client knows the subscription id first.
+        setImmediate(() => {
+          for (const e of past) if (matches({ paths, events }, e)) send(e);
+          replaying = false;
+          for (const e of buffered.splice(0)) send(e);
+        });
+      }
+      return { subscription: id, head_seq: core.journal.lastSeq };
+    },
+
+    "client/unsubscribe": async (raw) => {
+      const p = asParams(raw);
+      return { ok: d.subs.remove(str(p, "subscription", {})) };
+    },
+
+    "kernel/projection": async (raw) => {
+      const p = asParams(raw);
+      const sinceSeq = int(p, "since_seq", { min: 0 }) ?? 0;
+      const maxFiles = int(p, "max_files", { min: 1, max: 10_000 }) ?? 50;
+      const changed = new Map<string, JournalEntry>();
+      for (const e of queryEntries(core.ws.stateDir, { sinceSeq, events: ["fs.commit"], limit: 100_000 })) {
+        if (e.path) changed.set(e.path, e);
+        if (typeof e.data?.to === "string") changed.set(e.data.to, e);
+      }
+      const files = [...changed.keys()]
+        .map((path) => {
+          const row = core.gens.get(path);
+          return {
+            path,
+            gen: row?.gen ?? 0,
+            writer: row?.writer ?? "",
+            ts: row?.ts ?? 0,
+            sha256: row?.sha256 ?? null,
+          };
+        })
+        .sort((a, b) => b.ts - a.ts)
+        .slice(0, maxFiles);
+      const now = Date.now();
+      const text = [
+        `[kernel] workspace:${core.ws.root} head_seq:${core.journal.lastSeq} tracked:${core.gens.size}`,
+        ...files.map(
+          (f) =>
+            `[files] ${f.path}:gen=${f.gen}:${f.writer}:${Math.round((now - f.ts) / 1000)}s${f.sha256 === null ? ":deleted" : ""}`,
+        ),
+      ].join("\n");
+      return { workspace: core.ws.root, head_seq: core.journal.lastSeq, files, text };
+    },
+
+    "kernel/status": async () => d.status(),
+  };
+}

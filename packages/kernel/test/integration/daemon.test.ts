@@ -1,0 +1,72 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { type JournalEntry, KernelClient, RpcClient } from "@ostk/lib";
+import { describe, expect, it } from "vitest";
+import { startKernel } from "../../src/daemon/start-kernel.js";
+import { tmpKernelEnv } from "../helpers/kernel-env.js";
+
+describe("kernel daemon over its socket", () => {
+  it("serves syscalls with caller identity, publishes commits, and shuts down cleanly", async () => {
+    await using env = tmpKernelEnv();
+    const k = await startKernel({ workspace: env.workspace, keyPath: env.keyPath });
+    expect(fs.statSync(k.socketPath!).mode & 0o777).toBe(0o600);
+    const client = await KernelClient.connect({
+      socketPath: k.socketPath!,
+      identity: { id: "tester", kind: "agent" },
+    });
+    const seen: JournalEntry[] = [];
+    const it = client.subscribe({ events: ["fs.commit"] });
+    const reader = (async () => {
+      for await (const e of it) {
+        seen.push(e);
+        if (seen.length === 2) break;
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 50));
+    const w = (await client.call("fs/write", { path: "a.txt", content: "one\ntwo\n" })) as { gen: number };
+    expect(w.gen).toBe(1);
+    const e = (await client.call("fs/edit", {
+      path: "a.txt",
+      old_str: "two",
+      new_str: "TWO",
+      expected_gen: 1,
+    })) as {
+      gen: number;
+    };
+    expect(e.gen).toBe(2);
+    await reader;
+    expect(seen.map((x) => [x.path, x.gen_after, x.actor.id])).toEqual([
+      ["a.txt", 1, "tester"],
+      ["a.txt", 2, "tester"],
+    ]);
+    const r = (await client.call("fs/read", { path: "a.txt" })) as { content: string; gen: number };
+    expect(r).toMatchObject({ content: "one\nTWO\n", gen: 2 });
+    await expect(client.call("fs/read", { path: "../../etc/passwd" })).rejects.toMatchObject({
+      code: -32004,
+    });
+    const v = (await client.call("audit/verify", {})) as { ok: boolean };
+    expect(v.ok).toBe(true);
+    await client.close();
+    await k.close();
+    expect(fs.existsSync(k.socketPath!)).toBe(false);
+    expect(fs.existsSync(path.join(env.workspace, ".ostk/anchor.lock"))).toBe(false);
+  });
+
+  it("refuses a second daemon on the same workspace and replaces a stale lock", async () => {
+    await using env = tmpKernelEnv();
+    const k = await startKernel({ workspace: env.workspace, keyPath: env.keyPath });
+    await expect(startKernel({ workspace: env.workspace, keyPath: env.keyPath })).rejects.toThrow(/holds/);
+    await k.close();
+    // A crash leaves a lock naming a dead pid and a socket file nobody listens on.
+    fs.writeFileSync(
+      path.join(env.workspace, ".ostk/anchor.lock"),
+      JSON.stringify({ pid: 999_999, start: "1", host: (await import("node:os")).hostname(), ts: 0 }),
+    );
+    fs.writeFileSync(path.join(env.workspace, ".ostk/ostk.sock"), "");
+    const k2 = await startKernel({ workspace: env.workspace, keyPath: env.keyPath });
+    const c = await RpcClient.connect({ socketPath: k2.socketPath!, reconnect: false });
+    expect(await c.call("kernel/status", {})).toMatchObject({ pid: process.pid });
+    await c.close();
+    await k2.close();
+  });
+});
