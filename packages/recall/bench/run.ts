@@ -1,0 +1,202 @@
+/**
+ * `pnpm --filter @ostk/recall bench`
+ *  1. retrieval quality on real npm code with README-derived queries: BM25 alone (the anchor) vs the full pipeline;
+ *  2. query latency at 100,000 chunks (p50/p95), BM25 lane alone as the anchor;
+ *  3. indexing throughput, cold and incremental.
+ * Prints a table, then one JSON line. Env: BENCH_CHUNKS (default 100000), BENCH_SKIP_LATENCY=1.
+ */
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Chunk } from "../src/chunk/types.js";
+import { type EvalScores, type LabelledQuery, score } from "../src/commands/eval.js";
+import { embedText } from "../src/indexer.js";
+import type { Hit } from "../src/query/search.js";
+import { openRecall, type Recall } from "../src/recall.js";
+import { BENCH_PACKAGES, fetchPackages, readmeQueries, sourceDirs } from "./corpus.js";
+
+process.env.LANCEDB_LOG ??= "error";
+const log = (s: string) => process.stderr.write(`${s}\n`);
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+const r3 = (x: number) => Math.round(x * 1000) / 1000;
+
+type Variant = { name: string; lanes?: ("bm25" | "vector")[]; rerank: boolean };
+const VARIANTS: Variant[] = [
+  { name: "bm25", lanes: ["bm25"], rerank: false },
+  { name: "vector", lanes: ["vector"], rerank: false },
+  { name: "bm25+vector (rrf)", rerank: false },
+  { name: "bm25+rerank", lanes: ["bm25"], rerank: true },
+  { name: "full (rrf+rerank)", rerank: true },
+];
+
+async function evaluate(recall: Recall, queries: LabelledQuery[]): Promise<Record<string, EvalScores>> {
+  const out: Record<string, EvalScores> = {};
+  for (const v of VARIANTS) {
+    const res: Hit[][] = [];
+    for (const q of queries)
+      res.push((await recall.search(q.query, { limit: 10, lanes: v.lanes, rerank: v.rerank })).hits);
+    out[v.name] = score(res, queries, 10);
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const t0 = performance.now();
+  log(`fetching ${BENCH_PACKAGES.join(", ")} (npm pack, cached)…`);
+  const pkgs = fetchPackages();
+  const root = mkdtempSync(join(tmpdir(), "recall-bench-"));
+  const ws = join(root, "ws");
+  const queries: LabelledQuery[] = [];
+  for (const [name, dir] of pkgs) {
+    for (const d of sourceDirs(name))
+      if (existsSync(join(dir, d))) cpSync(join(dir, d), join(ws, name, d), { recursive: true });
+    queries.push(...readmeQueries(name, dir));
+  }
+  const dev = queries.filter((_, i) => i % 2 === 0);
+  const test = queries.filter((_, i) => i % 2 === 1);
+
+  // ---- indexing throughput (cold, then incremental) and quality
+  const recall = await openRecall({ workspace: ws });
+  const cold = await recall.scan();
+  const chunks = recall.store.counts().chunks;
+  const files = [...recall.store.allFiles().keys()].filter((_, i) => i % 20 === 0);
+  for (const f of files)
+    writeFileSync(
+      join(ws, f),
+      `${readFileSync(join(ws, f), "utf8")}\n// touched by the benchmark\nexport const benchTouched = 1;\n`,
+    );
+  const inc = await recall.scan();
+  const status = await recall.status();
+  log(
+    `indexed ${cold.files} files, ${chunks} chunks; ${queries.length} queries (${dev.length} dev / ${test.length} test)`,
+  );
+  const qualityAll = await evaluate(recall, queries);
+  const qualityTest = await evaluate(recall, test);
+  await recall.close();
+
+  // ---- latency at N chunks
+  const N = Number(process.env.BENCH_CHUNKS ?? 100_000);
+  let latency: Record<string, unknown> | null = null;
+  if (!process.env.BENCH_SKIP_LATENCY) latency = await latencyBench(root, ws, N, queries);
+
+  const quality = Object.fromEntries(
+    Object.entries(qualityAll).map(([k, v]) => [
+      k,
+      {
+        mrr10: r3(v.mrr10),
+        recall10: r3(v.recallAtK),
+        testMrr10: r3(qualityTest[k].mrr10),
+        testRecall10: r3(qualityTest[k].recallAtK),
+      },
+    ]),
+  );
+  const ratio = qualityAll["full (rrf+rerank)"].mrr10 / Math.max(1e-9, qualityAll.bm25.mrr10);
+  const result = {
+    corpus: { packages: BENCH_PACKAGES, files: cold.files, chunks, queries: queries.length },
+    embedder: status.embedder.description,
+    quality,
+    fullOverBm25Mrr: r3(ratio),
+    indexing: {
+      coldChunksPerSec: Math.round((cold.chunksAdded / cold.ms) * 1000),
+      coldMs: cold.ms,
+      incrementalFiles: inc.changedFiles,
+      incrementalChunks: inc.chunksAdded,
+      incrementalMs: inc.ms,
+      incrementalChunksPerSec: Math.round((inc.chunksAdded / Math.max(1, inc.ms)) * 1000),
+    },
+    latency,
+    totalSec: Math.round((performance.now() - t0) / 1000),
+  };
+
+  const rows = [["pipeline", "MRR@10", "Recall@10", "MRR@10 (test half)", "Recall@10 (test half)"]];
+  for (const [k, v] of Object.entries(quality))
+    rows.push([k, String(v.mrr10), String(v.recall10), String(v.testMrr10), String(v.testRecall10)]);
+  const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  const fmt = (r: string[]) => r.map((c, i) => c.padEnd(w[i])).join("  ");
+  let out = `\nRetrieval quality — ${queries.length} README-derived queries over ${chunks} chunks of ${BENCH_PACKAGES.join(", ")}\n`;
+  out += `embedder: ${status.embedder.description}\n${fmt(rows[0])}\n${rows.slice(1).map(fmt).join("\n")}\n`;
+  out += `full / bm25 MRR@10 = ${r3(ratio)}× (target ≥ 1.15×)\n\n`;
+  out += `Indexing: cold ${result.indexing.coldChunksPerSec} chunks/s (${chunks} chunks in ${cold.ms} ms); incremental ${inc.changedFiles} files / ${inc.chunksAdded} chunks in ${inc.ms} ms\n`;
+  if (latency) out += `Latency at ${N} chunks: ${JSON.stringify(latency)}\n`;
+  process.stdout.write(`${out}\n${JSON.stringify(result)}\n`);
+  rmSync(root, { recursive: true, force: true });
+}
+
+/** Replicate the real chunks (with distinct paths and a unique token) up to N, then time queries. */
+async function latencyBench(
+  root: string,
+  ws: string,
+  N: number,
+  queries: LabelledQuery[],
+): Promise<Record<string, unknown>> {
+  const dataDir = join(root, "big");
+  mkdirSync(dataDir, { recursive: true });
+  const src = await openRecall({ workspace: ws });
+  const base = [...src.store.chunksByIds(src.store.allChunkIds()).values()];
+  await src.close();
+  const recall = await openRecall({ workspace: ws, dataDir });
+  const tFill = performance.now();
+  const batch: Chunk[] = [];
+  let n = 0;
+  for (let copy = 0; n < N; copy++) {
+    for (const c of base) {
+      if (n >= N) break;
+      batch.push({
+        id: `${c.id.slice(0, 16)}${copy.toString(16).padStart(8, "0")}`,
+        source: "bench",
+        path: `copy${copy}/${c.path}`,
+        startLine: c.start_line,
+        endLine: c.end_line,
+        symbol: c.symbol,
+        kind: c.kind,
+        lang: c.lang,
+        text: copy === 0 ? c.text : `${c.text}\n// replica ${copy} token${(copy * 7919 + n) % 100003}`,
+      });
+      n++;
+      if (batch.length >= 5000) await flush(recall, batch.splice(0));
+    }
+  }
+  await flush(recall, batch.splice(0));
+  const fillMs = performance.now() - tFill;
+  log(`filled ${n} chunks in ${Math.round(fillMs)} ms; building HNSW index…`);
+  const tIdx = performance.now();
+  await recall.vectors.buildIndex();
+  const indexMs = performance.now() - tIdx;
+  const qs = queries.map((q) => q.query);
+  for (const q of qs.slice(0, 20)) await recall.search(q); // warm-up
+  const times: Record<string, number[]> = { bm25: [], vector: [], full: [] };
+  for (const q of qs) {
+    for (const [name, lanes] of [
+      ["bm25", ["bm25"]],
+      ["vector", ["vector"]],
+      ["full", undefined],
+    ] as const) {
+      const t = performance.now();
+      await recall.search(q, { lanes: lanes ? [...lanes] : undefined });
+      times[name].push(performance.now() - t);
+    }
+  }
+  await recall.close();
+  const res: Record<string, unknown> = {
+    chunks: n,
+    fillChunksPerSec: Math.round((n / fillMs) * 1000),
+    hnswBuildMs: Math.round(indexMs),
+    queries: qs.length,
+  };
+  for (const [k, v] of Object.entries(times)) res[k] = { p50: r3(pct(v, 50)), p95: r3(pct(v, 95)) };
+  return res;
+}
+
+async function flush(recall: Recall, chunks: Chunk[]): Promise<void> {
+  recall.store.db.transaction(() => recall.store.insertChunks(chunks))();
+  const vecs = await recall.embedder.embed(chunks.map(embedText));
+  await recall.vectors.add(chunks.map((c, i) => ({ id: c.id, path: c.path, lang: c.lang, vector: vecs[i] })));
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench failed: ${(err as Error).stack}\n`);
+  process.exitCode = 1;
+});
