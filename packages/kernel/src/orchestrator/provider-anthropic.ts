@@ -22,6 +22,7 @@ export class AnthropicProvider implements ModelProvider {
       apiKey: opts.apiKey,
       maxRetries: opts.maxRetries ?? 2,
       timeout: opts.timeoutMs ?? 600_000,
+      logLevel: "off",
     });
   }
 

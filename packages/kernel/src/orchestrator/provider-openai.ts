@@ -8,6 +8,7 @@ function client(opts: ClientOptions): OpenAI {
     apiKey: opts.apiKey,
     maxRetries: opts.maxRetries ?? 2,
     timeout: opts.timeoutMs ?? 600_000,
+    logLevel: "off",
   });
 }
 
