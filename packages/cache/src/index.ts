@@ -1,1 +1,8 @@
-export {};
+export * from "./config";
+export * from "./ledger/ledger";
+export * from "./ledger/summarize";
+export * from "./prices";
+export * from "./response-cache/cache-key";
+export * from "./response-cache/response-cache";
+export * from "./server/start-cache-proxy";
+export * from "./store/index";

@@ -18,6 +18,7 @@ import {
   responseToSse,
 } from "../wire/openai";
 import { formatSse } from "../wire/sse";
+import { lastUserText } from "../wire/text";
 import { AnthropicCacheSimulator, OpenAiCacheSimulator } from "./prompt-cache-simulator";
 
 /** What the fake model does on one request. Every field is optional; the default is a short text reply. */
@@ -266,20 +267,6 @@ function inputTokens(body: Json): number {
   return estimateTokens(
     JSON.stringify([body.tools ?? null, body.system ?? null, body.messages ?? body.input ?? null]),
   );
-}
-
-/** The text of the newest user message (string content or text blocks), for default replies. */
-export function lastUserText(body: Json): string {
-  const msgs: Json[] = body?.messages ?? (Array.isArray(body?.input) ? body.input : []);
-  if (typeof body?.input === "string") return body.input;
-  for (let i = msgs.length - 1; i >= 0; i--) {
-    const m = msgs[i];
-    if (m?.role !== "user") continue;
-    if (typeof m.content === "string") return m.content;
-    const texts = (m.content ?? []).filter((b: Json) => b?.type === "text" || b?.type === "input_text");
-    if (texts.length) return texts.map((b: Json) => b.text).join("\n");
-  }
-  return "";
 }
 
 function outputTokens(turn: FakeTurn, text: string): number {

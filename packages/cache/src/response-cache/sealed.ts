@@ -1,0 +1,31 @@
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from "node:crypto";
+
+/**
+ * Cached responses are sealed (AES-256-GCM) under a key derived from the caller's API key, so a
+ * stolen cache.db or a shared Redis reveals nothing without the credential that produced it.
+ */
+export function sealKey(secret: Buffer, apiKey: string): Buffer {
+  return createHmac("sha256", secret).update(`seal\0${apiKey}`).digest();
+}
+
+export function seal(key: Buffer, plain: Buffer): Buffer {
+  const iv = randomBytes(12);
+  const c = createCipheriv("aes-256-gcm", key, iv);
+  const body = Buffer.concat([c.update(plain), c.final()]);
+  return Buffer.concat([iv, c.getAuthTag(), body]);
+}
+
+export function unseal(key: Buffer, sealed: Buffer): Buffer | undefined {
+  try {
+    const d = createDecipheriv("aes-256-gcm", key, sealed.subarray(0, 12));
+    d.setAuthTag(sealed.subarray(12, 28));
+    return Buffer.concat([d.update(sealed.subarray(28)), d.final()]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The short HMAC of an API key that stands for it in keys and in the ledger. */
+export function keyId(secret: Buffer, apiKey: string): string {
+  return createHmac("sha256", secret).update(`id\0${apiKey}`).digest("hex").slice(0, 16);
+}

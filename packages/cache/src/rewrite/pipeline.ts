@@ -1,0 +1,67 @@
+import { type CacheConfig, type CacheMode, minTokensFor } from "../config";
+import type { Route } from "../response-cache/cache-key";
+import type { Json } from "../wire/anthropic";
+import { addPromptCacheKey, type BreakpointResult, placeBreakpoints } from "./breakpoints";
+import { type RebuildResult, rebuildHistory } from "./rebuild";
+import { applySoftCap, type SoftCapResult } from "./soft-cap";
+import { type StripResult, stripVolatile } from "./strip-volatile";
+
+export interface RewriteReport {
+  changed: boolean;
+  stripped?: StripResult;
+  rebuild?: RebuildResult;
+  softCap?: SoftCapResult;
+  breakpoints?: BreakpointResult;
+}
+
+/**
+ * Stage 1 (before the response-cache key): strip volatile tokens, rebuild history, soft cap.
+ * Passthrough changes nothing. Mutates `body`.
+ */
+export async function rewriteBody(
+  body: Json,
+  route: Route,
+  mode: CacheMode,
+  config: CacheConfig,
+  projection?: (body: Json) => Promise<string | undefined>,
+): Promise<RewriteReport> {
+  const report: RewriteReport = { changed: false };
+  if (mode === "passthrough") return report;
+  if (route === "anthropic-messages") {
+    report.stripped = stripVolatile(body, { keepFirstMessage: config.keepFirstMessageReminders });
+    if (report.stripped.cch || report.stripped.reminders) report.changed = true;
+    if (
+      (mode === "rebuild" || mode === "rebuild-kernel") &&
+      (body.messages?.length ?? 0) > config.rebuildAfterMessages
+    ) {
+      const fromKernel = mode === "rebuild-kernel" && projection ? await projection(body) : undefined;
+      report.rebuild = rebuildHistory(body, {
+        minMessages: config.rebuildAfterMessages,
+        projection: fromKernel,
+      });
+      if (report.rebuild.replacedMessages) report.changed = true;
+    }
+  }
+  report.softCap = applySoftCap(body, config.softCapBytes);
+  if (report.softCap.A || report.softCap.B || report.softCap.C) report.changed = true;
+  return report;
+}
+
+/** Stage 2 (after the key, before enrichment): cache breakpoints / prompt_cache_key. Mutates `body`. */
+export function placeCacheHints(
+  body: Json,
+  route: Route,
+  mode: CacheMode,
+  config: CacheConfig,
+  promptCacheKey: string,
+  report: RewriteReport,
+): void {
+  if (mode === "passthrough") return;
+  if (route === "anthropic-messages") {
+    report.breakpoints = placeBreakpoints(body, {
+      minTokens: minTokensFor(config, String(body.model ?? "")),
+      staticTtl: config.staticTtl,
+    });
+    report.changed = true;
+  } else if (addPromptCacheKey(body, promptCacheKey)) report.changed = true;
+}

@@ -1,0 +1,233 @@
+import { createHash, randomBytes } from "node:crypto";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { join, resolve } from "node:path";
+import httpProxy from "@fastify/http-proxy";
+import Fastify, { type FastifyInstance } from "fastify";
+import { type CacheConfig, type ConfigInput, loadConfig } from "../config";
+import { followChanges, kernelProjection } from "../invalidation";
+import type { LedgerRow } from "../ledger/ledger";
+import { Ledger } from "../ledger/ledger";
+import { redact } from "../lib-seam";
+import type { Route } from "../response-cache/cache-key";
+import { ResponseCache } from "../response-cache/response-cache";
+import type { CacheStore } from "../store/cache-store";
+import { createRedisStore } from "../store/redis-store";
+import { createSqliteStore } from "../store/sqlite-store";
+import { handleCountTokens, handleModelRequest } from "./model-route";
+import { providerErrorBody } from "./provider-error";
+import { type Counters, type LoggerLike, newCounters, type ProxyState } from "./proxy-state";
+
+export interface StartCacheProxyOptions extends ConfigInput {
+  /** Project root holding `.ostk/` (default: cwd). */
+  workspace?: string;
+  logger?: LoggerLike;
+  /** Skip `.ostk/config.toml` and OSTK_CACHE_* (tests, embedding). */
+  ignoreConfigFiles?: boolean;
+  /** A store to use instead of the configured driver. */
+  store?: CacheStore;
+  /** Follow kernel/journal changes to invalidate (default: config.kernel.invalidation). */
+  followChanges?: boolean;
+  onRow?: (row: LedgerRow) => void;
+}
+
+export interface CacheProxy {
+  url: string;
+  host: string;
+  port: number;
+  config: CacheConfig;
+  warnings: string[];
+  /** Marks stale the cached responses whose requests mentioned these paths or carried this old content. */
+  invalidate(change: { paths?: string[]; contents?: string[] }): Promise<number>;
+  stats(): Promise<{
+    counters: Counters;
+    store?: { driver: string; entries: number; bytes: number; stale: number };
+    invalidation: string;
+  }>;
+  /** Stops accepting, finishes in-flight requests and streams, closes the store and the ledger. */
+  close(): Promise<void>;
+  app: FastifyInstance;
+}
+
+function loadSecret(dir: string): Buffer {
+  const env = process.env.OSTK_CACHE_HMAC_SECRET;
+  if (env) return createHash("sha256").update(env).digest();
+  const path = join(dir, "cache.key");
+  if (!existsSync(path)) {
+    try {
+      writeFileSync(path, randomBytes(32).toString("hex"), { mode: 0o600, flag: "wx" });
+    } catch {
+      // Another process created it first.
+    }
+  }
+  return Buffer.from(readFileSync(path, "utf8").trim(), "hex");
+}
+
+const ROUTES: [string, Route][] = [
+  ["/v1/messages", "anthropic-messages"],
+  ["/v1/chat/completions", "openai-chat"],
+  ["/v1/responses", "openai-responses"],
+];
+
+/** Starts the proxy. Everything it writes lives under `<workspace>/.ostk/`. */
+export async function startCacheProxy(opts: StartCacheProxyOptions = {}): Promise<CacheProxy> {
+  const {
+    workspace: ws,
+    logger,
+    ignoreConfigFiles,
+    store: givenStore,
+    followChanges: follow,
+    onRow,
+    ...flags
+  } = opts;
+  const workspace = resolve(ws ?? process.cwd());
+  const { config, warnings } = ignoreConfigFiles
+    ? loadConfig("/nonexistent", flags, {})
+    : loadConfig(workspace, flags);
+  const ostk = join(workspace, ".ostk");
+  mkdirSync(join(ostk, "memory"), { recursive: true });
+  const secret = loadSecret(ostk);
+  const workspaceId = createHash("sha256").update(realpathSync(workspace)).digest("hex").slice(0, 12);
+  const store =
+    givenStore ??
+    (config.responseCache.driver === "redis"
+      ? createRedisStore({ url: config.responseCache.redisUrl! })
+      : createSqliteStore({ path: join(ostk, "cache.db") }));
+  const responseCache = config.responseCache.enabled
+    ? new ResponseCache({ store, secret, workspace, ...config.responseCache })
+    : undefined;
+  if (config.enrich.enabled && !config.enrich.socketPath)
+    config.enrich.socketPath = join(ostk, "recall.sock");
+  const state: ProxyState = {
+    config,
+    workspace,
+    workspaceId,
+    promptCacheKey: `ostk-${workspaceId}`,
+    secret,
+    ledger: new Ledger(join(ostk, "memory", "ledger.jsonl")),
+    responseCache,
+    logger,
+    counters: newCounters(),
+    projection:
+      config.mode === "rebuild-kernel"
+        ? kernelProjection(workspace, config.kernel.socketPath, config.kernel.projectionTimeoutMs)
+        : undefined,
+    onRow,
+  };
+  const invalidate = async (change: { paths?: string[]; contents?: string[] }) => {
+    const n = responseCache ? await responseCache.invalidate(change) : 0;
+    state.counters.invalidated += n;
+    return n;
+  };
+
+  const app = Fastify({
+    bodyLimit: config.bodyLimitBytes,
+    logger: false,
+    return503OnClosing: true,
+  });
+
+  await app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser(
+      "*",
+      { parseAs: "buffer", bodyLimit: config.bodyLimitBytes },
+      (_req, body, done) => done(null, body),
+    );
+    scope.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
+      const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
+      const provider = req.url.startsWith("/v1/messages") ? "anthropic" : "openai";
+      const message =
+        status === 413
+          ? `request body is larger than the proxy's ${config.bodyLimitBytes}-byte limit; nothing was sent upstream`
+          : `ostk-cache could not handle the request: ${err.message}`;
+      void reply
+        .code(status)
+        .type("application/json")
+        .send(providerErrorBody(provider, status, message));
+    });
+    for (const [path, route] of ROUTES)
+      scope.post(path, (req, reply) => handleModelRequest(state, route, req, reply));
+    scope.post("/v1/messages/count_tokens", (req, reply) => handleCountTokens(state, req, reply));
+    scope.post("/hook/event", async (req, reply) => {
+      let event: Record<string, unknown>;
+      try {
+        event = JSON.parse((req.body as Buffer).toString("utf8"));
+      } catch {
+        return reply.code(400).send({ error: "hook event must be JSON" });
+      }
+      appendFileSync(
+        join(ostk, "memory", "hooks.jsonl"),
+        `${JSON.stringify(redact({ ts: new Date().toISOString(), event }))}\n`,
+        {
+          mode: 0o600,
+        },
+      );
+      // Claude Code PostToolUse hooks for edits tell us which file changed.
+      const input = event.tool_input as { file_path?: string; notebook_path?: string } | undefined;
+      const path = input?.file_path ?? input?.notebook_path;
+      const stale = event.hook_event_name === "PostToolUse" && path ? await invalidate({ paths: [path] }) : 0;
+      return { ok: true, stale };
+    });
+  });
+  app.get("/healthz", async () => ({ ok: true, mode: config.mode }));
+  app.get("/ostk/stats", async () => stats());
+  await app.register(httpProxy, {
+    upstream: config.upstream,
+    prefix: "/",
+    http2: false,
+    replyOptions: {
+      rewriteRequestHeaders: (_req, headers) => ({ ...headers, "accept-encoding": "identity" }),
+    },
+  });
+
+  let invalidation: { source: string; stop: () => Promise<void> } = { source: "none", stop: async () => {} };
+  if (responseCache && (follow ?? config.kernel.invalidation)) {
+    invalidation = await followChanges({
+      workspace,
+      socketPath: config.kernel.socketPath,
+      logger,
+      onChange: async (paths) => {
+        await invalidate({ paths });
+      },
+    });
+  }
+
+  await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address() as AddressInfo;
+  const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${address.port}`;
+  logger?.info(
+    { url, mode: config.mode, upstream: config.upstream, invalidation: invalidation.source },
+    "ostk-cache listening",
+  );
+
+  async function stats() {
+    const s = responseCache ? await responseCache.store.stats().catch(() => undefined) : undefined;
+    return {
+      counters: state.counters,
+      store: s ? { driver: store.driver, ...s } : undefined,
+      invalidation: invalidation.source,
+    };
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    host: config.host,
+    port: address.port,
+    config,
+    warnings,
+    invalidate,
+    stats,
+    app: app as unknown as FastifyInstance,
+    close() {
+      closing ??= (async () => {
+        await invalidation.stop();
+        await app.close();
+        await state.ledger.close();
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}
