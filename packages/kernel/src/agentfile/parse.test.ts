@@ -4,7 +4,7 @@ import { hashAgentfile, parseAgentfile } from "./parse.js";
 import { inScope } from "./tool-pattern.js";
 
 const WORKER = `# a worker
-FROM anthropic/claude-sonnet-4-5
+FROM anthropic/claude-sonnet-4-6
 PROMPT "You are careful.\\nBe brief."
 TASK """
   Fix the failing test in src/add.ts.
@@ -29,7 +29,7 @@ describe("parseAgentfile", () => {
     const { agentfile, diagnostics } = parseAgentfile(WORKER);
     expect(diagnostics).toEqual([]);
     expect(agentfile).toMatchObject({
-      from: { provider: "anthropic", model: "claude-sonnet-4-5" },
+      from: { provider: "anthropic", model: "claude-sonnet-4-6" },
       prompt: "You are careful.\nBe brief.",
       task: "Fix the failing test in src/add.ts.\n  Then run it.",
       limits: { budget_usd: 2.5, turns: 40, tokens: 200_000, wall_clock_ms: 5_400_000 },

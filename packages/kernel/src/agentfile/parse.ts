@@ -106,7 +106,7 @@ export function parseAgentfile(source: string, opts: ParseOptions = {}): ParseRe
       1,
       1,
       "missing-from",
-      "expected a FROM line naming the model, e.g. FROM anthropic/claude-sonnet-4-5 or FROM auto",
+      "expected a FROM line naming the model, e.g. FROM anthropic/claude-sonnet-4-6 or FROM auto",
     );
   }
   if (af.from && !af.task && !af.prompt) {
@@ -241,7 +241,7 @@ function positionOf(d: RawDirective): (offset: number) => { line: number; column
 
 function example(keyword: string): string {
   const ex: Record<string, string> = {
-    FROM: ", e.g. FROM anthropic/claude-sonnet-4-5",
+    FROM: ", e.g. FROM anthropic/claude-sonnet-4-6",
     TOOL: ", e.g. TOOL file:read",
     LIMIT: ", e.g. LIMIT turns 40",
     ISOLATION: ": none or sandbox",

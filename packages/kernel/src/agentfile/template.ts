@@ -2,7 +2,7 @@
 /** The file `ostk agentfile new <name>` writes. */
 export function agentfileTemplate(
   name: string,
-  model = "${OSTK_MODEL:-anthropic/claude-sonnet-4-5}",
+  model = "${OSTK_MODEL:-anthropic/claude-sonnet-4-6}",
 ): string {
   return `# ${name}: an ostk Agentfile. Check it with "ostk agentfile lint", run it with "ostk run ${name}".
 # Directives: FROM PROMPT TASK TOOL LIMIT ISOLATION PIN RESTART BOOT; \${VAR:-default} is substituted.

@@ -16,11 +16,11 @@ const PROVIDER_ALIASES: Record<string, ProviderKind> = {
 
 export const PROVIDER_NAMES = Object.keys(PROVIDER_ALIASES);
 
-/** `anthropic/claude-sonnet-4-5`, `openai/gpt-4.1`, `ollama/qwen2.5-coder`, `auto`, or a bare model name. */
+/** `anthropic/claude-sonnet-4-6`, `openai/gpt-4.1`, `ollama/qwen2.5-coder`, `auto`, or a bare model name. */
 export function parseModelRef(raw: string): ModelRef | { error: string } {
   const text = raw.trim();
   if (text === "")
-    return { error: "expected a model after FROM, e.g. FROM anthropic/claude-sonnet-4-5 or FROM auto" };
+    return { error: "expected a model after FROM, e.g. FROM anthropic/claude-sonnet-4-6 or FROM auto" };
   if (/\s/.test(text)) return { error: `expected one model reference, found "${text}"` };
   if (text === "auto") return { provider: "auto", model: "auto", raw: text };
   const slash = text.indexOf("/");

@@ -17,7 +17,7 @@ export interface ProviderConfig {
   timeoutMs?: number;
 }
 
-const DEFAULT_MODELS = { anthropic: "claude-sonnet-4-5", openai: "gpt-4.1" };
+const DEFAULT_MODELS = { anthropic: "claude-sonnet-4-6", openai: "gpt-4.1" };
 
 export interface ResolvedProvider {
   provider: ModelProvider;

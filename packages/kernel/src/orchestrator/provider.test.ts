@@ -36,7 +36,7 @@ const history: ChatMessage[] = [
 ];
 
 describe.each([
-  "anthropic/claude-sonnet-4-5",
+  "anthropic/claude-sonnet-4-6",
   "openai/gpt-4.1",
   "openai-responses/gpt-4.1",
   "ollama/qwen2.5-coder",

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { orchestratorEnv } from "./harness.js";
 
-const WORKER = `FROM anthropic/claude-sonnet-4-5
+const WORKER = `FROM anthropic/claude-sonnet-4-6
 PROMPT "You fix bugs."
 TASK "Make add() add."
 TOOL file:read file:edit
