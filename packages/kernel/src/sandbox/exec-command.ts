@@ -1,5 +1,10 @@
 import type { Writable } from "node:stream";
 import { OstkRpcError } from "@ostk/lib";
+import { type ApprovalGate, askForApproval } from "../approvals/approval-gate.js";
+import { type DecisionContext, decide } from "../policy/decide.js";
+import type { Pin } from "../policy/pin-caps.js";
+import { pinSandboxPolicy } from "../policy/pin-sandbox.js";
+import type { ToolCall } from "../policy/tool-call.js";
 import { runSandboxed, type SandboxLogger } from "./run-sandboxed.js";
 import type { SandboxPolicy } from "./sandbox-policy.js";
 import { diffSnapshots, snapshotTree } from "./snapshot.js";
@@ -13,6 +18,16 @@ export interface ExecCommandOptions {
   stderr?: Writable;
   signal?: AbortSignal;
   logger?: SandboxLogger;
+  /** The active pin: the command passes the decision chain first, and the pin shapes the sandbox. */
+  pin?: Pin;
+  decisionContext?: Omit<DecisionContext, "pin" | "approved">;
+  /** Where `ask` decisions wait for a human; without one, `ask` is refused. */
+  gate?: ApprovalGate;
+  approvalTtlMs?: number;
+  session?: string;
+  actor?: string;
+  /** Each decision, approval outcome and result, for the kernel's journal. */
+  record?: (event: "decision" | "approval" | "exec", data: Record<string, unknown>) => void | Promise<void>;
 }
 
 /**
@@ -28,12 +43,26 @@ export async function execCommand(argv: string[], opts: ExecCommandOptions): Pro
     return 2;
   }
   const command = argv.length === 1 ? argv[0]! : argv;
+  const call: ToolCall = {
+    verb: "exec",
+    command: argv.length === 1 ? argv[0]! : argv.map(shellQuote).join(" "),
+  };
+  let policy = opts.policy;
+  if (opts.pin) {
+    const refused = await gateCall(call, opts, opts.pin);
+    if (refused) {
+      if (opts.json) stdout.write(`${JSON.stringify({ refused })}\n`);
+      else stderr.write(`ostk exec: ${refused}; nothing was run\n`);
+      return 126;
+    }
+    policy = pinSandboxPolicy(opts.pin, opts.policy);
+  }
   const before = snapshotTree(opts.workspace);
   try {
     const result = await runSandboxed({
       workspace: opts.workspace,
       command,
-      policy: opts.policy,
+      policy,
       timeoutMs: opts.timeoutMs,
       signal: opts.signal,
       logger: opts.logger,
@@ -42,6 +71,13 @@ export async function execCommand(argv: string[], opts: ExecCommandOptions): Pro
         : (chunk, stream) => (stream === "stdout" ? stdout : stderr).write(chunk),
     });
     const files = diffSnapshots(before, snapshotTree(opts.workspace));
+    await opts.record?.("exec", {
+      call,
+      exitCode: result.exitCode,
+      signal: result.signal,
+      timedOut: result.timedOut,
+      files,
+    });
     if (opts.json) stdout.write(`${JSON.stringify({ ...result, files })}\n`);
     else if (result.timedOut)
       stderr.write(
@@ -58,4 +94,41 @@ export async function execCommand(argv: string[], opts: ExecCommandOptions): Pro
     }
     throw err;
   }
+}
+
+/** The decision chain (and a human, for `ask`). Returns why the call is refused, or undefined to run it. */
+async function gateCall(call: ToolCall, opts: ExecCommandOptions, pin: Pin): Promise<string | undefined> {
+  const d = decide(call, { ...opts.decisionContext, pin });
+  await opts.record?.("decision", { call, ...d });
+  if (d.decision === "deny") return d.reason;
+  if (d.decision === "allow") return undefined;
+  if (!opts.gate) return `${d.reason}, and no approver is available`;
+  const { outcome, request } = await askForApproval(opts.gate, {
+    call,
+    decision: d,
+    session: opts.session,
+    actor: opts.actor,
+    ttlMs: opts.approvalTtlMs,
+    signal: opts.signal,
+    onPending: (req) =>
+      (opts.stderr ?? process.stderr).write(
+        `ostk exec: ${d.reason} — waiting for approval: run \`ostk approve ${req.id}\` (or \`ostk deny ${req.id}\`)\n`,
+      ),
+  });
+  await opts.record?.("approval", {
+    call,
+    id: request.id,
+    outcome,
+    decidedBy: request.decidedBy,
+    channel: request.channel,
+  });
+  if (outcome !== "approved")
+    return `approval ${request.id} was ${outcome === "expired" ? "not given in time (expired)" : "denied"}`;
+  const again = decide(call, { ...opts.decisionContext, pin, approved: true });
+  await opts.record?.("decision", { call, ...again });
+  return again.decision === "allow" ? undefined : again.reason;
+}
+
+function shellQuote(s: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'"'"'`)}'`;
 }

@@ -36,9 +36,9 @@ function findCompiler(): string | null {
  * The launcher binary, built lazily into `native/build/` when missing or older than its source
  * (install normally builds it). Never throws: `path: null` with a reason when it cannot exist.
  */
-export function ensureLauncher(opts: { rebuild?: boolean } = {}): LauncherStatus {
-  if (cached && !opts.rebuild) return cached;
-  cached = buildOrFind(opts.rebuild ?? false);
+export function ensureLauncher(opts: { refresh?: boolean; forceBuild?: boolean } = {}): LauncherStatus {
+  if (cached && !opts.refresh && !opts.forceBuild) return cached;
+  cached = buildOrFind(opts.forceBuild ?? false);
   return cached;
 }
 
