@@ -136,7 +136,16 @@ export class KernelCore extends EventEmitter {
     if (e.event !== "fs.intent") this.pendingPublish.push(e);
   }
 
+  private checkpointTimer: NodeJS.Timeout | null = null;
+
   private publishDurable(): void {
+    // An idle journal gets a signed checkpoint soon, so a cut tail is detectable between restarts too.
+    if (this.checkpointTimer) clearTimeout(this.checkpointTimer);
+    this.checkpointTimer = setTimeout(() => {
+      this.checkpointTimer = null;
+      if (this.journal.durable === this.journal.lastSeq) this.journal.checkpoint();
+    }, 500);
+    this.checkpointTimer.unref();
     const upTo = this.journal.durable;
     while (this.pendingPublish.length && this.pendingPublish[0].seq <= upTo) {
       const e = this.pendingPublish.shift()!;
@@ -437,6 +446,7 @@ export class KernelCore extends EventEmitter {
 
   /** Flush, checkpoint, snapshot the generation table, close the journal. */
   async close(): Promise<void> {
+    if (this.checkpointTimer) clearTimeout(this.checkpointTimer);
     if (this.flushTimer) {
       clearTimeout(this.flushTimer);
       this.flushTimer = null;

@@ -35,6 +35,8 @@ export interface StartKernelOptions {
   logger?: Logger;
   /** Extra JSON-RPC methods (e.g. exec and approvals from the sandbox layer). */
   methods?: Record<string, KernelMethod>;
+  /** Called once the kernel is open, before the socket serves: returns more methods built on the handle. */
+  extend?: (k: KernelHandle) => Record<string, KernelMethod> | Promise<Record<string, KernelMethod>>;
   /** Benchmarks only: skip fdatasync / signing. */
   durable?: boolean;
   sign?: boolean;
@@ -42,7 +44,7 @@ export interface StartKernelOptions {
 
 export interface KernelHandle {
   readonly workspace: string;
-  readonly socketPath: string | null;
+  socketPath: string | null;
   readonly core: KernelCore;
   readonly sessions: SessionsDb;
   readonly telemetry: TelemetryDb;
@@ -192,23 +194,6 @@ export async function startKernel(opts: StartKernelOptions): Promise<KernelHandl
     );
 
   const socketPath = opts.socketPath === false ? null : (opts.socketPath ?? path.join(stateDir, "ostk.sock"));
-  if (socketPath) {
-    try {
-      server = await serveRpc({
-        socketPath,
-        handlers: rpcHandlers(),
-        maxFrameBytes: cfg.config.limits.max_frame_bytes,
-        logger,
-      });
-    } catch (err) {
-      await core.close();
-      sessions.close();
-      telemetry.close();
-      lock.release();
-      throw err;
-    }
-  }
-  logger.info({ workspace, socketPath, seq: core.journal.lastSeq, key_id: signer.keyId }, "kernel started");
 
   let closing: Promise<void> | null = null;
   const handle: KernelHandle = {
@@ -258,5 +243,25 @@ export async function startKernel(opts: StartKernelOptions): Promise<KernelHandl
       return closing;
     },
   };
+  try {
+    if (opts.extend) Object.assign(methods, await opts.extend(handle));
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+  if (socketPath) {
+    try {
+      server = await serveRpc({
+        socketPath,
+        handlers: rpcHandlers(),
+        maxFrameBytes: cfg.config.limits.max_frame_bytes,
+        logger,
+      });
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
+  }
+  logger.info({ workspace, socketPath, seq: core.journal.lastSeq, key_id: signer.keyId }, "kernel started");
   return handle;
 }
