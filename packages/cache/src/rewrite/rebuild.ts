@@ -52,11 +52,22 @@ export function localProjection(replaced: Json[]): string {
   ].join("\n");
 }
 
-/** Index where the in-flight chain starts: the newest user message carrying a real prompt. */
+const KEEP_RECENT = 6;
+
+/**
+ * Index where the in-flight chain starts: the newest user message carrying a real prompt, or, in a
+ * long tool loop, the assistant turn that opens the last few tool calls.
+ */
 function chainStart(messages: Json[]): number {
+  let prompt = 0;
   for (let i = messages.length - 1; i >= 0; i--)
-    if (messages[i]?.role === "user" && userText(messages[i])) return i;
-  return -1;
+    if (messages[i]?.role === "user" && userText(messages[i])) {
+      prompt = i;
+      break;
+    }
+  let start = Math.max(prompt, messages.length - KEEP_RECENT);
+  if (start > prompt && messages[start]?.role !== "assistant") start -= 1;
+  return start;
 }
 
 export interface RebuildResult {

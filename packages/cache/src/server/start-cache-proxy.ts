@@ -177,6 +177,18 @@ export async function startCacheProxy(opts: StartCacheProxyOptions = {}): Promis
     http2: false,
     replyOptions: {
       rewriteRequestHeaders: (_req, headers) => ({ ...headers, "accept-encoding": "identity" }),
+      onError: (reply, { error }) => {
+        const provider =
+          reply.request.url.startsWith("/v1/chat") || reply.request.url.startsWith("/v1/responses")
+            ? "openai"
+            : "anthropic";
+        void reply
+          .code(502)
+          .type("application/json")
+          .send(
+            providerErrorBody(provider, 502, `cannot reach upstream ${config.upstream}: ${error.message}`),
+          );
+      },
     },
   });
 

@@ -1,0 +1,76 @@
+import { parseArgs } from "node:util";
+import pino from "pino";
+import { type CacheMode, type ConfigInput, readConfigFile } from "../config";
+import { startCacheProxy } from "../server/start-cache-proxy";
+
+export const SERVE_HELP = `ostk-cache [serve] [options]
+
+Starts the proxy. Point a client at it, e.g.
+  ANTHROPIC_BASE_URL=http://127.0.0.1:8080 claude
+  OPENAI_BASE_URL=http://127.0.0.1:8080/v1 <your tool>
+
+Options:
+  --port <n>              listen port (default 8080)
+  --host <addr>           listen address (default 127.0.0.1)
+  --upstream <url>        Anthropic upstream, also used for OpenAI unless --openai-upstream
+  --openai-upstream <url> OpenAI upstream (default https://api.openai.com)
+  --mode <m>              passthrough | mutate (default) | rebuild | rebuild-kernel
+  --workspace <dir>       project root holding .ostk/ (default: current directory)
+  --config <file>         TOML file with a [cache] table (default: <workspace>/.ostk/config.toml)
+  --redis <url>           share the response cache through Redis/Valkey
+  --enrich                inject recall memories (needs .ostk/recall.sock)
+  --filter-secrets        mask secrets in model output
+  --no-response-cache     never serve or store responses
+`;
+
+export async function serve(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: "string" },
+      host: { type: "string" },
+      upstream: { type: "string" },
+      "openai-upstream": { type: "string" },
+      mode: { type: "string" },
+      workspace: { type: "string" },
+      config: { type: "string" },
+      redis: { type: "string" },
+      enrich: { type: "boolean" },
+      "filter-secrets": { type: "boolean" },
+      "no-response-cache": { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(SERVE_HELP);
+    return;
+  }
+  const flags: ConfigInput = values.config ? readConfigFile(values.config) : {};
+  if (values.port !== undefined) flags.port = Number(values.port);
+  if (values.host) flags.host = values.host;
+  if (values.upstream) flags.upstream = values.upstream;
+  if (values["openai-upstream"]) flags.openaiUpstream = values["openai-upstream"];
+  if (values.mode) flags.mode = values.mode as CacheMode;
+  if (values.redis) flags.responseCache = { driver: "redis", redisUrl: values.redis };
+  if (values["no-response-cache"]) flags.responseCache = { ...flags.responseCache, enabled: false };
+  if (values.enrich) flags.enrich = { enabled: true };
+  if (values["filter-secrets"]) flags.filterSecrets = true;
+  const logger = pino({ level: process.env.OSTK_LOG_LEVEL ?? "info" }, pino.destination(2));
+  const proxy = await startCacheProxy({ ...flags, workspace: values.workspace, logger });
+  for (const w of proxy.warnings) process.stderr.write(`warning: ${w}\n`);
+  process.stdout.write(
+    `ostk-cache listening on ${proxy.url} (mode ${proxy.config.mode}, upstream ${proxy.config.upstream})\n`,
+  );
+  process.stdout.write(`  ANTHROPIC_BASE_URL=${proxy.url}\n  OPENAI_BASE_URL=${proxy.url}/v1\n`);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`${signal}: finishing in-flight requests…\n`);
+    await proxy.close();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+}
