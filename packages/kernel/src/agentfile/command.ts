@@ -169,3 +169,19 @@ function cmdShow({ positionals, values }: Parsed, io: CommandIO): number {
   io.stdout(values.json ? JSON.stringify(loaded.agentfile, null, 2) : describeAgentfile(loaded.agentfile));
   return 0;
 }
+
+/** Adapter for the kernel CLI's command table (`{ args, flags, io }` with flags already parsed). */
+export async function agentfileCliCommand(a: {
+  args: string[];
+  flags: Record<string, string | boolean | undefined>;
+  io: { out(t: string): void; err(t: string): void; cwd: string; env: Record<string, string | undefined> };
+}): Promise<number> {
+  const argv = [...a.args];
+  for (const k of ["json", "force"]) if (a.flags[k]) argv.push(`--${k}`);
+  if (typeof a.flags.model === "string") argv.push("--model", a.flags.model);
+  if (a.flags.help) {
+    a.io.out(USAGE);
+    return 0;
+  }
+  return agentfileCommand(argv, { cwd: a.io.cwd, env: a.io.env, stdout: a.io.out, stderr: a.io.err });
+}

@@ -60,6 +60,18 @@ const COMMANDS: Record<string, { load: Loader; summary: string }> = {
     load: async () => (await import("./commands/mcp.js")).mcp,
     summary: "MCP System ABI server on stdio (starts the daemon if needed)",
   },
+  agentfile: {
+    load: async () => (await import("../agentfile/command.js")).agentfileCliCommand,
+    summary: "new | lint | validate | show an Agentfile",
+  },
+  run: {
+    load: async () => (await import("../orchestrator/run-command.js")).runCommand,
+    summary: "run an Agentfile (--task, --model, --resume <session>, --dry-run)",
+  },
+  kill: {
+    load: async () => (await import("../orchestrator/run-command.js")).killCommand,
+    summary: "stop an agent run and the processes it started",
+  },
 };
 
 const HELP = `ostk — governed file syscalls, a signed write-ahead journal and an MCP bridge for AI agents
@@ -100,6 +112,9 @@ export function parseArgv(argv: string[]): { positionals: string[]; flags: Flags
     "name",
     "reason",
     "limit-entries",
+    "task",
+    "model",
+    "resume",
   ]);
   const positionals: string[] = [];
   const flags: Flags = {};

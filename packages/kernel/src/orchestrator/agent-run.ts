@@ -37,6 +37,8 @@ export interface AgentRunOptions {
   prices?: [RegExp, ModelPrice][];
   now?: () => number;
   logger?: Logger;
+  /** How often the run checks sessions.db for a kill request (ms, default 500). */
+  killPollMs?: number;
   onEvent?: (e: RunEvent) => void;
 }
 
@@ -215,10 +217,19 @@ export async function runAgent(o: AgentRunOptions): Promise<RunSummary> {
     deadline !== undefined
       ? setTimeout(() => abort.abort(new OstkError("wall-clock", "wall clock limit")), Math.max(0, deadline))
       : undefined;
+  // `ostk kill` from another process sets a flag in sessions.db; look at it twice a second.
+  const killWatch = setInterval(() => {
+    try {
+      if (o.store.get(session)?.stop_reason === "kill-requested") onKill();
+    } catch {
+      // the database is busy or closed: try again next tick
+    }
+  }, o.killPollMs ?? 500);
+  killWatch.unref();
   const emit = (e: RunEvent) => o.onEvent?.(e);
   emit({ type: "start", session, trace_id: trace.traceId, resumed });
   if (resumed) {
-    o.store.update(session, { status: "running", pid: process.pid }, now());
+    o.store.update(session, { status: "running", pid: process.pid, stop_reason: null }, now());
     await journalEvent(
       kernel,
       o,
@@ -346,6 +357,7 @@ export async function runAgent(o: AgentRunOptions): Promise<RunSummary> {
     }
   } finally {
     if (timer) clearTimeout(timer);
+    clearInterval(killWatch);
     o.signal?.removeEventListener("abort", onKill);
   }
   // A cut batch leaves an assistant message whose calls have no results; keep it for --resume only while waiting.

@@ -122,6 +122,25 @@ export class AgentRunStore {
     return rows.map((r) => JSON.parse(r.content) as ChatMessage);
   }
 
+  /** Asks a live run to stop: the run checks this flag between steps (and `ostk kill` also signals its pid). */
+  requestKill(session: string, now: number): boolean {
+    const r = this.db
+      .prepare(
+        "UPDATE agent_runs SET stop_reason = 'kill-requested', updated_at = ? WHERE session = ? AND status IN ('running','waiting-approval')",
+      )
+      .run(now, session);
+    return r.changes > 0;
+  }
+
+  /** Marks a run that is not live any more (its process is gone) as killed. */
+  markKilled(session: string, now: number): void {
+    this.db
+      .prepare(
+        "UPDATE agent_runs SET status = 'killed', stop_reason = 'killed', pid = NULL, updated_at = ? WHERE session = ?",
+      )
+      .run(now, session);
+  }
+
   /** Runs that are not over (running or waiting for an approval), newest first; `all` includes finished ones. */
   list(opts: { all?: boolean; limit?: number } = {}): AgentRunRow[] {
     const where = opts.all ? "" : "WHERE status IN ('running','waiting-approval')";

@@ -12,7 +12,10 @@ LIMIT turns 8
 /** What a run did, with the ids that legitimately differ (sessions, traces, tool-call ids, seqs) taken out. */
 function shape(entries: JournalEntry[], messages: ChatMessage[]) {
   const ids = new Map<string, string>();
-  const id = (x: string) => ids.get(x) ?? (ids.set(x, `call-${ids.size}`), `call-${ids.size - 1}`);
+  const id = (x: string) => {
+    if (!ids.has(x)) ids.set(x, `call-${ids.size}`);
+    return ids.get(x)!;
+  };
   return {
     journal: entries
       .filter((e) => e.actor.id === "agent:worker")

@@ -1,0 +1,86 @@
+import { describe, expect, it } from "vitest";
+import { main } from "../../src/cli/index.js";
+import { formatAgentRuns, listAgentRuns } from "../../src/orchestrator/run-command.js";
+import { orchestratorEnv } from "./harness.js";
+
+function io(cwd: string, env: Record<string, string>) {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    out,
+    err,
+    io: {
+      out: (t: string) => out.push(t),
+      err: (t: string) => err.push(t),
+      cwd,
+      env: env as NodeJS.ProcessEnv,
+    },
+  };
+}
+
+describe("ostk run / kill / agentfile from the CLI", () => {
+  it("--dry-run shows the plan without calling anything; a run prints a JSON summary; ps lists it; kill refuses politely", async () => {
+    await using t = await orchestratorEnv();
+    t.write("README.md", "# demo\n");
+    t.agentfile(
+      "FROM ${MODEL:-anthropic/claude-haiku-4-5}\nTOOL file:read\nLIMIT turns 4\n",
+      ".ostk/agents/reader.af",
+    );
+    const c = io(t.env.workspace, { ...t.providerEnv, OSTK_CACHE_URL: "http://127.0.0.1:9" });
+    expect(await main(["run", "reader", "--dry-run", "--json", "--task", "summarise README.md"], c.io)).toBe(
+      0,
+    );
+    expect(JSON.parse(c.out[0])).toMatchObject({
+      agent: "reader",
+      model: "anthropic/claude-haiku-4-5",
+      endpoint: "http://127.0.0.1:9",
+      via_cache: true,
+      tools: ["read", "list", "search"],
+      task: "summarise README.md",
+    });
+    expect(t.up.requests).toHaveLength(0);
+
+    t.up.enqueue({ toolUses: [{ name: "read", input: { path: "README.md" } }] }, { text: "A demo." });
+    const r = io(t.env.workspace, { ...t.providerEnv, MODEL: "openai/gpt-4.1" });
+    expect(await main(["run", "reader", "--json", "--task", "summarise README.md"], r.io)).toBe(0);
+    const summary = JSON.parse(r.out[0]);
+    expect(summary).toMatchObject({
+      status: "finished",
+      model: "openai/gpt-4.1",
+      final_text: "A demo.",
+      turns: 2,
+    });
+    expect(r.err.join("\n")).toContain("OSTK_CACHE_URL is not set");
+
+    expect(listAgentRuns(t.env.workspace)).toEqual([]);
+    const all = listAgentRuns(t.env.workspace, { all: true });
+    expect(all.map((x) => [x.session, x.name, x.status])).toEqual([[summary.session, "reader", "finished"]]);
+    expect(formatAgentRuns(all)[1]).toContain("reader");
+
+    const k = io(t.env.workspace, {});
+    expect(await main(["kill", summary.session], k.io)).toBe(0);
+    expect(k.out[0]).toBe(`${summary.session} is already finished`);
+  });
+
+  it("a run with no TASK anywhere fails before anything is spawned, and lint errors stop ostk run", async () => {
+    await using t = await orchestratorEnv();
+    t.agentfile("FROM anthropic/claude-haiku-4-5\nTOOL file:read\n", "a.af");
+    const c = io(t.env.workspace, t.providerEnv);
+    expect(await main(["run", "a.af"], c.io)).toBe(1);
+    expect(c.err.join("\n")).toMatch(/no TASK; pass --task/);
+    t.write("b.af", "FROM anthropic/claude-haiku-4-5\nTOOL file:reed\n");
+    const b = io(t.env.workspace, t.providerEnv);
+    expect(await main(["run", "b.af", "--task", "x"], b.io)).toBe(1);
+    expect(b.err.join("\n")).toMatch(/b\.af:2:11: error: unknown file verb "reed"/);
+    expect(b.err.join("\n")).toMatch(/has errors \(above\); nothing ran/);
+    expect((await t.journal()).filter((e) => e.event === "agent.spawn")).toEqual([]);
+  });
+
+  it("ostk agentfile lint goes through the kernel CLI", async () => {
+    await using t = await orchestratorEnv();
+    t.write("w.af", "FROM auto\nLIMIT turns zero\n");
+    const c = io(t.env.workspace, {});
+    expect(await main(["agentfile", "lint", "w.af"], c.io)).toBe(1);
+    expect(c.err[0]).toMatch(/^w\.af:2:13: error: expected a positive whole number of turns/);
+  });
+});
