@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { childSpan, isRpcError, type Logger, newTrace, OstkError, type TraceContext } from "@ostk/lib";
 import type { Agentfile } from "../agentfile/types.js";
-import { type ApprovalWaiter, approvalWaiter } from "./approval-wait.js";
+import { type ApprovalWaiter, approvalWaiter, decisionOf } from "./approval-wait.js";
 import type { KernelPort, RunCaller } from "./kernel-port.js";
 import { type LimitName, limitReached } from "./limits.js";
 import {
@@ -405,6 +405,63 @@ export async function runAgent(o: AgentRunOptions): Promise<RunSummary> {
     return { status: "stopped", reason: `limit:${limit}`, detail: d };
   }
 
+  /**
+   * The kernel holds a call that needs a human until it is decided. While a call is in flight,
+   * look for a pending approval of this session, and show the run as waiting for it.
+   */
+  function watchPendingApproval(callId: string): { stop: () => void } {
+    let stopped = false;
+    let shown: string | undefined;
+    const tick = async () => {
+      if (stopped || !snap.kernel_session) return;
+      try {
+        const r = (await o.kernel.call("approvals/list", {}, sub(), abort.signal)) as {
+          approvals?: Record<string, unknown>[];
+        };
+        const mine = (r.approvals ?? []).find(
+          (a) => a.session === snap.kernel_session && decisionOf(a) === "pending",
+        );
+        if (!stopped && mine && mine.id !== shown) {
+          shown = String(mine.id);
+          snap.pending_approval = { approval_id: shown, call_id: callId };
+          persist("waiting-approval");
+          emit({
+            type: "approval",
+            approval_id: shown,
+            message: String(mine.summary ?? mine.reason ?? "needs approval"),
+          });
+        }
+      } catch {
+        // no approvals method or the daemon is away: nothing to show
+      }
+      if (!stopped) timer = setTimeout(tick, 400);
+    };
+    const timer: NodeJS.Timeout | undefined = setTimeout(tick, 250);
+    return {
+      stop() {
+        stopped = true;
+        if (timer) clearTimeout(timer);
+        if (shown) {
+          snap.pending_approval = undefined;
+          emit({ type: "approval", approval_id: shown, message: "decided" });
+        }
+      },
+    };
+  }
+
+  /** Polls `kernel/status` until the daemon answers again (bounded by the run's wall clock and kill). */
+  async function waitForKernel(): Promise<void> {
+    for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
+      try {
+        await o.kernel.call("kernel/status", {}, sub(), abort.signal);
+        return;
+      } catch (err) {
+        if (abort.signal.aborted) throw err;
+      }
+      await sleepAbortable(delay, abort.signal);
+    }
+  }
+
   /** Executes the calls of one assistant message that have no result yet. */
   async function runBatch(calls: ToolCall[]): Promise<"ok" | "stop"> {
     for (const call of calls) {
@@ -429,13 +486,22 @@ export async function runAgent(o: AgentRunOptions): Promise<RunSummary> {
         }
       }
       const t0 = now();
-      const out = await executeToolCall(call, {
-        grants: af.tools,
-        offered: offeredNames,
-        kernel,
-        caller: sub(),
-        signal: abort.signal,
-      });
+      const exec = () =>
+        executeToolCall(call, {
+          grants: af.tools,
+          offered: offeredNames,
+          kernel,
+          caller: sub(),
+          signal: abort.signal,
+        });
+      const watch = watchPendingApproval(call.id);
+      let out = await exec().finally(watch.stop);
+      if (out.kind === "result" && out.error === "Unavailable") {
+        // The daemon went away mid-call (a restart). Wait for it, then issue the call once more:
+        // an approval it was waiting for is still in sessions.db, bound to this exact call.
+        await waitForKernel();
+        out = await exec();
+      }
       if (out.kind === "approval") {
         snap.pending_approval = { approval_id: out.approval_id, call_id: call.id };
         persist("waiting-approval");
@@ -468,6 +534,21 @@ export async function runAgent(o: AgentRunOptions): Promise<RunSummary> {
     }
     return "ok";
   }
+}
+
+function sleepAbortable(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const t = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal.reason);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
 }
 
 function formatTp(t: TraceContext): string {

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${VAR} is Agentfile syntax, not a JS template
 import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/index.js";
 import { formatAgentRuns, listAgentRuns } from "../../src/orchestrator/run-command.js";
