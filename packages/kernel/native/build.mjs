@@ -40,7 +40,12 @@ export function buildLauncher({ force = false } = {}) {
   }
   mkdirSync(outDir, { recursive: true });
   const tmp = `${out}.${process.pid}.tmp`;
-  execFileSync(cc, ["-O2", "-Wall", "-o", tmp, source], { stdio: ["ignore", "ignore", "pipe"] });
+  // Static when the C library allows it: no dynamic loader on every sandboxed spawn.
+  try {
+    execFileSync(cc, ["-O2", "-Wall", "-static", "-o", tmp, source], { stdio: ["ignore", "ignore", "pipe"] });
+  } catch {
+    execFileSync(cc, ["-O2", "-Wall", "-o", tmp, source], { stdio: ["ignore", "ignore", "pipe"] });
+  }
   renameSync(tmp, out);
   return { built: true, path: out, reason: `built with ${cc}` };
 }

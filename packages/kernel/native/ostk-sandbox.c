@@ -659,9 +659,12 @@ static void cgroup_kill_all(void) {
   }
 }
 
+/* Remove the (now empty) cgroup. The kernel may release it a moment later (EBUSY): then the caller, which
+ * got its path on --status-fd, removes it without holding up the command's result. */
 static void cgroup_remove(void) {
   if (!cgroup_dir[0]) return;
-  for (int i = 0; i < 200 && rmdir(cgroup_dir) < 0 && errno == EBUSY; i++) usleep(1000);
+  for (int i = 0; i < 3 && rmdir(cgroup_dir) < 0 && errno == EBUSY; i++) usleep(200);
+  if (access(cgroup_dir, F_OK) == 0) status_line("cgroup-left %s", cgroup_dir);
   cgroup_dir[0] = 0;
 }
 

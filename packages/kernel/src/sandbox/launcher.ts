@@ -69,7 +69,14 @@ function buildOrFind(force: boolean): LauncherStatus {
   try {
     mkdirSync(join(dir, "build"), { recursive: true });
     const tmp = `${out}.${process.pid}.tmp`;
-    execFileSync(cc, ["-O2", "-Wall", "-o", tmp, source], { stdio: ["ignore", "ignore", "pipe"] });
+    // Static when the C library allows it: no dynamic loader on every sandboxed spawn.
+    try {
+      execFileSync(cc, ["-O2", "-Wall", "-static", "-o", tmp, source], {
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+    } catch {
+      execFileSync(cc, ["-O2", "-Wall", "-o", tmp, source], { stdio: ["ignore", "ignore", "pipe"] });
+    }
     renameSync(tmp, out);
     return { path: out };
   } catch (err) {

@@ -1,15 +1,14 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import {
   existsSync,
-  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   realpathSync,
   rmdirSync,
-  rmSync,
   statSync,
 } from "node:fs";
+import { rm } from "node:fs/promises";
 import { constants as osConstants, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { OstkRpcError } from "@ostk/lib";
@@ -108,8 +107,7 @@ export async function runSandboxed(opts: RunSandboxedOptions): Promise<SandboxRe
 
   const tmpDir = mkdtempSync(join(tmpdir(), "ostk-sb-"));
   try {
-    const home = join(tmpDir, "home");
-    mkdirSync(home);
+    const home = tmpDir;
     const env = buildSandboxEnv(process.env, [...DEFAULT_ENV_ALLOW, ...(policy.envAllow ?? [])], {
       HOME: home,
       TMPDIR: tmpDir,
@@ -140,7 +138,8 @@ export async function runSandboxed(opts: RunSandboxedOptions): Promise<SandboxRe
       true,
     );
   } finally {
-    rmSync(tmpDir, { recursive: true, force: true });
+    // Every process of the call is gone by now; removing the directory need not delay the result.
+    void rm(tmpDir, { recursive: true, force: true }).catch(() => {});
   }
 }
 
@@ -227,7 +226,7 @@ function runProcess(
     const statusStream = spec.launcher ? (child.stdio[3] as NodeJS.ReadableStream | null) : null;
     statusStream?.on("data", (b: Buffer) => {
       status += b.toString("utf8");
-      const m = /^cgroup (.+)$/m.exec(status);
+      const m = /^cgroup(?:-left)? (.+)$/m.exec(status);
       if (m) cgroupDir = m[1];
     });
     child.stdin!.on("error", () => {});
@@ -338,7 +337,15 @@ function killCgroup(dir: string | undefined): void {
       } catch {}
     }
   }
+  removeCgroupDir(dir, 0);
+}
+
+/** cgroup v1 releases an emptied group asynchronously: retry rmdir in the background for a while. */
+function removeCgroupDir(dir: string, attempt: number): void {
   try {
     rmdirSync(dir);
-  } catch {}
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "EBUSY" && attempt < 50) setTimeout(() => removeCgroupDir(dir, attempt + 1), 20).unref();
+  }
 }
