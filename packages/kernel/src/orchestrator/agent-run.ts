@@ -412,6 +412,7 @@ export async function runAgent(o: AgentRunOptions): Promise<RunSummary> {
   function watchPendingApproval(callId: string): { stop: () => void } {
     let stopped = false;
     let shown: string | undefined;
+    let timer: NodeJS.Timeout | undefined;
     const tick = async () => {
       if (stopped || !snap.kernel_session) return;
       try {
@@ -436,7 +437,7 @@ export async function runAgent(o: AgentRunOptions): Promise<RunSummary> {
       }
       if (!stopped) timer = setTimeout(tick, 400);
     };
-    const timer: NodeJS.Timeout | undefined = setTimeout(tick, 250);
+    timer = setTimeout(tick, 250);
     return {
       stop() {
         stopped = true;
