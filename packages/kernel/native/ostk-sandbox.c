@@ -6,6 +6,8 @@
  * Usage: ostk-sandbox [options] -- PROGRAM [ARGS...]
  *        ostk-sandbox --probe
  *
+ * Network: default is Landlock TCP rules with no port allowed; --connect/--bind PORT allow ports,
+ * --no-inet refuses IP sockets outright (network "none"), --net-open leaves TCP alone, --allow-udp UDP.
  * Path rules: --ro (read+execute), --list (list only), --rw (everything but devices),
  * --wfile (one plain file: read/write/truncate), --dev (device file: read/write/ioctl).
  *
@@ -138,6 +140,7 @@ static struct {
   int allow_udp;
   int allow_unix;
   int allow_chmod;
+  int no_inet;
   int min_abi;
   char *env[MAX_ENV + 1];
   int nenv;
@@ -246,6 +249,8 @@ static void parse_args(int argc, char **argv) {
       opt.allow_unix = 1;
     } else if (!strcmp(a, "--allow-chmod")) {
       opt.allow_chmod = 1;
+    } else if (!strcmp(a, "--no-inet")) {
+      opt.no_inet = 1;
     } else if (!strcmp(a, "--min-abi")) {
       NEED_VALUE();
       opt.min_abi = (int)parse_num(v, a);
@@ -356,9 +361,9 @@ static void apply_landlock(int abi) {
     ra.scoped = LL_SCOPE_ABSTRACT_UNIX | LL_SCOPE_SIGNAL;
     ra_size = sizeof ra;
   }
-  if (abi < 4 && !opt.net_open) {
+  if (abi < 4 && !opt.net_open && !opt.no_inet) {
     errno = ENOTSUP;
-    child_fail(EXIT_LANDLOCK_UNAVAILABLE, "landlock-unavailable", "network rules need Landlock ABI >= 4");
+    child_fail(EXIT_LANDLOCK_UNAVAILABLE, "landlock-unavailable", "TCP port rules need Landlock ABI >= 4");
   }
   int rs = (int)syscall(__NR_landlock_create_ruleset, &ra, ra_size, 0);
   if (rs < 0) child_fail(EXIT_LANDLOCK_RULE, "landlock-ruleset", "landlock_create_ruleset");
@@ -477,6 +482,9 @@ static void apply_seccomp(void) {
 #endif
   for (size_t i = 0; i < sizeof denied_eperm / sizeof *denied_eperm; i++) deny_nr(denied_eperm[i], EPERM);
   for (size_t i = 0; i < sizeof denied_enosys / sizeof *denied_enosys; i++) deny_nr(denied_enosys[i], ENOSYS);
+  /* listen() on an unbound TCP socket autobinds to an ephemeral port without Landlock's bind check:
+   * with no bind port allowed, nothing in the sandbox may listen. */
+  if (!opt.net_open && opt.nbind == 0 && !opt.allow_unix) deny_nr(__NR_listen, EACCES);
   for (size_t i = 0; i < sizeof metadata_noop / sizeof *metadata_noop; i++) deny_nr(metadata_noop[i], 0);
   if (!opt.allow_chmod)
     for (size_t i = 0; i < sizeof chmod_calls / sizeof *chmod_calls; i++) deny_nr(chmod_calls[i], 0);
@@ -514,7 +522,8 @@ static void apply_seccomp(void) {
   RET_ERRNO(EACCES); /* (unreached filler keeps offsets fixed) */
   JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_INET, 1, 0);
   JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_INET6, 0, 9);
-  LOAD_ARG(1);
+  /* network "none": no IP sockets at all (also closes listen() autobind, which Landlock does not see) */
+  if (opt.no_inet) RET_ERRNO(EACCES); else LOAD_ARG(1);
   STMT(BPF_ALU | BPF_AND | BPF_K, 0xf); /* SOCK_TYPE_MASK */
   JUMP(BPF_JMP | BPF_JEQ | BPF_K, SOCK_STREAM, 0, 4);
   LOAD_ARG(2);

@@ -76,5 +76,9 @@ describe("compileRules", () => {
     expect(args.join(" ")).toContain("--env PATH=/usr/bin");
     expect(args).toContain("--pids-max");
     expect(args).not.toContain("--net-open");
+    expect(args).not.toContain("--no-inet");
+    const none = compileRules({ workspace: ws });
+    expect(none.noInet).toBe(true);
+    expect(none.minLandlockAbi).toBe(1);
   });
 });

@@ -28,6 +28,8 @@ export interface SandboxRules {
   allowUdp: boolean;
   allowUnix: boolean;
   allowChmod: boolean;
+  /** Network "none": the launcher refuses IP sockets outright (seccomp), on any Landlock ABI. */
+  noInet: boolean;
   limits: Required<SandboxLimits>;
   minLandlockAbi: number;
   /** Paths that ended up read-only or hidden, for the report (`.ostk`, hard-linked files…). */
@@ -248,8 +250,9 @@ export function compileRules(input: CompileInput): SandboxRules {
     allowUdp: net === "open",
     allowUnix: policy.allowUnixSockets === true,
     allowChmod: policy.allowChmod === true,
+    noInet: net === "none",
     limits: { ...DEFAULT_LIMITS, ...(policy.limits ?? {}) },
-    minLandlockAbi: Math.max(policy.minLandlockAbi ?? 1, net === "open" ? 1 : 4),
+    minLandlockAbi: Math.max(policy.minLandlockAbi ?? 1, typeof net === "object" ? 4 : 1),
     carvedOut: [...sys.carvedOut, ...sink.carvedOut],
   };
   const total = rules.read.length + rules.list.length + rules.write.length + rules.writeFiles.length;
@@ -287,6 +290,7 @@ export function launcherArgs(
   if (rules.allowUdp) a.push("--allow-udp");
   if (rules.allowUnix) a.push("--allow-unix");
   if (rules.allowChmod) a.push("--allow-chmod");
+  if (rules.noInet) a.push("--no-inet");
   a.push("--min-abi", String(rules.minLandlockAbi));
   for (const [k, v] of Object.entries(opts.env)) a.push("--env", `${k}=${v}`);
   a.push("--cwd", opts.cwd);

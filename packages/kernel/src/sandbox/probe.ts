@@ -102,9 +102,19 @@ function probeLinux(): SandboxProbe {
   need(abi >= 6, "landlock.scope.signal", "needs Landlock ABI 6");
   need(probe.ok && probe.seccomp, "seccomp", probe.error || "seccomp filter could not be installed");
   need(probe.ok && probe.noNewPrivs, "no_new_privs", probe.error || "no_new_privs failed");
-  if (probe.ok) on.push("capabilities.dropped", "session", "close_fds", "env.allowlist", "rlimits");
+  if (probe.ok) {
+    on.push("seccomp.sockets", "seccomp.metadata-noop", "capabilities.dropped", "session", "close_fds");
+    on.push("env.allowlist", "rlimits", "private-tmp");
+  }
   need(probe.subreaper, "subreaper", "PR_SET_CHILD_SUBREAPER failed");
   need(probe.cgroupPids, "cgroup.pids", "no writable pids cgroup (process limit falls back to RLIMIT_NPROC)");
+  if (!probe.cgroupPids && process.getuid?.() === 0) {
+    missing.push({
+      protection: "process-limit",
+      reason:
+        "running as root without a writable pids cgroup: RLIMIT_NPROC does not bind root, so only the timeout stops a fork bomb",
+    });
+  }
   const available = probe.ok && abi >= 1;
   return {
     available,

@@ -80,8 +80,8 @@ export async function runSandboxed(opts: RunSandboxedOptions): Promise<SandboxRe
   const net = policy.network ?? "none";
   let refusal: string | undefined;
   if (!probe.available) refusal = probe.reason ?? "no sandbox on this machine";
-  else if (probe.mechanism === "landlock" && net !== "open" && probe.landlockAbi < 4) {
-    refusal = `network rules need Landlock ABI 4, this kernel offers ${probe.landlockAbi}`;
+  else if (probe.mechanism === "landlock" && typeof net === "object" && probe.landlockAbi < 4) {
+    refusal = `TCP port rules need Landlock ABI 4, this kernel offers ${probe.landlockAbi}`;
   } else if (probe.mechanism === "landlock" && probe.landlockAbi < (policy.minLandlockAbi ?? 1)) {
     refusal = `the policy needs Landlock ABI ${policy.minLandlockAbi}, this kernel offers ${probe.landlockAbi}`;
   }

@@ -4,7 +4,11 @@ export interface SandboxPolicy {
   writable?: string[];
   /** Extra read-only paths (absolute), on top of the system paths and the workspace. */
   readable?: string[];
-  /** `"none"` (default): no TCP, no UDP. An object: TCP only, to/on these ports. `"open"`: unrestricted. */
+  /**
+   * `"none"` (default): no IP sockets at all. An object: TCP only, to/on these ports (Landlock ABI >= 4;
+   * the destination host is not checked, and nothing may listen unless a bind port is allowed).
+   * `"open"`: unrestricted TCP and UDP.
+   */
   network?: "none" | "open" | { connect?: number[]; bind?: number[] };
   /** Workspace-relative paths that must never be writable, on top of the built-in list. */
   protectedPaths?: string[];
@@ -16,7 +20,7 @@ export interface SandboxPolicy {
   env?: Record<string, string>;
   /** Allow creating AF_UNIX sockets (pathname-socket connect is then not confined on Landlock ABI < 9). */
   allowUnixSockets?: boolean;
-  /** Allow chmod/fchmod (Landlock does not confine chmod; off by default). */
+  /** Really change modes: chmod/fchmod (off by default they succeed without effect: Landlock does not confine them). */
   allowChmod?: boolean;
   /** Files with several hard links inside writable paths are made read-only (default) or left writable. */
   hardlinks?: "protect" | "allow";

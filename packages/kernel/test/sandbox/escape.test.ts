@@ -315,7 +315,7 @@ describe.skipIf(!linuxSandbox)("sandbox escape suite (Landlock + seccomp launche
     const before = tcpConnections;
     const r = await sb(
       py(
-        `import socket\ns=socket.socket()\ntry:\n  s.connect(("127.0.0.1",${tcpPort})); print("connected")\nexcept OSError as e: print("blocked", e.errno)`,
+        `import socket\ntry:\n  s=socket.socket(); s.connect(("127.0.0.1",${tcpPort})); print("connected")\nexcept OSError as e: print("blocked", e.errno)`,
       ),
     );
     expect(r.stdout).toContain("blocked");
@@ -373,6 +373,16 @@ describe.skipIf(!linuxSandbox)("sandbox escape suite (Landlock + seccomp launche
     );
     expect(r.stdout).not.toContain("created");
     expect(r.stdout.match(/blocked/g)?.length).toBe(4);
+  });
+
+  it("27b nothing can listen for connections: not with network none, nor via listen() autobind with a port allowed", async () => {
+    const code = py(
+      `import socket\ntry:\n  s=socket.socket(); s.listen(1); print("listening", s.getsockname()[1])\nexcept OSError as e: print("blocked", e.errno)`,
+    );
+    const none = await sb(code);
+    expect(none.stdout).toContain("blocked 13");
+    const ports = await sb(code, { network: { connect: [tcpPort] } });
+    expect(ports.stdout).toContain("blocked 13");
   });
 
   it("28 the kernel's ostk.sock (a pathname unix socket) cannot be connected", async () => {
