@@ -4,8 +4,8 @@ import { type FakeUpstream, startFakeUpstream } from "@ostk/cache/testing";
 import { type JournalEntry, KernelClient } from "@ostk/lib";
 import Database from "better-sqlite3";
 import { parseAgentfile } from "../../src/agentfile/parse.js";
+import { kernelExtensions } from "../../src/daemon/extensions.js";
 import { type KernelHandle, startKernel } from "../../src/daemon/start-kernel.js";
-import { agentMethods } from "../../src/orchestrator/agent-handlers.js";
 import { type AgentRunOptions, type RunSummary, runAgent } from "../../src/orchestrator/agent-run.js";
 import { type KernelPort, socketKernelPort } from "../../src/orchestrator/kernel-port.js";
 import { createProvider } from "../../src/orchestrator/provider-factory.js";
@@ -19,19 +19,17 @@ export type KernelMethods = NonNullable<Parameters<typeof startKernel>[0]["metho
  * model upstream on loopback, and an agent-run store in the workspace's
  * sessions.db. Extra kernel methods (exec, approvals) can be passed in.
  */
-export async function orchestratorEnv(opts: { methods?: (k: () => KernelHandle) => KernelMethods } = {}) {
+export async function orchestratorEnv(opts: { methods?: (k: KernelHandle) => KernelMethods } = {}) {
   const env = tmpKernelEnv();
   const up: FakeUpstream = await startFakeUpstream();
   let handle: KernelHandle | undefined;
-  const methodsFor = () => ({
-    ...(agentMethods({
-      workspace: env.workspace,
-      record: (r) => handle!.core.recordDurable(r),
-    }) as unknown as KernelMethods),
-    ...(opts.methods?.(() => handle!) ?? {}),
-  });
+  // The daemon's own wiring (kernelExtensions: agent/*, and exec/approvals once served), plus test extras.
   const start = async () => {
-    handle = await startKernel({ workspace: env.workspace, keyPath: env.keyPath, methods: methodsFor() });
+    handle = await startKernel({
+      workspace: env.workspace,
+      keyPath: env.keyPath,
+      extend: async (k) => ({ ...(await kernelExtensions(k)), ...(opts.methods?.(k) ?? {}) }),
+    });
     return handle;
   };
   await start();
