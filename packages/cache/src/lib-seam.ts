@@ -43,7 +43,7 @@ export function redact<T>(value: T): T {
 
 /** Teaches the redactor a secret seen at run time (an API key), so it is masked wherever it appears. */
 export function registerSecret(secret: string): void {
-  if (!secret || secret.length < 8) return;
+  if (!secret || secret.length < 8 || registered.has(secret)) return;
   registered.add(secret);
   if (typeof L.registerSecret === "function") L.registerSecret(secret);
 }

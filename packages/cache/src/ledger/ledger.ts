@@ -36,10 +36,21 @@ export interface LedgerRow {
   ttfb_ms: number | null;
 }
 
-/** Append-only JSONL ledger (`.ostk/memory/ledger.jsonl`, mode 0600); every row passes through `redact`. */
+/**
+ * Append-only JSONL ledger (`.ostk/memory/ledger.jsonl`, mode 0600); every row passes through
+ * `redact`. Rows are grouped into one write every `flushMs` (or 64 KB) so the hot path never waits
+ * on the disk; `close()` flushes what is left.
+ */
 export class Ledger {
   private stream: WriteStream;
-  constructor(readonly path: string) {
+  private pending: string[] = [];
+  private pendingBytes = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly path: string,
+    private readonly flushMs = 50,
+  ) {
     mkdirSync(dirname(path), { recursive: true });
     this.stream = createWriteStream(path, { flags: "a", mode: 0o600 });
     this.stream.on("error", () => {
@@ -48,10 +59,24 @@ export class Ledger {
   }
 
   append(row: LedgerRow): void {
-    this.stream.write(`${JSON.stringify(redact(row))}\n`);
+    const line = `${JSON.stringify(redact(row))}\n`;
+    this.pending.push(line);
+    this.pendingBytes += line.length;
+    if (this.pendingBytes >= 65536) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), this.flushMs);
+  }
+
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.pending.length === 0) return;
+    this.stream.write(this.pending.join(""));
+    this.pending = [];
+    this.pendingBytes = 0;
   }
 
   close(): Promise<void> {
+    this.flush();
     return new Promise((resolve) => this.stream.end(resolve));
   }
 }

@@ -24,6 +24,7 @@ export async function rewriteBody(
   mode: CacheMode,
   config: CacheConfig,
   projection?: (body: Json) => Promise<string | undefined>,
+  rawBytes = Number.POSITIVE_INFINITY,
 ): Promise<RewriteReport> {
   const report: RewriteReport = { changed: false };
   if (mode === "passthrough") return report;
@@ -42,8 +43,9 @@ export async function rewriteBody(
       if (report.rebuild.replacedMessages) report.changed = true;
     }
   }
-  report.softCap = applySoftCap(body, config.softCapBytes);
-  if (report.softCap.A || report.softCap.B || report.softCap.C) report.changed = true;
+  // The body only shrinks above, so a raw size under the cap needs no measuring.
+  if (rawBytes > config.softCapBytes) report.softCap = applySoftCap(body, config.softCapBytes);
+  if (report.softCap && (report.softCap.A || report.softCap.B || report.softCap.C)) report.changed = true;
   return report;
 }
 

@@ -154,7 +154,7 @@ export async function handleModelRequest(
   if (apiKey) registerSecret(apiKey);
   const pathAndQuery = req.raw.url ?? req.url;
   const mode = config.mode;
-  const report = await rewriteBody(body, route, mode, config, state.projection);
+  const report = await rewriteBody(body, route, mode, config, state.projection, raw.length);
   const base = {
     state,
     route,
@@ -369,11 +369,19 @@ async function streamSse(b: Base, res: ServerResponse, up: IncomingMessage): Pro
   try {
     for await (const chunk of withIdleTimeout(up, b.state.config.upstreamTimeoutMs)) {
       ttfb ??= performance.now() - b.t0;
-      const events = parser.push(chunk);
-      for (const ev of events) asm.accept(ev);
-      const data = filter ? events.map((ev) => filter.transform(ev)).join("") : chunk;
-      bytesOut += data.length;
-      if (data.length && !res.write(data)) await waitDrain(res);
+      if (filter) {
+        const events = parser.push(chunk);
+        for (const ev of events) asm.accept(ev);
+        const data = events.map((ev) => filter.transform(ev)).join("");
+        bytesOut += data.length;
+        if (data.length && !res.write(data)) await waitDrain(res);
+        continue;
+      }
+      // Forward first, then read: the client never waits for the proxy's bookkeeping.
+      const drained = res.write(chunk);
+      bytesOut += chunk.length;
+      for (const ev of parser.push(chunk)) asm.accept(ev);
+      if (!drained) await waitDrain(res);
     }
     for (const ev of parser.end()) {
       asm.accept(ev);

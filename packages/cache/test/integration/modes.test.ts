@@ -26,7 +26,7 @@ async function replay(r: Rig, turns: number) {
     const text = await res.text();
     expect(text).toMatch(/event: message_stop/);
   }
-  await new Promise((res) => setTimeout(res, 30));
+  await new Promise((res) => setTimeout(res, 150));
   return ledgerRows(r.workspace);
 }
 
@@ -99,7 +99,7 @@ describe("enrich and the secret filter", () => {
     const last = sent.messages[sent.messages.length - 1].content;
     expect(last[last.length - 1].text).toMatch(/^<ostk-memory[\s\S]*openStore/);
     expect(last[last.length - 2].cache_control).toBeUndefined();
-    await new Promise((r) => setTimeout(r, 30));
+    await new Promise((r) => setTimeout(r, 150));
     expect(ledgerRows(rig.workspace)[0].enrich).toMatchObject({ ids: ["chunk-1"] });
     await new Promise<void>((r) => server.close(() => r()));
     const slow = await fakeRecall(sock, 1000);

@@ -283,7 +283,7 @@ describe("response cache", () => {
 describe("what the proxy writes", () => {
   it("ledger rows carry usage, cost and a key HMAC; no file holds an API key", async () => {
     await anthropic.messages.create(ask("ledger check"));
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 150));
     const rows = ledgerRows(rig.workspace);
     const last = rows[rows.length - 1];
     expect(last).toMatchObject({ route: "anthropic-messages", model, status: 200, mode: "mutate" });

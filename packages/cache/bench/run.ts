@@ -1,0 +1,292 @@
+// pnpm --filter @ostk/cache bench — one run, four measurements, a table and JSON.
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { Agent, request } from "node:http";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { costOf } from "../src/prices";
+import { claudeCodeSession, type FakeUpstream, startFakeUpstream } from "../src/testing/index";
+
+const KEY = "sk-ant-bench-0000000000000000";
+const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+const N = Number(process.env.BENCH_N ?? 3000);
+const progress = (s: string) => process.stderr.write(`… ${s}\n`);
+
+interface Res {
+  status: number;
+  ttfb: number;
+  total: number;
+  body: string;
+}
+
+function post(base: string, path: string, body: string, headers: Record<string, string> = {}): Promise<Res> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const u = new URL(path, base);
+    const req = request(
+      {
+        host: u.hostname,
+        port: u.port,
+        path: u.pathname + u.search,
+        method: "POST",
+        agent,
+        headers: {
+          "content-type": "application/json",
+          "x-api-key": KEY,
+          "anthropic-version": "2023-06-01",
+          "content-length": Buffer.byteLength(body),
+          ...headers,
+        },
+      },
+      (res) => {
+        let ttfb = -1;
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => {
+          if (ttfb < 0) ttfb = performance.now() - t0;
+          chunks.push(c);
+        });
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            ttfb,
+            total: performance.now() - t0,
+            body: Buffer.concat(chunks).toString("utf8"),
+          }),
+        );
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+
+async function child(args: string[]): Promise<{ proc: ChildProcess; url: string; workspace?: string }> {
+  const proc = spawn(
+    process.execPath,
+    ["--import", "tsx", join(import.meta.dirname, "proxy-child.ts"), ...args],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  return new Promise((resolve, reject) => {
+    let out = "";
+    proc.stdout!.on("data", (d) => {
+      out += d;
+      const url = /URL (\S+)/.exec(out)?.[1];
+      const ws = /WORKSPACE (\S+)/.exec(out)?.[1];
+      if (url && (args[0] === "bare" || ws)) resolve({ proc, url, workspace: ws });
+    });
+    proc.on("exit", (c) => reject(new Error(`proxy child exited ${c}`)));
+  });
+}
+
+function cpuMs(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime + stime, 100 Hz ticks
+}
+
+async function latency(url: string, body: string, n: number, cpuPid?: number) {
+  for (let i = 0; i < 300; i++) await post(url, "/v1/messages", body);
+  const cpu0 = cpuPid ? cpuMs(cpuPid) : 0;
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) times.push((await post(url, "/v1/messages", body)).total);
+  const cpu = cpuPid ? (cpuMs(cpuPid) - cpu0) / n : undefined;
+  return { p50: pct(times, 50), p99: pct(times, 99), cpuMsPerReq: cpu };
+}
+
+async function ttfb(url: string, body: string, n: number) {
+  for (let i = 0; i < 50; i++) await post(url, "/v1/messages", body);
+  const xs: number[] = [];
+  for (let i = 0; i < n; i++) xs.push((await post(url, "/v1/messages", body)).ttfb);
+  return pct(xs, 50);
+}
+
+async function session(url: string, up: FakeUpstream) {
+  up.anthropicCache.clear();
+  let cost = 0;
+  let uncached = 0;
+  let read = 0;
+  let prompt = 0;
+  for (const body of claudeCodeSession(40)) {
+    const r = await post(url, "/v1/messages?beta=true", JSON.stringify(body));
+    if (r.status !== 200) throw new Error(`session turn failed: ${r.status} ${r.body.slice(0, 200)}`);
+    const start = r.body.split("\n").find((l) => l.startsWith("data:") && l.includes("message_start"))!;
+    const u = JSON.parse(start.slice(5)).message.usage;
+    const c = costOf("anthropic", body.model, {
+      input: u.input_tokens,
+      cacheRead: u.cache_read_input_tokens,
+      cacheWrite5m: u.cache_creation?.ephemeral_5m_input_tokens ?? 0,
+      cacheWrite1h: u.cache_creation?.ephemeral_1h_input_tokens ?? 0,
+      output: 0,
+    })!;
+    cost += c.inputCost;
+    uncached += c.inputUncached;
+    read += u.cache_read_input_tokens;
+    prompt += u.input_tokens + u.cache_read_input_tokens + u.cache_creation_input_tokens;
+  }
+  return { billedInputUsd: cost, uncachedInputUsd: uncached, hitRate: read / prompt };
+}
+
+async function main() {
+  const up = await startFakeUpstream();
+  up.setDefault({ text: "ok" });
+  const bare = await child(["bare", up.url]);
+  const ostk = await child(["ostk", up.url, "mutate"]);
+  const small = JSON.stringify({
+    model: "claude-sonnet-4-6",
+    max_tokens: 64,
+    messages: [{ role: "user", content: "hello there" }],
+  });
+  const cc = JSON.stringify({ ...claudeCodeSession(8)[7], stream: false });
+
+  progress(`latency, small body, ${N} sequential requests per target`);
+  const direct = await latency(up.url, small, N);
+  const bareLat = await latency(bare.url, small, N, bare.proc.pid);
+  const ostkLat = await latency(ostk.url, small, N, ostk.proc.pid);
+  progress("latency, 85 KB Claude Code body");
+  const nCc = Math.round(N / 5);
+  const directCc = await latency(up.url, cc, nCc);
+  const bareCc = await latency(bare.url, cc, nCc, bare.proc.pid);
+  const ostkCc = await latency(ostk.url, cc, nCc, ostk.proc.pid);
+
+  progress("SSE time to first byte");
+  up.setDefault({ text: "s".repeat(2000), chunkDelayMs: 1 });
+  const sse = JSON.stringify({
+    model: "claude-sonnet-4-6",
+    max_tokens: 64,
+    stream: true,
+    messages: [{ role: "user", content: "stream please" }],
+  });
+  const nT = Math.round(N / 10);
+  const ttfbDirect = await ttfb(up.url, sse, nT);
+  const ttfbBare = await ttfb(bare.url, sse, nT);
+  const ttfbOstk = await ttfb(ostk.url, sse, nT);
+  up.setDefault({ text: "ok" });
+
+  progress("40-turn Claude-Code-shaped session: passthrough vs mutate");
+  const pass = await child(["ostk", up.url, "passthrough"]);
+  const sPass = await session(pass.url, up);
+  const sMut = await session(ostk.url, up);
+
+  progress("response-cache hit on a 100 KB response");
+  const big = "x".repeat(100 * 1024);
+  up.setDefault({ text: big });
+  const det = JSON.stringify({
+    model: "claude-sonnet-4-6",
+    max_tokens: 64,
+    temperature: 0,
+    messages: [{ role: "user", content: "big deterministic" }],
+  });
+  const upstream100k = await latency(up.url, det, Math.round(N / 5));
+  const hit = await latency(ostk.url, det, Math.round(N / 5));
+  const hitHeader = (await post(ostk.url, "/v1/messages", det)).body.length;
+
+  for (const c of [bare, ostk, pass]) c.proc.kill("SIGTERM");
+  await up.close();
+
+  const f = (x: number) => x.toFixed(3);
+  const result = {
+    node: process.version,
+    n: N,
+    latency_small: {
+      direct_p50_ms: direct.p50,
+      bare_proxy_added_p50_ms: bareLat.p50 - direct.p50,
+      ostk_added_p50_ms: ostkLat.p50 - direct.p50,
+      ostk_vs_bare_added_p50_ms: ostkLat.p50 - bareLat.p50,
+      bare_cpu_ms_per_req: bareLat.cpuMsPerReq,
+      ostk_cpu_ms_per_req: ostkLat.cpuMsPerReq,
+      cpu_ratio: (ostkLat.cpuMsPerReq ?? 0) / (bareLat.cpuMsPerReq ?? 1),
+    },
+    latency_claude_code_85kb: {
+      direct_p50_ms: directCc.p50,
+      bare_proxy_added_p50_ms: bareCc.p50 - directCc.p50,
+      ostk_added_p50_ms: ostkCc.p50 - directCc.p50,
+      bare_cpu_ms_per_req: bareCc.cpuMsPerReq,
+      ostk_cpu_ms_per_req: ostkCc.cpuMsPerReq,
+      cpu_ratio: (ostkCc.cpuMsPerReq ?? 0) / (bareCc.cpuMsPerReq ?? 1),
+    },
+    sse_ttfb: {
+      direct_p50_ms: ttfbDirect,
+      bare_added_ms: ttfbBare - ttfbDirect,
+      ostk_added_ms: ttfbOstk - ttfbDirect,
+    },
+    session_40_turns: {
+      passthrough: sPass,
+      mutate: sMut,
+      input_cost_reduction: 1 - sMut.billedInputUsd / sPass.billedInputUsd,
+    },
+    response_cache_hit_100kb: {
+      upstream_p50_ms: upstream100k.p50,
+      hit_p50_ms: hit.p50,
+      hit_p99_ms: hit.p99,
+      body_bytes: hitHeader,
+    },
+  };
+  const rows: [string, string, string, string][] = [
+    [
+      "added latency p50, 1 conn (small body)",
+      `${f(result.latency_small.ostk_added_p50_ms)} ms`,
+      `bare proxy ${f(result.latency_small.bare_proxy_added_p50_ms)} ms`,
+      "≤ 0.5 ms",
+    ],
+    [
+      "CPU per request (small body)",
+      `${f(ostkLat.cpuMsPerReq ?? 0)} ms`,
+      `bare ${f(bareLat.cpuMsPerReq ?? 0)} ms → ${result.latency_small.cpu_ratio.toFixed(2)}×`,
+      "≤ 1.3×",
+    ],
+    [
+      "added latency p50 (85 KB Claude Code body)",
+      `${f(result.latency_claude_code_85kb.ostk_added_p50_ms)} ms`,
+      `bare proxy ${f(result.latency_claude_code_85kb.bare_proxy_added_p50_ms)} ms`,
+      "—",
+    ],
+    [
+      "CPU per request (85 KB body)",
+      `${f(ostkCc.cpuMsPerReq ?? 0)} ms`,
+      `bare ${f(bareCc.cpuMsPerReq ?? 0)} ms → ${result.latency_claude_code_85kb.cpu_ratio.toFixed(2)}×`,
+      "—",
+    ],
+    [
+      "SSE TTFB added p50",
+      `${f(result.sse_ttfb.ostk_added_ms)} ms`,
+      `bare proxy ${f(result.sse_ttfb.bare_added_ms)} ms`,
+      "≤ 1 ms",
+    ],
+    [
+      "40-turn session billed input (passthrough)",
+      `$${sPass.billedInputUsd.toFixed(3)}`,
+      `hit rate ${(sPass.hitRate * 100).toFixed(1)}%`,
+      "—",
+    ],
+    [
+      "40-turn session billed input (mutate)",
+      `$${sMut.billedInputUsd.toFixed(3)}`,
+      `hit rate ${(sMut.hitRate * 100).toFixed(1)}%`,
+      "—",
+    ],
+    [
+      "input cost reduction, mutate vs passthrough",
+      `${(result.session_40_turns.input_cost_reduction * 100).toFixed(1)}%`,
+      `uncached $${sPass.uncachedInputUsd.toFixed(3)}`,
+      "≥ 80%",
+    ],
+    ["response-cache hit, 100 KB, p50", `${f(hit.p50)} ms`, `upstream ${f(upstream100k.p50)} ms`, "≤ 1 ms"],
+  ];
+  const w = [46, 12, 34, 8];
+  const line = (r: string[]) => r.map((c, i) => c.padEnd(w[i])).join(" │ ");
+  process.stdout.write(
+    `\n${line(["measure", "ostk-cache", "anchor (same run)", "target"])}\n${w.map((x) => "─".repeat(x)).join("─┼─")}\n`,
+  );
+  for (const r of rows) process.stdout.write(`${line(r)}\n`);
+  process.stdout.write(`\n${JSON.stringify(result, null, 2)}\n`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench failed: ${err.stack ?? err}\n`);
+  process.exit(1);
+});
