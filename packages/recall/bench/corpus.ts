@@ -5,7 +5,7 @@
  * from the embedder's training corpus (training/corpus.json).
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { LabelledQuery } from "../src/commands/eval.js";
 
@@ -145,4 +145,17 @@ export function readmeQueries(name: string, root: string): LabelledQuery[] {
   // one query per distinct text
   const seen = new Set<string>();
   return out.filter((q) => (seen.has(q.query) ? false : (seen.add(q.query), true)));
+}
+
+/** Copy the benchmark packages' sources into `<root>/ws/<name>/…` and collect their README queries. */
+export function buildBenchWorkspace(root: string): { ws: string; queries: LabelledQuery[] } {
+  const pkgs = fetchPackages();
+  const ws = join(root, "ws");
+  const queries: LabelledQuery[] = [];
+  for (const [name, dir] of pkgs) {
+    for (const d of sourceDirs(name))
+      if (existsSync(join(dir, d))) cpSync(join(dir, d), join(ws, name, d), { recursive: true });
+    queries.push(...readmeQueries(name, dir));
+  }
+  return { ws, queries };
 }

@@ -5,7 +5,7 @@
  *  3. indexing throughput, cold and incremental.
  * Prints a table, then one JSON line. Env: BENCH_CHUNKS (default 100000), BENCH_SKIP_LATENCY=1.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Chunk } from "../src/chunk/types.js";
@@ -13,7 +13,7 @@ import { type EvalScores, type LabelledQuery, score } from "../src/commands/eval
 import { embedText } from "../src/indexer.js";
 import type { Hit } from "../src/query/search.js";
 import { openRecall, type Recall } from "../src/recall.js";
-import { BENCH_PACKAGES, fetchPackages, readmeQueries, sourceDirs } from "./corpus.js";
+import { BENCH_PACKAGES, buildBenchWorkspace } from "./corpus.js";
 
 process.env.LANCEDB_LOG ??= "error";
 const log = (s: string) => process.stderr.write(`${s}\n`);
@@ -46,15 +46,8 @@ async function evaluate(recall: Recall, queries: LabelledQuery[]): Promise<Recor
 async function main(): Promise<void> {
   const t0 = performance.now();
   log(`fetching ${BENCH_PACKAGES.join(", ")} (npm pack, cached)…`);
-  const pkgs = fetchPackages();
   const root = mkdtempSync(join(tmpdir(), "recall-bench-"));
-  const ws = join(root, "ws");
-  const queries: LabelledQuery[] = [];
-  for (const [name, dir] of pkgs) {
-    for (const d of sourceDirs(name))
-      if (existsSync(join(dir, d))) cpSync(join(dir, d), join(ws, name, d), { recursive: true });
-    queries.push(...readmeQueries(name, dir));
-  }
+  const { ws, queries } = buildBenchWorkspace(root);
   const dev = queries.filter((_, i) => i % 2 === 0);
   const test = queries.filter((_, i) => i % 2 === 1);
 

@@ -16,6 +16,7 @@ import { type Embedder, fnv1a, normalize } from "./embedder.js";
  */
 export class StaticEmbedder implements Embedder {
   readonly id: string;
+  readonly cheap = true;
   readonly description: string;
   private readonly index = new Map<string, number>();
 
@@ -26,6 +27,7 @@ export class StaticEmbedder implements Embedder {
     private readonly table: Int8Array,
     private readonly buckets: number,
     version: string,
+    private readonly assoc: number[][] = [],
   ) {
     for (let i = 0; i < vocab.length; i++) this.index.set(vocab[i], i);
     this.id = `static-${version}-${dim}`;
@@ -55,10 +57,51 @@ export class StaticEmbedder implements Embedder {
       vocab: string[];
       idf: number[];
       version: string;
+      assoc?: number[][];
     };
     const body = buf.subarray(nl + 1);
     const table = new Int8Array(body.buffer, body.byteOffset, (h.vocab.length + h.buckets) * h.dim);
-    return new StaticEmbedder(h.dim, h.vocab, Float32Array.from(h.idf), table, h.buckets, h.version);
+    return new StaticEmbedder(
+      h.dim,
+      h.vocab,
+      Float32Array.from(h.idf),
+      table,
+      h.buckets,
+      h.version,
+      h.assoc ?? [],
+    );
+  }
+
+  /**
+   * Learned doc→code translation score in 0..1: for each query term, 1 when the chunk contains it,
+   * else the strongest learned association (relative PMI, × 0.8) with a term the chunk contains.
+   */
+  translate(queryTerms: string[], chunkTerms: Set<string>): number {
+    if (!queryTerms.length) return 0;
+    let total = 0;
+    for (const t of queryTerms) {
+      if (chunkTerms.has(t)) {
+        total += 1;
+        continue;
+      }
+      const i = this.index.get(t);
+      const list = i === undefined ? undefined : this.assoc[i];
+      if (!list?.length) continue;
+      const top = list[1];
+      let best = 0;
+      for (let j = 0; j < list.length; j += 2) {
+        if (list[j + 1] <= best * top) break;
+        if (chunkTerms.has(this.vocabAt(list[j]))) best = Math.max(best, list[j + 1] / top);
+      }
+      total += 0.8 * best;
+    }
+    return total / queryTerms.length;
+  }
+
+  private vocabList: string[] | null = null;
+  private vocabAt(i: number): string {
+    this.vocabList ??= [...this.index.keys()];
+    return this.vocabList[i];
   }
 
   private row(term: string): [number, number] {

@@ -5,24 +5,39 @@ export interface Candidate {
   row: ChunkRow;
   fused: number;
   lanes: string[];
+  /** 0-based rank per lane that found it. */
+  ranks: Record<string, number>;
+  /** Cosine similarity between the query vector and the chunk vector, when known. */
+  cosine?: number;
 }
 
+/** Linear reranker weights; tuned on the dev half of the benchmark queries (bench/tune.ts). */
 export interface RerankWeights {
   fused: number;
+  bm25: number;
+  vector: number;
+  cosine: number;
   coverage: number;
   symbol: number;
   path: number;
   proximity: number;
   exact: number;
+  translation: number;
 }
 
+export type Translate = (queryTerms: string[], chunkTerms: Set<string>) => number;
+
 export const DEFAULT_WEIGHTS: RerankWeights = {
-  fused: 1,
+  fused: 0,
+  bm25: 1,
+  vector: 0.3,
+  cosine: 0.5,
   coverage: 0.5,
   symbol: 0.7,
   path: 0.25,
   proximity: 0.25,
   exact: 2,
+  translation: 0,
 };
 
 function lastSegment(symbol: string): string {
@@ -39,9 +54,7 @@ function baseName(path: string): string {
 /** Minimal window (in tokens) covering every distinct query term the chunk contains; 0..1, higher = closer. */
 function proximity(tokens: string[], q: Set<string>): number {
   const pos: [number, string][] = [];
-  tokens.forEach((t, i) => {
-    if (q.has(t)) pos.push([i, t]);
-  });
+  for (let i = 0; i < tokens.length; i++) if (q.has(tokens[i])) pos.push([i, tokens[i]]);
   const distinct = new Set(pos.map((p) => p[1])).size;
   if (distinct < 2) return 0;
   const counts = new Map<string, number>();
@@ -63,48 +76,91 @@ function proximity(tokens: string[], q: Set<string>): number {
   return Math.min(1, distinct / best);
 }
 
+export type Features = Record<keyof RerankWeights, number>;
+
 export interface Scored extends Candidate {
   score: number;
-  features: Record<string, number>;
+  features: Features;
+}
+
+/** A name part matches a query term exactly or as an abbreviation (hex ↔ hexadecimal, int ↔ integer). */
+function nameMatch(part: string, q: Set<string>): number {
+  if (q.has(part)) return 1;
+  if (part.length < 3) return 0;
+  for (const t of q) if (t.length >= 3 && (t.startsWith(part) || part.startsWith(t))) return 0.8;
+  return 0;
+}
+
+function nameScore(parts: string[], q: Set<string>): number {
+  if (!parts.length) return 0;
+  let s = 0;
+  for (const p of parts) s += nameMatch(p, q);
+  return s / parts.length;
+}
+
+/** Reciprocal-rank features use the same k as the fusion. */
+const K = 60;
+
+/** Feature vector of one candidate (exported for the tuning script). */
+export function features(
+  pq: ParsedQuery,
+  q: Set<string>,
+  c: Candidate,
+  maxFused: number,
+  translate?: Translate,
+): Features {
+  const tokens = normTerms(c.row.text.length > 8000 ? c.row.text.slice(0, 8000) : c.row.text);
+  const tset = new Set(tokens);
+  let covered = 0;
+  for (const t of q) if (tset.has(t)) covered++;
+  const sym = c.row.symbol ? lastSegment(c.row.symbol) : "";
+  const symTerms = [...new Set(normTerms(sym))];
+  const pathTerms = [...new Set(normTerms(baseName(c.row.path)))];
+  const ident = pq.identifier?.toLowerCase();
+  let exact = 0;
+  if (ident) {
+    if (sym.toLowerCase() === ident) exact = 1;
+    else if (baseName(c.row.path).toLowerCase() === ident) exact = 0.6;
+    else if (c.row.text.toLowerCase().includes(ident)) exact = 0.2;
+  }
+  const rr = (lane: string) => (c.ranks[lane] === undefined ? 0 : K / (K + c.ranks[lane]));
+  return {
+    fused: c.fused / maxFused,
+    bm25: rr("bm25"),
+    vector: rr("vector"),
+    cosine: c.cosine ?? 0,
+    coverage: q.size ? covered / q.size : 0,
+    symbol: nameScore(symTerms, q),
+    path: nameScore(pathTerms, q),
+    proximity: proximity(tokens, q),
+    exact,
+    translation: translate ? translate([...q], tset) : 0,
+  };
+}
+
+export function scoreOf(f: Features, w: RerankWeights): number {
+  let s = 0;
+  for (const k of Object.keys(w) as (keyof RerankWeights)[]) s += w[k] * f[k];
+  return s;
 }
 
 /**
- * Feature reranker over fused candidates: query-term coverage, how much of the
- * symbol name and file name the query explains, term proximity, and exact
- * identifier hits for identifier-shaped queries.
+ * Feature reranker over fused candidates: per-lane reciprocal ranks, query/chunk
+ * vector cosine, query-term coverage, how much of the symbol name and file name
+ * the query explains, term proximity, and exact identifier hits.
  */
-export function rerank(pq: ParsedQuery, cands: Candidate[], w: RerankWeights = DEFAULT_WEIGHTS): Scored[] {
+export function rerank(
+  pq: ParsedQuery,
+  cands: Candidate[],
+  w: RerankWeights = DEFAULT_WEIGHTS,
+  translate?: Translate,
+): Scored[] {
   const q = new Set(pq.terms);
   const maxFused = Math.max(1e-9, ...cands.map((c) => c.fused));
-  const ident = pq.identifier?.toLowerCase();
   return cands
     .map((c) => {
-      const tokens = normTerms(c.row.text.length > 8000 ? c.row.text.slice(0, 8000) : c.row.text);
-      const tset = new Set(tokens);
-      let covered = 0;
-      for (const t of q) if (tset.has(t)) covered++;
-      const coverage = q.size ? covered / q.size : 0;
-      const sym = c.row.symbol ? lastSegment(c.row.symbol) : "";
-      const symTerms = [...new Set(normTerms(sym))];
-      const symbol = symTerms.length ? symTerms.filter((t) => q.has(t)).length / symTerms.length : 0;
-      const pathTerms = [...new Set(normTerms(baseName(c.row.path)))];
-      const path = pathTerms.length ? pathTerms.filter((t) => q.has(t)).length / pathTerms.length : 0;
-      const prox = proximity(tokens, q);
-      let exact = 0;
-      if (ident) {
-        if (sym.toLowerCase() === ident) exact = 1;
-        else if (baseName(c.row.path).toLowerCase() === ident) exact = 0.6;
-        else if (c.row.text.toLowerCase().includes(ident)) exact = 0.2;
-      }
-      const features = { fused: c.fused / maxFused, coverage, symbol, path, proximity: prox, exact };
-      const score =
-        w.fused * features.fused +
-        w.coverage * coverage +
-        w.symbol * symbol +
-        w.path * path +
-        w.proximity * prox +
-        w.exact * exact;
-      return { ...c, score, features };
+      const f = features(pq, q, c, maxFused, translate);
+      return { ...c, score: scoreOf(f, w), features: f };
     })
     .sort((a, b) => b.score - a.score);
 }

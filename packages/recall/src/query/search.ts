@@ -1,7 +1,8 @@
 import type { Embedder } from "../embed/embedder.js";
+import { embedText } from "../indexer.js";
 import type { ChunkRow, SqliteStore } from "../store/sqlite-store.js";
 import type { VectorStore } from "../store/vector-store.js";
-import { ftsExpression, parseQuery } from "../tokenize.js";
+import { ftsExpression, type ParsedQuery, parseQuery } from "../tokenize.js";
 import { type Candidate, DEFAULT_WEIGHTS, type RerankWeights, rerank } from "./rerank.js";
 import { rrf } from "./rrf.js";
 
@@ -42,6 +43,63 @@ export interface SearchResult {
 
 const RRF_K = 60;
 
+/** Run the lanes, fuse, and collect candidates (with cosine when the embedder is cheap). */
+export async function gatherCandidates(
+  store: SqliteStore,
+  vectors: VectorStore,
+  embedder: Embedder,
+  query: string,
+  opts: SearchOptions = {},
+): Promise<{ pq: ParsedQuery; cands: Candidate[]; lanes: Lane[]; limit: number }> {
+  const limit = Math.max(1, Math.min(opts.limit ?? 10, 100));
+  const lanes = opts.lanes ?? ["bm25", "vector"];
+  const prefetch = Math.max(60, limit * 6);
+  const pq = parseQuery(query);
+  const filter = { pathPrefix: opts.path, lang: opts.lang };
+  // the vector lane runs on LanceDB's threads while SQLite answers the BM25 lane
+  const qvecPromise =
+    lanes.includes("vector") || opts.rerank !== false ? embedder.embed([query]).then(([v]) => v) : null;
+  const vecPromise =
+    lanes.includes("vector") && qvecPromise
+      ? qvecPromise.then((v) => vectors.search(v, prefetch, filter))
+      : Promise.resolve([]);
+  const ranked: Record<string, string[]> = {};
+  if (lanes.includes("bm25")) {
+    const expr = ftsExpression(pq);
+    ranked.bm25 = expr ? store.bm25(expr, prefetch, filter).map((h) => h.id) : [];
+  }
+  const vecHits = await vecPromise;
+  if (lanes.includes("vector")) ranked.vector = vecHits.map((h) => h.id);
+  const fused = rrf(ranked, RRF_K);
+  const top = [...fused.entries()].sort((a, b) => b[1].score - a[1].score).slice(0, prefetch);
+  const rows = store.chunksByIds(top.map(([id]) => id));
+  const cands: Candidate[] = [];
+  for (const [id, f] of top) {
+    const row = rows.get(id);
+    if (!row) continue;
+    const ranks: Record<string, number> = {};
+    for (const [lane, ids] of Object.entries(ranked)) {
+      const r = ids.indexOf(id);
+      if (r >= 0) ranks[lane] = r;
+    }
+    cands.push({ row, fused: f.score, lanes: f.lanes, ranks });
+  }
+  if (opts.rerank !== false && qvecPromise && embedder.cheap) {
+    // a cheap embedder scores every candidate (including BM25-only ones) against the query
+    const qv = await qvecPromise;
+    const cv = await embedder.embed(cands.map((c) => embedText(c.row)));
+    cands.forEach((c, i) => {
+      let s = 0;
+      for (let k = 0; k < qv.length; k++) s += qv[k] * cv[i][k];
+      c.cosine = s;
+    });
+  } else {
+    const dist = new Map(vecHits.map((h) => [h.id, h.distance]));
+    for (const c of cands) if (dist.has(c.row.id)) c.cosine = 1 - (dist.get(c.row.id) as number);
+  }
+  return { pq, cands, lanes, limit };
+}
+
 export async function search(
   store: SqliteStore,
   vectors: VectorStore,
@@ -50,33 +108,11 @@ export async function search(
   opts: SearchOptions = {},
 ): Promise<SearchResult> {
   const t0 = performance.now();
-  const limit = Math.max(1, Math.min(opts.limit ?? 10, 100));
-  const lanes = opts.lanes ?? ["bm25", "vector"];
-  const prefetch = Math.max(60, limit * 6);
-  const pq = parseQuery(query);
-  const filter = { pathPrefix: opts.path, lang: opts.lang };
-  // the vector lane runs on LanceDB's threads while SQLite answers the BM25 lane
-  const vecPromise = lanes.includes("vector")
-    ? embedder.embed([query]).then(([v]) => vectors.search(v, prefetch, filter))
-    : Promise.resolve([]);
-  const ranked: Record<string, string[]> = {};
-  if (lanes.includes("bm25")) {
-    const expr = ftsExpression(pq);
-    ranked.bm25 = expr ? store.bm25(expr, prefetch, filter).map((h) => h.id) : [];
-  }
-  if (lanes.includes("vector")) ranked.vector = (await vecPromise).map((h) => h.id);
-  const fused = rrf(ranked, RRF_K);
-  const top = [...fused.entries()].sort((a, b) => b[1].score - a[1].score).slice(0, prefetch);
-  const rows = store.chunksByIds(top.map(([id]) => id));
-  const cands: Candidate[] = [];
-  for (const [id, f] of top) {
-    const row = rows.get(id);
-    if (row) cands.push({ row, fused: f.score, lanes: f.lanes });
-  }
+  const { pq, cands, lanes, limit } = await gatherCandidates(store, vectors, embedder, query, opts);
   const scored =
     opts.rerank === false
       ? cands.map((c) => ({ ...c, score: c.fused }))
-      : rerank(pq, cands, opts.weights ?? DEFAULT_WEIGHTS);
+      : rerank(pq, cands, opts.weights ?? DEFAULT_WEIGHTS, embedder.translate?.bind(embedder));
   const perFile = new Map<string, number>();
   const maxPerFile = opts.maxPerFile ?? 3;
   const hits: Hit[] = [];
