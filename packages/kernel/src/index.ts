@@ -3,6 +3,7 @@ export type { RecoveredIntent } from "./core/recovery.js";
 export { type CallContext, EXTERNAL_ACTOR, KERNEL_ACTOR } from "./core/types.js";
 export { AnchorLock, type LockOwner, readLockOwner } from "./daemon/anchor-lock.js";
 export { DEFAULT_CONFIG, type KernelConfig, loadConfig } from "./daemon/config.js";
+export { kernelExtensions } from "./daemon/extensions.js";
 export type { KernelCallContext, KernelMethod } from "./daemon/handlers.js";
 export {
   defaultKeyDir,

@@ -15,4 +15,5 @@ export {
   type ViewRequest,
   type ViewResult,
 } from "./recall.js";
+export { type RecallSocket, serveSocket } from "./watch/socket-server.js";
 export type { WatchStatus } from "./watch/watcher.js";
