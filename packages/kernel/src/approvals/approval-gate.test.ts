@@ -80,7 +80,8 @@ describe("ApprovalGate", () => {
     const ok = await askForApproval(gate, { call, decision });
     expect(ok.outcome).toBe("approved");
     expect(ok.request.channel).toBe("mcp-elicitation");
-    expect(ok.request.status).toBe("consumed");
+    expect(ok.request.status).toBe("approved");
+    expect(ok.request.consumedAt).not.toBeNull();
     const bad = await askForApproval(gate, { call: { verb: "exec", command: "rm -rf /" }, decision });
     expect(bad.outcome).toBe("denied");
   });

@@ -130,7 +130,7 @@ export class ApprovalGate {
         if (req.status === "pending") return;
         cleanup();
         this.published(id, req);
-        resolve(req.status === "consumed" ? "approved" : (req.status as ApprovalOutcome));
+        resolve(req.status as ApprovalOutcome);
       };
       const onAbort = () => {
         this.deny(id, { by: "system", note: "the call was cancelled", channel: "cancel" });
@@ -160,7 +160,7 @@ export class ApprovalGate {
     const req = known ?? this.store.get(id);
     if (!req || req.status === "pending") return;
     this.settledIds.add(id);
-    const outcome: ApprovalOutcome = req.status === "consumed" ? "approved" : (req.status as ApprovalOutcome);
+    const outcome = req.status as ApprovalOutcome;
     this.emit(outcome, req);
     for (const ch of this.channels) {
       try {

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type Database from "better-sqlite3";
 
-export type ApprovalStatus = "pending" | "approved" | "denied" | "expired" | "consumed";
+export type ApprovalStatus = "pending" | "approved" | "denied" | "expired";
 
 export interface ApprovalRequest {
   id: string;
@@ -23,6 +23,8 @@ export interface ApprovalRequest {
   note: string | null;
   /** Which channel decided (`cli`, `mcp-elicitation`, `web`…). */
   channel: string | null;
+  /** When the approved call was run (an approval is used at most once). */
+  consumedAt: number | null;
 }
 
 interface Row {
@@ -41,6 +43,7 @@ interface Row {
   decided_by: string | null;
   note: string | null;
   channel: string | null;
+  consumed_at: number | null;
 }
 
 const SCHEMA = `
@@ -53,13 +56,14 @@ CREATE TABLE IF NOT EXISTS approvals (
   actor TEXT,
   reason TEXT NOT NULL,
   rule TEXT NOT NULL,
-  status TEXT NOT NULL CHECK (status IN ('pending','approved','denied','expired','consumed')),
+  status TEXT NOT NULL CHECK (status IN ('pending','approved','denied','expired')),
   created_at INTEGER NOT NULL,
   expires_at INTEGER NOT NULL,
   decided_at INTEGER,
   decided_by TEXT,
   note TEXT,
-  channel TEXT
+  channel TEXT,
+  consumed_at INTEGER
 );
 CREATE INDEX IF NOT EXISTS approvals_status ON approvals (status, expires_at);
 `;
@@ -81,6 +85,7 @@ function fromRow(r: Row): ApprovalRequest {
     decidedBy: r.decided_by,
     note: r.note,
     channel: r.channel,
+    consumedAt: r.consumed_at,
   };
 }
 
@@ -130,7 +135,7 @@ export class ApprovalStore {
         "UPDATE approvals SET status = 'expired', decided_at = ? WHERE status = 'pending' AND expires_at <= ?",
       ),
       consume: db.prepare(
-        "UPDATE approvals SET status = 'consumed' WHERE id = ? AND call_hash = ? AND status = 'approved'",
+        "UPDATE approvals SET consumed_at = ? WHERE id = ? AND call_hash = ? AND status = 'approved' AND consumed_at IS NULL",
       ),
     };
   }
@@ -191,6 +196,6 @@ export class ApprovalStore {
 
   /** Use an approval: true exactly once, and only for the call it was made for. */
   consume(id: string, callHash: string): boolean {
-    return this.stmts.consume.run(id, callHash).changes === 1;
+    return this.stmts.consume.run(this.now(), id, callHash).changes === 1;
   }
 }

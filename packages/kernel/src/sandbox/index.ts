@@ -16,6 +16,12 @@ export {
 } from "./run-sandboxed.js";
 export { buildSandboxEnv, isSecretEnv } from "./sandbox-env.js";
 export {
+  type SandboxCallContext,
+  type SandboxMethod,
+  type SandboxMethodsDeps,
+  sandboxMethods,
+} from "./sandbox-methods.js";
+export {
   DEFAULT_ENV_ALLOW,
   DEFAULT_LIMITS,
   DEVICE_PATHS,

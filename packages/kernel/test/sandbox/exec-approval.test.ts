@@ -80,7 +80,8 @@ describe.skipIf(!linuxSandbox)("ostk exec with the decision chain and the approv
     expect(records[1]!.data).toMatchObject({ id, outcome: "approved", decidedBy: "human", channel: "cli" });
     expect(records[2]!.data).toMatchObject({ decision: "allow", reason: "approved by a human" });
     expect((records[3]!.data.files as { deleted: string[] }).deleted).toEqual(["work/victim/file"]);
-    expect(gate.store.get(id)?.status).toBe("consumed");
+    expect(gate.store.get(id)?.status).toBe("approved");
+    expect(gate.store.get(id)?.consumedAt).not.toBeNull();
   });
 
   it("denying never runs it", async () => {
