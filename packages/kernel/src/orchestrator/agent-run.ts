@@ -264,7 +264,8 @@ export async function runAgent(o: AgentRunOptions): Promise<RunSummary> {
   let turnStart: number | undefined;
   let turnExternalMs = 0;
   const closeTurn = () => {
-    if (turnStart !== undefined) snap.overhead_ms += Math.max(0, now() - turnStart - turnExternalMs);
+    if (turnStart !== undefined)
+      snap.overhead_ms += Math.max(0, performance.now() - turnStart - turnExternalMs);
     turnStart = undefined;
     turnExternalMs = 0;
   };
@@ -280,7 +281,6 @@ export async function runAgent(o: AgentRunOptions): Promise<RunSummary> {
         snap.partial = [];
         turns++;
         persist("running");
-        closeTurn();
         await journalEvent(
           kernel,
           o,
@@ -288,6 +288,7 @@ export async function runAgent(o: AgentRunOptions): Promise<RunSummary> {
           turnRecord(turns, last, messages[messages.length - 1]),
           sub(),
         );
+        closeTurn();
         continue;
       }
       if (last?.role === "assistant") {
@@ -300,18 +301,21 @@ export async function runAgent(o: AgentRunOptions): Promise<RunSummary> {
         ({ status, reason, detail } = stopAt(hit.limit, hit.detail));
         break;
       }
-      const t0 = now();
+      const t0 = performance.now();
       turnStart = t0;
-      const res = await o.provider.complete({
-        system: [af.prompt, SYSTEM_FOOTER].filter(Boolean).join("\n\n"),
-        messages,
-        tools: offered.map((t) => t.spec),
-        max_tokens: o.maxTokensPerTurn ?? 4096,
-        traceparent: formatTp(sub().trace),
-        session,
-        signal: abort.signal,
-      });
-      const modelMs = now() - t0;
+      const callSignal = scopedSignal(abort.signal);
+      const res = await o.provider
+        .complete({
+          system: [af.prompt, SYSTEM_FOOTER].filter(Boolean).join("\n\n"),
+          messages,
+          tools: offered.map((t) => t.spec),
+          max_tokens: o.maxTokensPerTurn ?? 4096,
+          traceparent: formatTp(sub().trace),
+          session,
+          signal: callSignal.signal,
+        })
+        .finally(callSignal.release);
+      const modelMs = performance.now() - t0;
       turnExternalMs += modelMs;
       usage = addUsage(usage, res.usage);
       cost += costOf(o.provider.provider, res.model || o.provider.model, res.usage, o.prices) ?? 0;
@@ -328,8 +332,8 @@ export async function runAgent(o: AgentRunOptions): Promise<RunSummary> {
         turns++;
         snap.final_text = res.text;
         persist("running");
-        closeTurn();
         await journalEvent(kernel, o, "agent.turn", turnRecord(turns, messages[messages.length - 1]), sub());
+        closeTurn();
         status = "finished";
         break;
       }
@@ -416,7 +420,8 @@ export async function runAgent(o: AgentRunOptions): Promise<RunSummary> {
     const tick = async () => {
       if (stopped || !snap.kernel_session) return;
       try {
-        const r = (await o.kernel.call("approvals/list", {}, sub(), abort.signal)) as {
+        const cs = scopedSignal(abort.signal);
+        const r = (await o.kernel.call("approvals/list", {}, sub(), cs.signal).finally(cs.release)) as {
           approvals?: Record<string, unknown>[];
         };
         const mine = (r.approvals ?? []).find(
@@ -454,7 +459,8 @@ export async function runAgent(o: AgentRunOptions): Promise<RunSummary> {
   async function waitForKernel(): Promise<void> {
     for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
       try {
-        await o.kernel.call("kernel/status", {}, sub(), abort.signal);
+        const cs = scopedSignal(abort.signal);
+        await o.kernel.call("kernel/status", {}, sub(), cs.signal).finally(cs.release);
         return;
       } catch (err) {
         if (abort.signal.aborted) throw err;
@@ -486,15 +492,17 @@ export async function runAgent(o: AgentRunOptions): Promise<RunSummary> {
           continue;
         }
       }
-      const t0 = now();
-      const exec = () =>
-        executeToolCall(call, {
+      const t0 = performance.now();
+      const exec = () => {
+        const cs = scopedSignal(abort.signal);
+        return executeToolCall(call, {
           grants: af.tools,
           offered: offeredNames,
           kernel,
           caller: sub(),
-          signal: abort.signal,
-        });
+          signal: cs.signal,
+        }).finally(cs.release);
+      };
       const watch = watchPendingApproval(call.id);
       let out = await exec().finally(watch.stop);
       if (out.kind === "result" && out.error === "Unavailable") {
@@ -520,7 +528,7 @@ export async function runAgent(o: AgentRunOptions): Promise<RunSummary> {
       }
       toolCalls++;
       if (out.result.is_error) snap.tool_errors++;
-      const toolMs = now() - t0;
+      const toolMs = performance.now() - t0;
       turnExternalMs += toolMs;
       emit({
         type: "tool",
@@ -535,6 +543,18 @@ export async function runAgent(o: AgentRunOptions): Promise<RunSummary> {
     }
     return "ok";
   }
+}
+
+/**
+ * A per-call signal that follows the run's signal. The SDKs and the RPC client attach a listener to
+ * the signal they are given; a child per call keeps a long run from piling listeners on one signal.
+ */
+function scopedSignal(parent: AbortSignal): { signal: AbortSignal; release: () => void } {
+  const c = new AbortController();
+  const on = () => c.abort(parent.reason);
+  if (parent.aborted) on();
+  else parent.addEventListener("abort", on, { once: true });
+  return { signal: c.signal, release: () => parent.removeEventListener("abort", on) };
 }
 
 function sleepAbortable(ms: number, signal: AbortSignal): Promise<void> {
