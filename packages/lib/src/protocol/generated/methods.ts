@@ -20,6 +20,8 @@ export interface MethodTypes {
   "approvals/deny": { params: T.ApprovalsDenyParams; result: T.ApprovalsDenyResult };
   "approvals/list": { params: T.ApprovalsListParams; result: T.ApprovalsListResult };
   "audit/verify": { params: T.AuditVerifyParams; result: T.AuditVerifyResult };
+  "cache/invalidate": { params: T.CacheInvalidateParams; result: T.CacheInvalidateResult };
+  "cache/stats": { params: T.CacheStatsParams; result: T.CacheStatsResult };
   "client/subscribe": { params: T.ClientSubscribeParams; result: T.ClientSubscribeResult };
   "client/unsubscribe": { params: T.ClientUnsubscribeParams; result: T.ClientUnsubscribeResult };
   "exec": { params: T.ExecParams; result: T.ExecResult };
@@ -63,6 +65,8 @@ export const METHODS: Readonly<Record<string, MethodSpec>> = {
   "approvals/deny": { params: V.ApprovalsDenyParams as Validator, result: V.ApprovalsDenyResult as Validator, notification: false },
   "approvals/list": { params: V.ApprovalsListParams as Validator, result: V.ApprovalsListResult as Validator, notification: false },
   "audit/verify": { params: V.AuditVerifyParams as Validator, result: V.AuditVerifyResult as Validator, notification: false },
+  "cache/invalidate": { params: V.CacheInvalidateParams as Validator, result: V.CacheInvalidateResult as Validator, notification: false },
+  "cache/stats": { params: V.CacheStatsParams as Validator, result: V.CacheStatsResult as Validator, notification: false },
   "client/subscribe": { params: V.ClientSubscribeParams as Validator, result: V.ClientSubscribeResult as Validator, notification: false },
   "client/unsubscribe": { params: V.ClientUnsubscribeParams as Validator, result: V.ClientUnsubscribeResult as Validator, notification: false },
   "exec": { params: V.ExecParams as Validator, result: V.ExecResult as Validator, notification: false },
@@ -96,6 +100,8 @@ export const METHODS: Readonly<Record<string, MethodSpec>> = {
 /** Named shared-schema validators (CallerIdentity, JournalEntry, …). */
 export const SCHEMAS: Readonly<Record<string, Validator>> = {
   ActorKind: V.ActorKind as Validator,
+  CacheInvalidateResult: V.CacheInvalidateResult as Validator,
+  CacheStatsResult: V.CacheStatsResult as Validator,
   CallerIdentity: V.CallerIdentity as Validator,
   Capability: V.Capability as Validator,
   CapabilityScope: V.CapabilityScope as Validator,

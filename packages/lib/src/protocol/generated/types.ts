@@ -131,6 +131,115 @@ ok: boolean
 [k: string]: unknown
 }
 /**
+ * Marks stale the cached responses whose requests mentioned these paths or carried this old content.
+ * 
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "CacheInvalidateParams".
+ */
+export interface CacheInvalidateParams {
+/**
+ * Changed files, workspace-relative or absolute
+ * 
+ * @maxItems 10000
+ */
+paths?: string[]
+/**
+ * Old contents of changed files (matched by lines, never stored)
+ * 
+ * @maxItems 1000
+ */
+contents?: string[]
+_meta?: RequestMeta
+}
+/**
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "CacheInvalidateResult".
+ */
+export interface CacheInvalidateResult {
+/**
+ * Entries newly marked stale
+ */
+stale: number
+}
+/**
+ * Counters of the running cache proxy and a ledger summary over a time window.
+ * 
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "CacheStatsParams".
+ */
+export interface CacheStatsParams {
+/**
+ * Ledger window: a duration such as 30m, 24h, 7d, or "all"
+ */
+window?: string
+_meta?: RequestMeta
+}
+/**
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "CacheStatsResult".
+ */
+export interface CacheStatsResult {
+/**
+ * Since the proxy started
+ */
+counters: {
+requests: number
+errors: number
+responseCache: {
+hit?: number
+coalesced?: number
+miss?: number
+bypass?: number
+stored?: number
+}
+tokens: {
+input?: number
+cacheRead?: number
+cacheWrite?: number
+output?: number
+}
+costUsd: number
+uncachedCostUsd: number
+tiers: {
+A?: number
+B?: number
+C?: number
+D?: number
+}
+invalidated: number
+}
+store?: {
+driver: ("sqlite" | "redis")
+entries: number
+bytes: number
+stale: number
+}
+invalidation?: ("kernel" | "journal" | "none")
+/**
+ * Summary of .ostk/memory/ledger.jsonl over the window
+ */
+ledger: {
+window: string
+requests: number
+errors?: number
+input_tokens?: number
+cache_read_tokens?: number
+cache_write_tokens?: number
+output_tokens?: number
+prompt_cache_hit_rate: number
+response_cache_hits?: number
+response_cache_hit_rate?: number
+cost_usd: number
+uncached_cost_usd: number
+net_saving_usd: number
+by_model?: {
+[k: string]: {
+
+}
+}
+}
+}
+/**
  * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
  * via the `definition` "CapabilityScope".
  */

@@ -871,9 +871,1247 @@ validate26.errors = vErrors;
 return errors === 0;
 }
 
-export const CallerIdentity = validate27;
+export const CacheInvalidateParams = validate27;
+const schema24 = {"type":"object","description":"Marks stale the cached responses whose requests mentioned these paths or carried this old content.","properties":{"paths":{"type":"array","items":{"type":"string","minLength":1},"maxItems":10000,"description":"Changed files, workspace-relative or absolute"},"contents":{"type":"array","items":{"type":"string"},"maxItems":1000,"description":"Old contents of changed files (matched by lines, never stored)"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"CacheInvalidateParams"};
 
 function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!(((key0 === "paths") || (key0 === "contents")) || (key0 === "_meta"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.paths !== undefined){
+let data0 = data.paths;
+if(Array.isArray(data0)){
+if(data0.length > 10000){
+const err1 = {instancePath:instancePath+"/paths",schemaPath:"#/properties/paths/maxItems",keyword:"maxItems",params:{limit: 10000},message:"must NOT have more than 10000 items"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+let data1 = data0[i0];
+if(typeof data1 === "string"){
+if(func2(data1) < 1){
+const err2 = {instancePath:instancePath+"/paths/" + i0,schemaPath:"#/properties/paths/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+else {
+const err3 = {instancePath:instancePath+"/paths/" + i0,schemaPath:"#/properties/paths/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+}
+else {
+const err4 = {instancePath:instancePath+"/paths",schemaPath:"#/properties/paths/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.contents !== undefined){
+let data2 = data.contents;
+if(Array.isArray(data2)){
+if(data2.length > 1000){
+const err5 = {instancePath:instancePath+"/contents",schemaPath:"#/properties/contents/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+const len1 = data2.length;
+for(let i1=0; i1<len1; i1++){
+if(typeof data2[i1] !== "string"){
+const err6 = {instancePath:instancePath+"/contents/" + i1,schemaPath:"#/properties/contents/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+}
+else {
+const err7 = {instancePath:instancePath+"/contents",schemaPath:"#/properties/contents/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data._meta !== undefined){
+if(!(validate13(data._meta, {instancePath:instancePath+"/_meta",parentData:data,parentDataProperty:"_meta",rootData}))){
+vErrors = vErrors === null ? validate13.errors : vErrors.concat(validate13.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+validate27.errors = vErrors;
+return errors === 0;
+}
+
+export const CacheInvalidateResult = validate29;
+const schema25 = {"type":"object","required":["stale"],"additionalProperties":false,"properties":{"stale":{"type":"integer","minimum":0,"description":"Entries newly marked stale"}},"title":"CacheInvalidateResult"};
+
+function validate29(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.stale === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "stale"},message:"must have required property '"+"stale"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(key0 === "stale")){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.stale !== undefined){
+let data0 = data.stale;
+if(!((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0)))){
+const err2 = {instancePath:instancePath+"/stale",schemaPath:"#/properties/stale/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(typeof data0 == "number"){
+if(data0 < 0 || isNaN(data0)){
+const err3 = {instancePath:instancePath+"/stale",schemaPath:"#/properties/stale/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+validate29.errors = vErrors;
+return errors === 0;
+}
+
+export const CacheStatsParams = validate30;
+const schema26 = {"type":"object","description":"Counters of the running cache proxy and a ledger summary over a time window.","properties":{"window":{"type":"string","pattern":"^([0-9]+(s|m|h|d)|all)$","default":"24h","description":"Ledger window: a duration such as 30m, 24h, 7d, or \"all\""},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"CacheStatsParams"};
+const pattern1 = new RegExp("^([0-9]+(s|m|h|d)|all)$", "u");
+
+function validate30(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!((key0 === "window") || (key0 === "_meta"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.window !== undefined){
+let data0 = data.window;
+if(typeof data0 === "string"){
+if(!pattern1.test(data0)){
+const err1 = {instancePath:instancePath+"/window",schemaPath:"#/properties/window/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(s|m|h|d)|all)$"},message:"must match pattern \""+"^([0-9]+(s|m|h|d)|all)$"+"\""};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+else {
+const err2 = {instancePath:instancePath+"/window",schemaPath:"#/properties/window/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data._meta !== undefined){
+if(!(validate13(data._meta, {instancePath:instancePath+"/_meta",parentData:data,parentDataProperty:"_meta",rootData}))){
+vErrors = vErrors === null ? validate13.errors : vErrors.concat(validate13.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+validate30.errors = vErrors;
+return errors === 0;
+}
+
+export const CacheStatsResult = validate32;
+const schema27 = {"type":"object","required":["counters","ledger"],"additionalProperties":false,"properties":{"counters":{"type":"object","description":"Since the proxy started","required":["requests","errors","responseCache","tokens","costUsd","uncachedCostUsd","tiers","invalidated"],"properties":{"requests":{"type":"integer","minimum":0},"errors":{"type":"integer","minimum":0},"responseCache":{"type":"object","properties":{"hit":{"type":"integer"},"coalesced":{"type":"integer"},"miss":{"type":"integer"},"bypass":{"type":"integer"},"stored":{"type":"integer"}}},"tokens":{"type":"object","properties":{"input":{"type":"integer"},"cacheRead":{"type":"integer"},"cacheWrite":{"type":"integer"},"output":{"type":"integer"}}},"costUsd":{"type":"number"},"uncachedCostUsd":{"type":"number"},"tiers":{"type":"object","properties":{"A":{"type":"integer"},"B":{"type":"integer"},"C":{"type":"integer"},"D":{"type":"integer"}}},"invalidated":{"type":"integer","minimum":0}}},"store":{"type":"object","required":["driver","entries","bytes","stale"],"properties":{"driver":{"type":"string","enum":["sqlite","redis"]},"entries":{"type":"integer","minimum":0},"bytes":{"type":"integer","minimum":0},"stale":{"type":"integer","minimum":0}}},"invalidation":{"type":"string","enum":["kernel","journal","none"]},"ledger":{"type":"object","description":"Summary of .ostk/memory/ledger.jsonl over the window","required":["window","requests","prompt_cache_hit_rate","cost_usd","uncached_cost_usd","net_saving_usd"],"properties":{"window":{"type":"string"},"requests":{"type":"integer","minimum":0},"errors":{"type":"integer","minimum":0},"input_tokens":{"type":"integer"},"cache_read_tokens":{"type":"integer"},"cache_write_tokens":{"type":"integer"},"output_tokens":{"type":"integer"},"prompt_cache_hit_rate":{"type":"number","minimum":0,"maximum":1},"response_cache_hits":{"type":"integer"},"response_cache_hit_rate":{"type":"number","minimum":0,"maximum":1},"cost_usd":{"type":"number"},"uncached_cost_usd":{"type":"number"},"net_saving_usd":{"type":"number"},"by_model":{"type":"object","additionalProperties":{"type":"object"}}}}},"title":"CacheStatsResult"};
+
+function validate32(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.counters === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "counters"},message:"must have required property '"+"counters"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.ledger === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "ledger"},message:"must have required property '"+"ledger"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((((key0 === "counters") || (key0 === "store")) || (key0 === "invalidation")) || (key0 === "ledger"))){
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.counters !== undefined){
+let data0 = data.counters;
+if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
+if(data0.requests === undefined){
+const err3 = {instancePath:instancePath+"/counters",schemaPath:"#/properties/counters/required",keyword:"required",params:{missingProperty: "requests"},message:"must have required property '"+"requests"+"'"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(data0.errors === undefined){
+const err4 = {instancePath:instancePath+"/counters",schemaPath:"#/properties/counters/required",keyword:"required",params:{missingProperty: "errors"},message:"must have required property '"+"errors"+"'"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if(data0.responseCache === undefined){
+const err5 = {instancePath:instancePath+"/counters",schemaPath:"#/properties/counters/required",keyword:"required",params:{missingProperty: "responseCache"},message:"must have required property '"+"responseCache"+"'"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+if(data0.tokens === undefined){
+const err6 = {instancePath:instancePath+"/counters",schemaPath:"#/properties/counters/required",keyword:"required",params:{missingProperty: "tokens"},message:"must have required property '"+"tokens"+"'"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+if(data0.costUsd === undefined){
+const err7 = {instancePath:instancePath+"/counters",schemaPath:"#/properties/counters/required",keyword:"required",params:{missingProperty: "costUsd"},message:"must have required property '"+"costUsd"+"'"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+if(data0.uncachedCostUsd === undefined){
+const err8 = {instancePath:instancePath+"/counters",schemaPath:"#/properties/counters/required",keyword:"required",params:{missingProperty: "uncachedCostUsd"},message:"must have required property '"+"uncachedCostUsd"+"'"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if(data0.tiers === undefined){
+const err9 = {instancePath:instancePath+"/counters",schemaPath:"#/properties/counters/required",keyword:"required",params:{missingProperty: "tiers"},message:"must have required property '"+"tiers"+"'"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+if(data0.invalidated === undefined){
+const err10 = {instancePath:instancePath+"/counters",schemaPath:"#/properties/counters/required",keyword:"required",params:{missingProperty: "invalidated"},message:"must have required property '"+"invalidated"+"'"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+if(data0.requests !== undefined){
+let data1 = data0.requests;
+if(!((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1)))){
+const err11 = {instancePath:instancePath+"/counters/requests",schemaPath:"#/properties/counters/properties/requests/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+if(typeof data1 == "number"){
+if(data1 < 0 || isNaN(data1)){
+const err12 = {instancePath:instancePath+"/counters/requests",schemaPath:"#/properties/counters/properties/requests/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+}
+if(data0.errors !== undefined){
+let data2 = data0.errors;
+if(!((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2)))){
+const err13 = {instancePath:instancePath+"/counters/errors",schemaPath:"#/properties/counters/properties/errors/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+if(typeof data2 == "number"){
+if(data2 < 0 || isNaN(data2)){
+const err14 = {instancePath:instancePath+"/counters/errors",schemaPath:"#/properties/counters/properties/errors/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+}
+if(data0.responseCache !== undefined){
+let data3 = data0.responseCache;
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+if(data3.hit !== undefined){
+let data4 = data3.hit;
+if(!((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4)))){
+const err15 = {instancePath:instancePath+"/counters/responseCache/hit",schemaPath:"#/properties/counters/properties/responseCache/properties/hit/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data3.coalesced !== undefined){
+let data5 = data3.coalesced;
+if(!((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5)))){
+const err16 = {instancePath:instancePath+"/counters/responseCache/coalesced",schemaPath:"#/properties/counters/properties/responseCache/properties/coalesced/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+if(data3.miss !== undefined){
+let data6 = data3.miss;
+if(!((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6)))){
+const err17 = {instancePath:instancePath+"/counters/responseCache/miss",schemaPath:"#/properties/counters/properties/responseCache/properties/miss/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+if(data3.bypass !== undefined){
+let data7 = data3.bypass;
+if(!((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7)))){
+const err18 = {instancePath:instancePath+"/counters/responseCache/bypass",schemaPath:"#/properties/counters/properties/responseCache/properties/bypass/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+if(data3.stored !== undefined){
+let data8 = data3.stored;
+if(!((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8)))){
+const err19 = {instancePath:instancePath+"/counters/responseCache/stored",schemaPath:"#/properties/counters/properties/responseCache/properties/stored/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+}
+else {
+const err20 = {instancePath:instancePath+"/counters/responseCache",schemaPath:"#/properties/counters/properties/responseCache/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+if(data0.tokens !== undefined){
+let data9 = data0.tokens;
+if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
+if(data9.input !== undefined){
+let data10 = data9.input;
+if(!((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10)))){
+const err21 = {instancePath:instancePath+"/counters/tokens/input",schemaPath:"#/properties/counters/properties/tokens/properties/input/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+if(data9.cacheRead !== undefined){
+let data11 = data9.cacheRead;
+if(!((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11)))){
+const err22 = {instancePath:instancePath+"/counters/tokens/cacheRead",schemaPath:"#/properties/counters/properties/tokens/properties/cacheRead/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+if(data9.cacheWrite !== undefined){
+let data12 = data9.cacheWrite;
+if(!((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12)))){
+const err23 = {instancePath:instancePath+"/counters/tokens/cacheWrite",schemaPath:"#/properties/counters/properties/tokens/properties/cacheWrite/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+if(data9.output !== undefined){
+let data13 = data9.output;
+if(!((typeof data13 == "number") && (!(data13 % 1) && !isNaN(data13)))){
+const err24 = {instancePath:instancePath+"/counters/tokens/output",schemaPath:"#/properties/counters/properties/tokens/properties/output/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+}
+else {
+const err25 = {instancePath:instancePath+"/counters/tokens",schemaPath:"#/properties/counters/properties/tokens/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+}
+if(data0.costUsd !== undefined){
+if(!(typeof data0.costUsd == "number")){
+const err26 = {instancePath:instancePath+"/counters/costUsd",schemaPath:"#/properties/counters/properties/costUsd/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+}
+if(data0.uncachedCostUsd !== undefined){
+if(!(typeof data0.uncachedCostUsd == "number")){
+const err27 = {instancePath:instancePath+"/counters/uncachedCostUsd",schemaPath:"#/properties/counters/properties/uncachedCostUsd/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+if(data0.tiers !== undefined){
+let data16 = data0.tiers;
+if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
+if(data16.A !== undefined){
+let data17 = data16.A;
+if(!((typeof data17 == "number") && (!(data17 % 1) && !isNaN(data17)))){
+const err28 = {instancePath:instancePath+"/counters/tiers/A",schemaPath:"#/properties/counters/properties/tiers/properties/A/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+if(data16.B !== undefined){
+let data18 = data16.B;
+if(!((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18)))){
+const err29 = {instancePath:instancePath+"/counters/tiers/B",schemaPath:"#/properties/counters/properties/tiers/properties/B/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+if(data16.C !== undefined){
+let data19 = data16.C;
+if(!((typeof data19 == "number") && (!(data19 % 1) && !isNaN(data19)))){
+const err30 = {instancePath:instancePath+"/counters/tiers/C",schemaPath:"#/properties/counters/properties/tiers/properties/C/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+}
+if(data16.D !== undefined){
+let data20 = data16.D;
+if(!((typeof data20 == "number") && (!(data20 % 1) && !isNaN(data20)))){
+const err31 = {instancePath:instancePath+"/counters/tiers/D",schemaPath:"#/properties/counters/properties/tiers/properties/D/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+}
+else {
+const err32 = {instancePath:instancePath+"/counters/tiers",schemaPath:"#/properties/counters/properties/tiers/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+if(data0.invalidated !== undefined){
+let data21 = data0.invalidated;
+if(!((typeof data21 == "number") && (!(data21 % 1) && !isNaN(data21)))){
+const err33 = {instancePath:instancePath+"/counters/invalidated",schemaPath:"#/properties/counters/properties/invalidated/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+if(typeof data21 == "number"){
+if(data21 < 0 || isNaN(data21)){
+const err34 = {instancePath:instancePath+"/counters/invalidated",schemaPath:"#/properties/counters/properties/invalidated/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err35 = {instancePath:instancePath+"/counters",schemaPath:"#/properties/counters/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+if(data.store !== undefined){
+let data22 = data.store;
+if(data22 && typeof data22 == "object" && !Array.isArray(data22)){
+if(data22.driver === undefined){
+const err36 = {instancePath:instancePath+"/store",schemaPath:"#/properties/store/required",keyword:"required",params:{missingProperty: "driver"},message:"must have required property '"+"driver"+"'"};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+if(data22.entries === undefined){
+const err37 = {instancePath:instancePath+"/store",schemaPath:"#/properties/store/required",keyword:"required",params:{missingProperty: "entries"},message:"must have required property '"+"entries"+"'"};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+if(data22.bytes === undefined){
+const err38 = {instancePath:instancePath+"/store",schemaPath:"#/properties/store/required",keyword:"required",params:{missingProperty: "bytes"},message:"must have required property '"+"bytes"+"'"};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+if(data22.stale === undefined){
+const err39 = {instancePath:instancePath+"/store",schemaPath:"#/properties/store/required",keyword:"required",params:{missingProperty: "stale"},message:"must have required property '"+"stale"+"'"};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+if(data22.driver !== undefined){
+let data23 = data22.driver;
+if(typeof data23 !== "string"){
+const err40 = {instancePath:instancePath+"/store/driver",schemaPath:"#/properties/store/properties/driver/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+if(!((data23 === "sqlite") || (data23 === "redis"))){
+const err41 = {instancePath:instancePath+"/store/driver",schemaPath:"#/properties/store/properties/driver/enum",keyword:"enum",params:{allowedValues: schema27.properties.store.properties.driver.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+}
+if(data22.entries !== undefined){
+let data24 = data22.entries;
+if(!((typeof data24 == "number") && (!(data24 % 1) && !isNaN(data24)))){
+const err42 = {instancePath:instancePath+"/store/entries",schemaPath:"#/properties/store/properties/entries/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+if(typeof data24 == "number"){
+if(data24 < 0 || isNaN(data24)){
+const err43 = {instancePath:instancePath+"/store/entries",schemaPath:"#/properties/store/properties/entries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+}
+}
+if(data22.bytes !== undefined){
+let data25 = data22.bytes;
+if(!((typeof data25 == "number") && (!(data25 % 1) && !isNaN(data25)))){
+const err44 = {instancePath:instancePath+"/store/bytes",schemaPath:"#/properties/store/properties/bytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+if(typeof data25 == "number"){
+if(data25 < 0 || isNaN(data25)){
+const err45 = {instancePath:instancePath+"/store/bytes",schemaPath:"#/properties/store/properties/bytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+}
+}
+if(data22.stale !== undefined){
+let data26 = data22.stale;
+if(!((typeof data26 == "number") && (!(data26 % 1) && !isNaN(data26)))){
+const err46 = {instancePath:instancePath+"/store/stale",schemaPath:"#/properties/store/properties/stale/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+if(typeof data26 == "number"){
+if(data26 < 0 || isNaN(data26)){
+const err47 = {instancePath:instancePath+"/store/stale",schemaPath:"#/properties/store/properties/stale/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err48 = {instancePath:instancePath+"/store",schemaPath:"#/properties/store/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+}
+if(data.invalidation !== undefined){
+let data27 = data.invalidation;
+if(typeof data27 !== "string"){
+const err49 = {instancePath:instancePath+"/invalidation",schemaPath:"#/properties/invalidation/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+if(!(((data27 === "kernel") || (data27 === "journal")) || (data27 === "none"))){
+const err50 = {instancePath:instancePath+"/invalidation",schemaPath:"#/properties/invalidation/enum",keyword:"enum",params:{allowedValues: schema27.properties.invalidation.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
+}
+errors++;
+}
+}
+if(data.ledger !== undefined){
+let data28 = data.ledger;
+if(data28 && typeof data28 == "object" && !Array.isArray(data28)){
+if(data28.window === undefined){
+const err51 = {instancePath:instancePath+"/ledger",schemaPath:"#/properties/ledger/required",keyword:"required",params:{missingProperty: "window"},message:"must have required property '"+"window"+"'"};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+if(data28.requests === undefined){
+const err52 = {instancePath:instancePath+"/ledger",schemaPath:"#/properties/ledger/required",keyword:"required",params:{missingProperty: "requests"},message:"must have required property '"+"requests"+"'"};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
+if(data28.prompt_cache_hit_rate === undefined){
+const err53 = {instancePath:instancePath+"/ledger",schemaPath:"#/properties/ledger/required",keyword:"required",params:{missingProperty: "prompt_cache_hit_rate"},message:"must have required property '"+"prompt_cache_hit_rate"+"'"};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+if(data28.cost_usd === undefined){
+const err54 = {instancePath:instancePath+"/ledger",schemaPath:"#/properties/ledger/required",keyword:"required",params:{missingProperty: "cost_usd"},message:"must have required property '"+"cost_usd"+"'"};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+}
+if(data28.uncached_cost_usd === undefined){
+const err55 = {instancePath:instancePath+"/ledger",schemaPath:"#/properties/ledger/required",keyword:"required",params:{missingProperty: "uncached_cost_usd"},message:"must have required property '"+"uncached_cost_usd"+"'"};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
+}
+errors++;
+}
+if(data28.net_saving_usd === undefined){
+const err56 = {instancePath:instancePath+"/ledger",schemaPath:"#/properties/ledger/required",keyword:"required",params:{missingProperty: "net_saving_usd"},message:"must have required property '"+"net_saving_usd"+"'"};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+if(data28.window !== undefined){
+if(typeof data28.window !== "string"){
+const err57 = {instancePath:instancePath+"/ledger/window",schemaPath:"#/properties/ledger/properties/window/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+}
+if(data28.requests !== undefined){
+let data30 = data28.requests;
+if(!((typeof data30 == "number") && (!(data30 % 1) && !isNaN(data30)))){
+const err58 = {instancePath:instancePath+"/ledger/requests",schemaPath:"#/properties/ledger/properties/requests/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+if(typeof data30 == "number"){
+if(data30 < 0 || isNaN(data30)){
+const err59 = {instancePath:instancePath+"/ledger/requests",schemaPath:"#/properties/ledger/properties/requests/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
+}
+errors++;
+}
+}
+}
+if(data28.errors !== undefined){
+let data31 = data28.errors;
+if(!((typeof data31 == "number") && (!(data31 % 1) && !isNaN(data31)))){
+const err60 = {instancePath:instancePath+"/ledger/errors",schemaPath:"#/properties/ledger/properties/errors/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
+}
+errors++;
+}
+if(typeof data31 == "number"){
+if(data31 < 0 || isNaN(data31)){
+const err61 = {instancePath:instancePath+"/ledger/errors",schemaPath:"#/properties/ledger/properties/errors/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err61];
+}
+else {
+vErrors.push(err61);
+}
+errors++;
+}
+}
+}
+if(data28.input_tokens !== undefined){
+let data32 = data28.input_tokens;
+if(!((typeof data32 == "number") && (!(data32 % 1) && !isNaN(data32)))){
+const err62 = {instancePath:instancePath+"/ledger/input_tokens",schemaPath:"#/properties/ledger/properties/input_tokens/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err62];
+}
+else {
+vErrors.push(err62);
+}
+errors++;
+}
+}
+if(data28.cache_read_tokens !== undefined){
+let data33 = data28.cache_read_tokens;
+if(!((typeof data33 == "number") && (!(data33 % 1) && !isNaN(data33)))){
+const err63 = {instancePath:instancePath+"/ledger/cache_read_tokens",schemaPath:"#/properties/ledger/properties/cache_read_tokens/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err63];
+}
+else {
+vErrors.push(err63);
+}
+errors++;
+}
+}
+if(data28.cache_write_tokens !== undefined){
+let data34 = data28.cache_write_tokens;
+if(!((typeof data34 == "number") && (!(data34 % 1) && !isNaN(data34)))){
+const err64 = {instancePath:instancePath+"/ledger/cache_write_tokens",schemaPath:"#/properties/ledger/properties/cache_write_tokens/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err64];
+}
+else {
+vErrors.push(err64);
+}
+errors++;
+}
+}
+if(data28.output_tokens !== undefined){
+let data35 = data28.output_tokens;
+if(!((typeof data35 == "number") && (!(data35 % 1) && !isNaN(data35)))){
+const err65 = {instancePath:instancePath+"/ledger/output_tokens",schemaPath:"#/properties/ledger/properties/output_tokens/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err65];
+}
+else {
+vErrors.push(err65);
+}
+errors++;
+}
+}
+if(data28.prompt_cache_hit_rate !== undefined){
+let data36 = data28.prompt_cache_hit_rate;
+if(typeof data36 == "number"){
+if(data36 > 1 || isNaN(data36)){
+const err66 = {instancePath:instancePath+"/ledger/prompt_cache_hit_rate",schemaPath:"#/properties/ledger/properties/prompt_cache_hit_rate/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
+}
+errors++;
+}
+if(data36 < 0 || isNaN(data36)){
+const err67 = {instancePath:instancePath+"/ledger/prompt_cache_hit_rate",schemaPath:"#/properties/ledger/properties/prompt_cache_hit_rate/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
+}
+errors++;
+}
+}
+else {
+const err68 = {instancePath:instancePath+"/ledger/prompt_cache_hit_rate",schemaPath:"#/properties/ledger/properties/prompt_cache_hit_rate/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err68];
+}
+else {
+vErrors.push(err68);
+}
+errors++;
+}
+}
+if(data28.response_cache_hits !== undefined){
+let data37 = data28.response_cache_hits;
+if(!((typeof data37 == "number") && (!(data37 % 1) && !isNaN(data37)))){
+const err69 = {instancePath:instancePath+"/ledger/response_cache_hits",schemaPath:"#/properties/ledger/properties/response_cache_hits/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err69];
+}
+else {
+vErrors.push(err69);
+}
+errors++;
+}
+}
+if(data28.response_cache_hit_rate !== undefined){
+let data38 = data28.response_cache_hit_rate;
+if(typeof data38 == "number"){
+if(data38 > 1 || isNaN(data38)){
+const err70 = {instancePath:instancePath+"/ledger/response_cache_hit_rate",schemaPath:"#/properties/ledger/properties/response_cache_hit_rate/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};
+if(vErrors === null){
+vErrors = [err70];
+}
+else {
+vErrors.push(err70);
+}
+errors++;
+}
+if(data38 < 0 || isNaN(data38)){
+const err71 = {instancePath:instancePath+"/ledger/response_cache_hit_rate",schemaPath:"#/properties/ledger/properties/response_cache_hit_rate/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err71];
+}
+else {
+vErrors.push(err71);
+}
+errors++;
+}
+}
+else {
+const err72 = {instancePath:instancePath+"/ledger/response_cache_hit_rate",schemaPath:"#/properties/ledger/properties/response_cache_hit_rate/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err72];
+}
+else {
+vErrors.push(err72);
+}
+errors++;
+}
+}
+if(data28.cost_usd !== undefined){
+if(!(typeof data28.cost_usd == "number")){
+const err73 = {instancePath:instancePath+"/ledger/cost_usd",schemaPath:"#/properties/ledger/properties/cost_usd/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err73];
+}
+else {
+vErrors.push(err73);
+}
+errors++;
+}
+}
+if(data28.uncached_cost_usd !== undefined){
+if(!(typeof data28.uncached_cost_usd == "number")){
+const err74 = {instancePath:instancePath+"/ledger/uncached_cost_usd",schemaPath:"#/properties/ledger/properties/uncached_cost_usd/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err74];
+}
+else {
+vErrors.push(err74);
+}
+errors++;
+}
+}
+if(data28.net_saving_usd !== undefined){
+if(!(typeof data28.net_saving_usd == "number")){
+const err75 = {instancePath:instancePath+"/ledger/net_saving_usd",schemaPath:"#/properties/ledger/properties/net_saving_usd/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err75];
+}
+else {
+vErrors.push(err75);
+}
+errors++;
+}
+}
+if(data28.by_model !== undefined){
+let data42 = data28.by_model;
+if(data42 && typeof data42 == "object" && !Array.isArray(data42)){
+for(const key1 in data42){
+let data43 = data42[key1];
+if(!(data43 && typeof data43 == "object" && !Array.isArray(data43))){
+const err76 = {instancePath:instancePath+"/ledger/by_model/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ledger/properties/by_model/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err76];
+}
+else {
+vErrors.push(err76);
+}
+errors++;
+}
+}
+}
+else {
+const err77 = {instancePath:instancePath+"/ledger/by_model",schemaPath:"#/properties/ledger/properties/by_model/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err77];
+}
+else {
+vErrors.push(err77);
+}
+errors++;
+}
+}
+}
+else {
+const err78 = {instancePath:instancePath+"/ledger",schemaPath:"#/properties/ledger/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err78];
+}
+else {
+vErrors.push(err78);
+}
+errors++;
+}
+}
+}
+else {
+const err79 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err79];
+}
+else {
+vErrors.push(err79);
+}
+errors++;
+}
+validate32.errors = vErrors;
+return errors === 0;
+}
+
+export const CallerIdentity = validate33;
+
+function validate33(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1053,14 +2291,14 @@ vErrors.push(err14);
 }
 errors++;
 }
-validate27.errors = vErrors;
+validate33.errors = vErrors;
 return errors === 0;
 }
 
-export const Capability = validate28;
-const schema26 = {"description":"A capability token, e.g. 'read:src/**', 'write:docs/**', 'execute:shell', 'pin:default'.","type":"string","minLength":1,"maxLength":500,"title":"Capability"};
+export const Capability = validate34;
+const schema30 = {"description":"A capability token, e.g. 'read:src/**', 'write:docs/**', 'execute:shell', 'pin:default'.","type":"string","minLength":1,"maxLength":500,"title":"Capability"};
 
-function validate28(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate34(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(typeof data === "string"){
@@ -1095,14 +2333,14 @@ vErrors.push(err2);
 }
 errors++;
 }
-validate28.errors = vErrors;
+validate34.errors = vErrors;
 return errors === 0;
 }
 
-export const CapabilityScope = validate29;
-const schema27 = {"type":"object","properties":{"pins":{"type":"array","items":{"type":"string"}},"capabilities":{"type":"array","items":{"$ref":"#/definitions/Capability"}},"ttl_ms":{"type":"integer","minimum":1}},"additionalProperties":false,"title":"CapabilityScope"};
+export const CapabilityScope = validate35;
+const schema31 = {"type":"object","properties":{"pins":{"type":"array","items":{"type":"string"}},"capabilities":{"type":"array","items":{"$ref":"#/definitions/Capability"}},"ttl_ms":{"type":"integer","minimum":1}},"additionalProperties":false,"title":"CapabilityScope"};
 
-function validate29(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate35(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1233,14 +2471,14 @@ vErrors.push(err9);
 }
 errors++;
 }
-validate29.errors = vErrors;
+validate35.errors = vErrors;
 return errors === 0;
 }
 
-export const ClientSubscribeParams = validate30;
-const schema29 = {"type":"object","description":"Subscribe this connection to committed journal entries; the daemon then sends journal/event notifications.","properties":{"paths":{"type":"array","items":{"type":"string"}},"events":{"type":"array","items":{"type":"string"}},"since_seq":{"type":"integer","minimum":0},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"ClientSubscribeParams"};
+export const ClientSubscribeParams = validate36;
+const schema33 = {"type":"object","description":"Subscribe this connection to committed journal entries; the daemon then sends journal/event notifications.","properties":{"paths":{"type":"array","items":{"type":"string"}},"events":{"type":"array","items":{"type":"string"}},"since_seq":{"type":"integer","minimum":0},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"ClientSubscribeParams"};
 
-function validate30(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate36(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1354,14 +2592,14 @@ vErrors.push(err7);
 }
 errors++;
 }
-validate30.errors = vErrors;
+validate36.errors = vErrors;
 return errors === 0;
 }
 
-export const ClientSubscribeResult = validate32;
-const schema30 = {"type":"object","properties":{"subscription":{"type":"string"},"head_seq":{"type":"integer","minimum":0}},"required":["subscription","head_seq"],"additionalProperties":false,"title":"Subscription"};
+export const ClientSubscribeResult = validate38;
+const schema34 = {"type":"object","properties":{"subscription":{"type":"string"},"head_seq":{"type":"integer","minimum":0}},"required":["subscription","head_seq"],"additionalProperties":false,"title":"Subscription"};
 
-function validate32(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate38(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1445,14 +2683,14 @@ vErrors.push(err6);
 }
 errors++;
 }
-validate32.errors = vErrors;
+validate38.errors = vErrors;
 return errors === 0;
 }
 
-export const ClientUnsubscribeParams = validate33;
-const schema31 = {"type":"object","description":"Stop a subscription made on this connection.","properties":{"subscription":{"type":"string"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["subscription"],"additionalProperties":false,"title":"ClientUnsubscribeParams"};
+export const ClientUnsubscribeParams = validate39;
+const schema35 = {"type":"object","description":"Stop a subscription made on this connection.","properties":{"subscription":{"type":"string"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["subscription"],"additionalProperties":false,"title":"ClientUnsubscribeParams"};
 
-function validate33(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate39(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1507,14 +2745,14 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate33.errors = vErrors;
+validate39.errors = vErrors;
 return errors === 0;
 }
 
-export const ClientUnsubscribeResult = validate35;
-const schema32 = {"type":"boolean","title":"ClientUnsubscribeResult"};
+export const ClientUnsubscribeResult = validate41;
+const schema36 = {"type":"boolean","title":"ClientUnsubscribeResult"};
 
-function validate35(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate41(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(typeof data !== "boolean"){
@@ -1527,14 +2765,14 @@ vErrors.push(err0);
 }
 errors++;
 }
-validate35.errors = vErrors;
+validate41.errors = vErrors;
 return errors === 0;
 }
 
-export const EditReceipt = validate36;
-const schema33 = {"type":"object","properties":{"path":{"type":"string"},"gen":{"type":"integer","minimum":0},"sha256":{"type":["string","null"]},"replacements":{"type":"integer"},"merged":{"type":"boolean"},"merged_over":{"type":"object","properties":{"from_gen":{"type":"integer","minimum":0},"to_gen":{"type":"integer","minimum":0}},"required":["from_gen","to_gen"],"additionalProperties":true},"note":{"type":"string"},"seq":{"type":"integer"}},"required":["path","gen","sha256","replacements","merged","seq"],"additionalProperties":true,"title":"EditReceipt"};
+export const EditReceipt = validate42;
+const schema37 = {"type":"object","properties":{"path":{"type":"string"},"gen":{"type":"integer","minimum":0},"sha256":{"type":["string","null"]},"replacements":{"type":"integer"},"merged":{"type":"boolean"},"merged_over":{"type":"object","properties":{"from_gen":{"type":"integer","minimum":0},"to_gen":{"type":"integer","minimum":0}},"required":["from_gen","to_gen"],"additionalProperties":true},"note":{"type":"string"},"seq":{"type":"integer"}},"required":["path","gen","sha256","replacements","merged","seq"],"additionalProperties":true,"title":"EditReceipt"};
 
-function validate36(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate42(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1638,7 +2876,7 @@ errors++;
 if(data.sha256 !== undefined){
 let data2 = data.sha256;
 if((typeof data2 !== "string") && (data2 !== null)){
-const err9 = {instancePath:instancePath+"/sha256",schemaPath:"#/properties/sha256/type",keyword:"type",params:{type: schema33.properties.sha256.type},message:"must be string,null"};
+const err9 = {instancePath:instancePath+"/sha256",schemaPath:"#/properties/sha256/type",keyword:"type",params:{type: schema37.properties.sha256.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1794,14 +3032,14 @@ vErrors.push(err21);
 }
 errors++;
 }
-validate36.errors = vErrors;
+validate42.errors = vErrors;
 return errors === 0;
 }
 
-export const Effect = validate37;
-const schema34 = {"description":"A side effect an integration step caused, for audit and replay.","type":"object","properties":{"kind":{"type":"string"},"path":{"type":"string"},"seq":{"type":"integer"},"detail":{"type":"object","additionalProperties":true}},"required":["kind"],"additionalProperties":false,"title":"Effect"};
+export const Effect = validate43;
+const schema38 = {"description":"A side effect an integration step caused, for audit and replay.","type":"object","properties":{"kind":{"type":"string"},"path":{"type":"string"},"seq":{"type":"integer"},"detail":{"type":"object","additionalProperties":true}},"required":["kind"],"additionalProperties":false,"title":"Effect"};
 
-function validate37(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate43(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1890,14 +3128,14 @@ vErrors.push(err6);
 }
 errors++;
 }
-validate37.errors = vErrors;
+validate43.errors = vErrors;
 return errors === 0;
 }
 
-export const ExecOutcome = validate38;
-const schema35 = {"type":"object","properties":{"exit_code":{"type":["integer","null"]},"signal":{"type":["string","null"]},"stdout":{"type":"string"},"stderr":{"type":"string"},"timed_out":{"type":"boolean"},"truncated":{"type":"boolean"},"duration_ms":{"type":"number"},"changed":{"type":"array","items":{"type":"object","properties":{"path":{"type":"string"},"gen":{"type":"integer","minimum":0},"op":{"type":"string"}},"required":["path"],"additionalProperties":true}},"seq":{"type":"integer"}},"required":["exit_code","stdout","stderr"],"additionalProperties":true,"title":"ExecOutcome"};
+export const ExecOutcome = validate44;
+const schema39 = {"type":"object","properties":{"exit_code":{"type":["integer","null"]},"signal":{"type":["string","null"]},"stdout":{"type":"string"},"stderr":{"type":"string"},"timed_out":{"type":"boolean"},"truncated":{"type":"boolean"},"duration_ms":{"type":"number"},"changed":{"type":"array","items":{"type":"object","properties":{"path":{"type":"string"},"gen":{"type":"integer","minimum":0},"op":{"type":"string"}},"required":["path"],"additionalProperties":true}},"seq":{"type":"integer"}},"required":["exit_code","stdout","stderr"],"additionalProperties":true,"title":"ExecOutcome"};
 
-function validate38(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate44(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1934,7 +3172,7 @@ errors++;
 if(data.exit_code !== undefined){
 let data0 = data.exit_code;
 if((!((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0)))) && (data0 !== null)){
-const err3 = {instancePath:instancePath+"/exit_code",schemaPath:"#/properties/exit_code/type",keyword:"type",params:{type: schema35.properties.exit_code.type},message:"must be integer,null"};
+const err3 = {instancePath:instancePath+"/exit_code",schemaPath:"#/properties/exit_code/type",keyword:"type",params:{type: schema39.properties.exit_code.type},message:"must be integer,null"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1947,7 +3185,7 @@ errors++;
 if(data.signal !== undefined){
 let data1 = data.signal;
 if((typeof data1 !== "string") && (data1 !== null)){
-const err4 = {instancePath:instancePath+"/signal",schemaPath:"#/properties/signal/type",keyword:"type",params:{type: schema35.properties.signal.type},message:"must be string,null"};
+const err4 = {instancePath:instancePath+"/signal",schemaPath:"#/properties/signal/type",keyword:"type",params:{type: schema39.properties.signal.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2131,14 +3369,14 @@ vErrors.push(err18);
 }
 errors++;
 }
-validate38.errors = vErrors;
+validate44.errors = vErrors;
 return errors === 0;
 }
 
-export const ExecOutputParams = validate39;
-const schema36 = {"type":"object","description":"A chunk of a running exec call's output (sent to the calling connection).","properties":{"exec_id":{"type":"string"},"stream":{"enum":["stdout","stderr"]},"data":{"type":"string"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["exec_id","stream","data"],"additionalProperties":false,"title":"ExecOutputParams"};
+export const ExecOutputParams = validate45;
+const schema40 = {"type":"object","description":"A chunk of a running exec call's output (sent to the calling connection).","properties":{"exec_id":{"type":"string"},"stream":{"enum":["stdout","stderr"]},"data":{"type":"string"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["exec_id","stream","data"],"additionalProperties":false,"title":"ExecOutputParams"};
 
-function validate39(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate45(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -2199,7 +3437,7 @@ errors++;
 if(data.stream !== undefined){
 let data1 = data.stream;
 if(!((data1 === "stdout") || (data1 === "stderr"))){
-const err5 = {instancePath:instancePath+"/stream",schemaPath:"#/properties/stream/enum",keyword:"enum",params:{allowedValues: schema36.properties.stream.enum},message:"must be equal to one of the allowed values"};
+const err5 = {instancePath:instancePath+"/stream",schemaPath:"#/properties/stream/enum",keyword:"enum",params:{allowedValues: schema40.properties.stream.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2238,14 +3476,14 @@ vErrors.push(err7);
 }
 errors++;
 }
-validate39.errors = vErrors;
+validate45.errors = vErrors;
 return errors === 0;
 }
 
-export const ExecParams = validate41;
-const schema37 = {"type":"object","description":"Run a shell command in the sandbox with the workspace as cwd; output streams as exec/output notifications; changed files are journaled.","properties":{"command":{"type":"string","minLength":1,"maxLength":100000},"timeout_ms":{"type":"integer","minimum":1,"maximum":3600000},"env":{"type":"object","additionalProperties":{"type":"string"}},"stream":{"type":"boolean"},"max_output_bytes":{"type":"integer","minimum":1},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["command"],"additionalProperties":false,"title":"ExecParams"};
+export const ExecParams = validate47;
+const schema41 = {"type":"object","description":"Run a shell command in the sandbox with the workspace as cwd; output streams as exec/output notifications; changed files are journaled.","properties":{"command":{"type":"string","minLength":1,"maxLength":100000},"timeout_ms":{"type":"integer","minimum":1,"maximum":3600000},"env":{"type":"object","additionalProperties":{"type":"string"}},"stream":{"type":"boolean"},"max_output_bytes":{"type":"integer","minimum":1},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["command"],"additionalProperties":false,"title":"ExecParams"};
 
-function validate41(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate47(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -2422,13 +3660,13 @@ vErrors.push(err13);
 }
 errors++;
 }
-validate41.errors = vErrors;
+validate47.errors = vErrors;
 return errors === 0;
 }
 
-export const ExecResult = validate43;
+export const ExecResult = validate49;
 
-function validate43(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate49(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -2465,7 +3703,7 @@ errors++;
 if(data.exit_code !== undefined){
 let data0 = data.exit_code;
 if((!((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0)))) && (data0 !== null)){
-const err3 = {instancePath:instancePath+"/exit_code",schemaPath:"#/properties/exit_code/type",keyword:"type",params:{type: schema35.properties.exit_code.type},message:"must be integer,null"};
+const err3 = {instancePath:instancePath+"/exit_code",schemaPath:"#/properties/exit_code/type",keyword:"type",params:{type: schema39.properties.exit_code.type},message:"must be integer,null"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2478,7 +3716,7 @@ errors++;
 if(data.signal !== undefined){
 let data1 = data.signal;
 if((typeof data1 !== "string") && (data1 !== null)){
-const err4 = {instancePath:instancePath+"/signal",schemaPath:"#/properties/signal/type",keyword:"type",params:{type: schema35.properties.signal.type},message:"must be string,null"};
+const err4 = {instancePath:instancePath+"/signal",schemaPath:"#/properties/signal/type",keyword:"type",params:{type: schema39.properties.signal.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2662,14 +3900,14 @@ vErrors.push(err18);
 }
 errors++;
 }
-validate43.errors = vErrors;
+validate49.errors = vErrors;
 return errors === 0;
 }
 
-export const FileContent = validate44;
-const schema39 = {"type":"object","properties":{"path":{"type":"string"},"content":{"type":"string"},"encoding":{"enum":["utf8","base64"]},"gen":{"type":"integer","minimum":0},"sha256":{"type":["string","null"]},"size":{"type":"integer"},"offset":{"type":"integer"},"total_lines":{"type":"integer"},"truncated":{"type":"boolean"}},"required":["path","content","encoding","gen","sha256","size"],"additionalProperties":true,"title":"FileContent"};
+export const FileContent = validate50;
+const schema43 = {"type":"object","properties":{"path":{"type":"string"},"content":{"type":"string"},"encoding":{"enum":["utf8","base64"]},"gen":{"type":"integer","minimum":0},"sha256":{"type":["string","null"]},"size":{"type":"integer"},"offset":{"type":"integer"},"total_lines":{"type":"integer"},"truncated":{"type":"boolean"}},"required":["path","content","encoding","gen","sha256","size"],"additionalProperties":true,"title":"FileContent"};
 
-function validate44(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate50(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -2760,7 +3998,7 @@ errors++;
 if(data.encoding !== undefined){
 let data2 = data.encoding;
 if(!((data2 === "utf8") || (data2 === "base64"))){
-const err8 = {instancePath:instancePath+"/encoding",schemaPath:"#/properties/encoding/enum",keyword:"enum",params:{allowedValues: schema39.properties.encoding.enum},message:"must be equal to one of the allowed values"};
+const err8 = {instancePath:instancePath+"/encoding",schemaPath:"#/properties/encoding/enum",keyword:"enum",params:{allowedValues: schema43.properties.encoding.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2798,7 +4036,7 @@ errors++;
 if(data.sha256 !== undefined){
 let data4 = data.sha256;
 if((typeof data4 !== "string") && (data4 !== null)){
-const err11 = {instancePath:instancePath+"/sha256",schemaPath:"#/properties/sha256/type",keyword:"type",params:{type: schema39.properties.sha256.type},message:"must be string,null"};
+const err11 = {instancePath:instancePath+"/sha256",schemaPath:"#/properties/sha256/type",keyword:"type",params:{type: schema43.properties.sha256.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -2870,14 +4108,14 @@ vErrors.push(err16);
 }
 errors++;
 }
-validate44.errors = vErrors;
+validate50.errors = vErrors;
 return errors === 0;
 }
 
-export const FsDeleteParams = validate45;
-const schema40 = {"type":"object","description":"Delete a file (or an empty directory with dir: true).","properties":{"path":{"type":"string","minLength":0,"maxLength":4096,"description":"Workspace-relative path (absolute paths inside the workspace are accepted)."},"expected_gen":{"type":"integer","minimum":0},"dir":{"type":"boolean"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["path"],"additionalProperties":false,"title":"FsDeleteParams"};
+export const FsDeleteParams = validate51;
+const schema44 = {"type":"object","description":"Delete a file (or an empty directory with dir: true).","properties":{"path":{"type":"string","minLength":0,"maxLength":4096,"description":"Workspace-relative path (absolute paths inside the workspace are accepted)."},"expected_gen":{"type":"integer","minimum":0},"dir":{"type":"boolean"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["path"],"additionalProperties":false,"title":"FsDeleteParams"};
 
-function validate45(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate51(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -2992,14 +4230,14 @@ vErrors.push(err8);
 }
 errors++;
 }
-validate45.errors = vErrors;
+validate51.errors = vErrors;
 return errors === 0;
 }
 
-export const FsDeleteResult = validate47;
-const schema41 = {"type":"object","properties":{"path":{"type":"string"},"gen":{"type":"integer","minimum":0},"seq":{"type":"integer"}},"required":["path","gen","seq"],"additionalProperties":true,"title":"FsDeleteResult"};
+export const FsDeleteResult = validate53;
+const schema45 = {"type":"object","properties":{"path":{"type":"string"},"gen":{"type":"integer","minimum":0},"seq":{"type":"integer"}},"required":["path","gen","seq"],"additionalProperties":true,"title":"FsDeleteResult"};
 
-function validate47(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate53(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -3094,14 +4332,14 @@ vErrors.push(err7);
 }
 errors++;
 }
-validate47.errors = vErrors;
+validate53.errors = vErrors;
 return errors === 0;
 }
 
-export const FsEditParams = validate48;
-const schema42 = {"type":"object","description":"Replace old_str with new_str (unique match unless replace_all). A stale expected_gen is merged when the intervening change is more than 3 lines away.","properties":{"path":{"type":"string","minLength":0,"maxLength":4096,"description":"Workspace-relative path (absolute paths inside the workspace are accepted)."},"old_str":{"type":"string","minLength":1},"new_str":{"type":"string"},"replace_all":{"type":"boolean"},"expected_gen":{"type":"integer","minimum":0},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["path","old_str","new_str"],"additionalProperties":false,"title":"FsEditParams"};
+export const FsEditParams = validate54;
+const schema46 = {"type":"object","description":"Replace old_str with new_str (unique match unless replace_all). A stale expected_gen is merged when the intervening change is more than 3 lines away.","properties":{"path":{"type":"string","minLength":0,"maxLength":4096,"description":"Workspace-relative path (absolute paths inside the workspace are accepted)."},"old_str":{"type":"string","minLength":1},"new_str":{"type":"string"},"replace_all":{"type":"boolean"},"expected_gen":{"type":"integer","minimum":0},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["path","old_str","new_str"],"additionalProperties":false,"title":"FsEditParams"};
 
-function validate48(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate54(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -3273,13 +4511,13 @@ vErrors.push(err13);
 }
 errors++;
 }
-validate48.errors = vErrors;
+validate54.errors = vErrors;
 return errors === 0;
 }
 
-export const FsEditResult = validate50;
+export const FsEditResult = validate56;
 
-function validate50(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate56(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -3383,7 +4621,7 @@ errors++;
 if(data.sha256 !== undefined){
 let data2 = data.sha256;
 if((typeof data2 !== "string") && (data2 !== null)){
-const err9 = {instancePath:instancePath+"/sha256",schemaPath:"#/properties/sha256/type",keyword:"type",params:{type: schema33.properties.sha256.type},message:"must be string,null"};
+const err9 = {instancePath:instancePath+"/sha256",schemaPath:"#/properties/sha256/type",keyword:"type",params:{type: schema37.properties.sha256.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -3539,14 +4777,14 @@ vErrors.push(err21);
 }
 errors++;
 }
-validate50.errors = vErrors;
+validate56.errors = vErrors;
 return errors === 0;
 }
 
-export const FsGlobParams = validate51;
-const schema44 = {"type":"object","description":"Workspace paths matching a glob pattern.","properties":{"pattern":{"type":"string","minLength":1,"maxLength":1000},"path":{"type":"string","minLength":0,"maxLength":4096,"description":"Workspace-relative path (absolute paths inside the workspace are accepted)."},"all":{"type":"boolean"},"max":{"type":"integer","minimum":1,"maximum":100000},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["pattern"],"additionalProperties":false,"title":"FsGlobParams"};
+export const FsGlobParams = validate57;
+const schema48 = {"type":"object","description":"Workspace paths matching a glob pattern.","properties":{"pattern":{"type":"string","minLength":1,"maxLength":1000},"path":{"type":"string","minLength":0,"maxLength":4096,"description":"Workspace-relative path (absolute paths inside the workspace are accepted)."},"all":{"type":"boolean"},"max":{"type":"integer","minimum":1,"maximum":100000},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["pattern"],"additionalProperties":false,"title":"FsGlobParams"};
 
-function validate51(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate57(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -3706,14 +4944,14 @@ vErrors.push(err12);
 }
 errors++;
 }
-validate51.errors = vErrors;
+validate57.errors = vErrors;
 return errors === 0;
 }
 
-export const FsGlobResult = validate53;
-const schema45 = {"type":"object","properties":{"pattern":{"type":"string"},"paths":{"type":"array","items":{"type":"string"}},"truncated":{"type":"boolean"}},"required":["pattern","paths","truncated"],"additionalProperties":true,"title":"FsGlobResult"};
+export const FsGlobResult = validate59;
+const schema49 = {"type":"object","properties":{"pattern":{"type":"string"},"paths":{"type":"array","items":{"type":"string"}},"truncated":{"type":"boolean"}},"required":["pattern","paths","truncated"],"additionalProperties":true,"title":"FsGlobResult"};
 
-function validate53(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -3810,14 +5048,14 @@ vErrors.push(err7);
 }
 errors++;
 }
-validate53.errors = vErrors;
+validate59.errors = vErrors;
 return errors === 0;
 }
 
-export const FsListParams = validate54;
-const schema46 = {"type":"object","description":"List a directory (optionally recursive to depth); .gitignore respected unless all.","properties":{"path":{"type":"string","minLength":0,"maxLength":4096,"description":"Workspace-relative path (absolute paths inside the workspace are accepted)."},"depth":{"type":"integer","minimum":1,"maximum":32},"all":{"type":"boolean"},"max":{"type":"integer","minimum":1,"maximum":100000},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"FsListParams"};
+export const FsListParams = validate60;
+const schema50 = {"type":"object","description":"List a directory (optionally recursive to depth); .gitignore respected unless all.","properties":{"path":{"type":"string","minLength":0,"maxLength":4096,"description":"Workspace-relative path (absolute paths inside the workspace are accepted)."},"depth":{"type":"integer","minimum":1,"maximum":32},"all":{"type":"boolean"},"max":{"type":"integer","minimum":1,"maximum":100000},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"FsListParams"};
 
-function validate54(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate60(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -3967,14 +5205,14 @@ vErrors.push(err11);
 }
 errors++;
 }
-validate54.errors = vErrors;
+validate60.errors = vErrors;
 return errors === 0;
 }
 
-export const FsListResult = validate56;
-const schema47 = {"type":"object","properties":{"path":{"type":"string"},"entries":{"type":"array","items":{"type":"object","properties":{"path":{"type":"string"},"type":{"enum":["file","dir","symlink","other"]},"size":{"type":"integer"},"gen":{"type":"integer","minimum":0}},"required":["path","type"],"additionalProperties":true}},"truncated":{"type":"boolean"}},"required":["path","entries","truncated"],"additionalProperties":true,"title":"FsListResult"};
+export const FsListResult = validate62;
+const schema51 = {"type":"object","properties":{"path":{"type":"string"},"entries":{"type":"array","items":{"type":"object","properties":{"path":{"type":"string"},"type":{"enum":["file","dir","symlink","other"]},"size":{"type":"integer"},"gen":{"type":"integer","minimum":0}},"required":["path","type"],"additionalProperties":true}},"truncated":{"type":"boolean"}},"required":["path","entries","truncated"],"additionalProperties":true,"title":"FsListResult"};
 
-function validate56(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate62(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -4062,7 +5300,7 @@ errors++;
 if(data2.type !== undefined){
 let data4 = data2.type;
 if(!((((data4 === "file") || (data4 === "dir")) || (data4 === "symlink")) || (data4 === "other"))){
-const err7 = {instancePath:instancePath+"/entries/" + i0+"/type",schemaPath:"#/properties/entries/items/properties/type/enum",keyword:"enum",params:{allowedValues: schema47.properties.entries.items.properties.type.enum},message:"must be equal to one of the allowed values"};
+const err7 = {instancePath:instancePath+"/entries/" + i0+"/type",schemaPath:"#/properties/entries/items/properties/type/enum",keyword:"enum",params:{allowedValues: schema51.properties.entries.items.properties.type.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -4157,14 +5395,14 @@ vErrors.push(err14);
 }
 errors++;
 }
-validate56.errors = vErrors;
+validate62.errors = vErrors;
 return errors === 0;
 }
 
-export const FsMkdirParams = validate57;
-const schema48 = {"type":"object","description":"Create a directory and its parents.","properties":{"path":{"type":"string","minLength":0,"maxLength":4096,"description":"Workspace-relative path (absolute paths inside the workspace are accepted)."},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["path"],"additionalProperties":false,"title":"FsMkdirParams"};
+export const FsMkdirParams = validate63;
+const schema52 = {"type":"object","description":"Create a directory and its parents.","properties":{"path":{"type":"string","minLength":0,"maxLength":4096,"description":"Workspace-relative path (absolute paths inside the workspace are accepted)."},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["path"],"additionalProperties":false,"title":"FsMkdirParams"};
 
-function validate57(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate63(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -4242,14 +5480,14 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate57.errors = vErrors;
+validate63.errors = vErrors;
 return errors === 0;
 }
 
-export const FsMkdirResult = validate59;
-const schema49 = {"type":"object","properties":{"path":{"type":"string"},"created":{"type":"boolean"},"seq":{"type":"integer"}},"required":["path","created"],"additionalProperties":true,"title":"FsMkdirResult"};
+export const FsMkdirResult = validate65;
+const schema53 = {"type":"object","properties":{"path":{"type":"string"},"created":{"type":"boolean"},"seq":{"type":"integer"}},"required":["path","created"],"additionalProperties":true,"title":"FsMkdirResult"};
 
-function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate65(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -4321,14 +5559,14 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate59.errors = vErrors;
+validate65.errors = vErrors;
 return errors === 0;
 }
 
-export const FsMoveParams = validate60;
-const schema50 = {"type":"object","description":"Rename a file inside the workspace.","properties":{"from":{"type":"string","minLength":0,"maxLength":4096,"description":"Workspace-relative path (absolute paths inside the workspace are accepted)."},"to":{"type":"string","minLength":0,"maxLength":4096,"description":"Workspace-relative path (absolute paths inside the workspace are accepted)."},"overwrite":{"type":"boolean"},"expected_gen":{"type":"integer","minimum":0},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["from","to"],"additionalProperties":false,"title":"FsMoveParams"};
+export const FsMoveParams = validate66;
+const schema54 = {"type":"object","description":"Rename a file inside the workspace.","properties":{"from":{"type":"string","minLength":0,"maxLength":4096,"description":"Workspace-relative path (absolute paths inside the workspace are accepted)."},"to":{"type":"string","minLength":0,"maxLength":4096,"description":"Workspace-relative path (absolute paths inside the workspace are accepted)."},"overwrite":{"type":"boolean"},"expected_gen":{"type":"integer","minimum":0},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["from","to"],"additionalProperties":false,"title":"FsMoveParams"};
 
-function validate60(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate66(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -4488,14 +5726,14 @@ vErrors.push(err12);
 }
 errors++;
 }
-validate60.errors = vErrors;
+validate66.errors = vErrors;
 return errors === 0;
 }
 
-export const FsMoveResult = validate62;
-const schema51 = {"type":"object","properties":{"from":{"type":"string"},"to":{"type":"string"},"gen":{"type":"integer","minimum":0},"to_gen":{"type":"integer","minimum":0},"seq":{"type":"integer"}},"required":["from","to","gen","to_gen","seq"],"additionalProperties":true,"title":"FsMoveResult"};
+export const FsMoveResult = validate68;
+const schema55 = {"type":"object","properties":{"from":{"type":"string"},"to":{"type":"string"},"gen":{"type":"integer","minimum":0},"to_gen":{"type":"integer","minimum":0},"seq":{"type":"integer"}},"required":["from","to","gen","to_gen","seq"],"additionalProperties":true,"title":"FsMoveResult"};
 
-function validate62(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate68(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -4647,14 +5885,14 @@ vErrors.push(err12);
 }
 errors++;
 }
-validate62.errors = vErrors;
+validate68.errors = vErrors;
 return errors === 0;
 }
 
-export const FsReadParams = validate63;
-const schema52 = {"type":"object","description":"Read a file: content (utf8, or base64 for binary) and its generation.","properties":{"path":{"type":"string","minLength":0,"maxLength":4096,"description":"Workspace-relative path (absolute paths inside the workspace are accepted)."},"offset":{"description":"1-based first line","type":"integer","minimum":1},"limit":{"description":"number of lines","type":"integer","minimum":1},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["path"],"additionalProperties":false,"title":"FsReadParams"};
+export const FsReadParams = validate69;
+const schema56 = {"type":"object","description":"Read a file: content (utf8, or base64 for binary) and its generation.","properties":{"path":{"type":"string","minLength":0,"maxLength":4096,"description":"Workspace-relative path (absolute paths inside the workspace are accepted)."},"offset":{"description":"1-based first line","type":"integer","minimum":1},"limit":{"description":"number of lines","type":"integer","minimum":1},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["path"],"additionalProperties":false,"title":"FsReadParams"};
 
-function validate63(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate69(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -4782,13 +6020,13 @@ vErrors.push(err9);
 }
 errors++;
 }
-validate63.errors = vErrors;
+validate69.errors = vErrors;
 return errors === 0;
 }
 
-export const FsReadResult = validate65;
+export const FsReadResult = validate71;
 
-function validate65(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate71(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -4879,7 +6117,7 @@ errors++;
 if(data.encoding !== undefined){
 let data2 = data.encoding;
 if(!((data2 === "utf8") || (data2 === "base64"))){
-const err8 = {instancePath:instancePath+"/encoding",schemaPath:"#/properties/encoding/enum",keyword:"enum",params:{allowedValues: schema39.properties.encoding.enum},message:"must be equal to one of the allowed values"};
+const err8 = {instancePath:instancePath+"/encoding",schemaPath:"#/properties/encoding/enum",keyword:"enum",params:{allowedValues: schema43.properties.encoding.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -4917,7 +6155,7 @@ errors++;
 if(data.sha256 !== undefined){
 let data4 = data.sha256;
 if((typeof data4 !== "string") && (data4 !== null)){
-const err11 = {instancePath:instancePath+"/sha256",schemaPath:"#/properties/sha256/type",keyword:"type",params:{type: schema39.properties.sha256.type},message:"must be string,null"};
+const err11 = {instancePath:instancePath+"/sha256",schemaPath:"#/properties/sha256/type",keyword:"type",params:{type: schema43.properties.sha256.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -4989,14 +6227,14 @@ vErrors.push(err16);
 }
 errors++;
 }
-validate65.errors = vErrors;
+validate71.errors = vErrors;
 return errors === 0;
 }
 
-export const FsSearchParams = validate66;
-const schema54 = {"type":"object","description":"Grep-style regular-expression search over text files.","properties":{"pattern":{"type":"string","minLength":1,"maxLength":1000},"path":{"type":"string","minLength":0,"maxLength":4096,"description":"Workspace-relative path (absolute paths inside the workspace are accepted)."},"glob":{"type":"string","maxLength":1000},"ignore_case":{"type":"boolean"},"max":{"type":"integer","minimum":1,"maximum":10000},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["pattern"],"additionalProperties":false,"title":"FsSearchParams"};
+export const FsSearchParams = validate72;
+const schema58 = {"type":"object","description":"Grep-style regular-expression search over text files.","properties":{"pattern":{"type":"string","minLength":1,"maxLength":1000},"path":{"type":"string","minLength":0,"maxLength":4096,"description":"Workspace-relative path (absolute paths inside the workspace are accepted)."},"glob":{"type":"string","maxLength":1000},"ignore_case":{"type":"boolean"},"max":{"type":"integer","minimum":1,"maximum":10000},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["pattern"],"additionalProperties":false,"title":"FsSearchParams"};
 
-function validate66(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate72(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -5181,14 +6419,14 @@ vErrors.push(err14);
 }
 errors++;
 }
-validate66.errors = vErrors;
+validate72.errors = vErrors;
 return errors === 0;
 }
 
-export const FsSearchResult = validate68;
-const schema55 = {"type":"object","properties":{"pattern":{"type":"string"},"matches":{"type":"array","items":{"type":"object","properties":{"path":{"type":"string"},"line":{"type":"integer"},"text":{"type":"string"}},"required":["path","line","text"],"additionalProperties":true}},"truncated":{"type":"boolean"}},"required":["pattern","matches","truncated"],"additionalProperties":true,"title":"FsSearchResult"};
+export const FsSearchResult = validate74;
+const schema59 = {"type":"object","properties":{"pattern":{"type":"string"},"matches":{"type":"array","items":{"type":"object","properties":{"path":{"type":"string"},"line":{"type":"integer"},"text":{"type":"string"}},"required":["path","line","text"],"additionalProperties":true}},"truncated":{"type":"boolean"}},"required":["pattern","matches","truncated"],"additionalProperties":true,"title":"FsSearchResult"};
 
-function validate68(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate74(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -5355,14 +6593,14 @@ vErrors.push(err13);
 }
 errors++;
 }
-validate68.errors = vErrors;
+validate74.errors = vErrors;
 return errors === 0;
 }
 
-export const FsStatParams = validate69;
-const schema56 = {"type":"object","description":"Existence, type, size, generation and hash of a path.","properties":{"path":{"type":"string","minLength":0,"maxLength":4096,"description":"Workspace-relative path (absolute paths inside the workspace are accepted)."},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["path"],"additionalProperties":false,"title":"FsStatParams"};
+export const FsStatParams = validate75;
+const schema60 = {"type":"object","description":"Existence, type, size, generation and hash of a path.","properties":{"path":{"type":"string","minLength":0,"maxLength":4096,"description":"Workspace-relative path (absolute paths inside the workspace are accepted)."},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["path"],"additionalProperties":false,"title":"FsStatParams"};
 
-function validate69(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate75(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -5440,14 +6678,14 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate69.errors = vErrors;
+validate75.errors = vErrors;
 return errors === 0;
 }
 
-export const FsStatResult = validate71;
-const schema57 = {"type":"object","properties":{"path":{"type":"string"},"exists":{"type":"boolean"},"type":{"enum":["file","dir","symlink","other"]},"size":{"type":"integer"},"mode":{"type":"integer"},"mtime":{"type":"number"},"gen":{"type":"integer","minimum":0},"sha256":{"type":["string","null"]},"writer":{"type":"string"}},"required":["path","exists","gen"],"additionalProperties":true,"title":"FsStatResult"};
+export const FsStatResult = validate77;
+const schema61 = {"type":"object","properties":{"path":{"type":"string"},"exists":{"type":"boolean"},"type":{"enum":["file","dir","symlink","other"]},"size":{"type":"integer"},"mode":{"type":"integer"},"mtime":{"type":"number"},"gen":{"type":"integer","minimum":0},"sha256":{"type":["string","null"]},"writer":{"type":"string"}},"required":["path","exists","gen"],"additionalProperties":true,"title":"FsStatResult"};
 
-function validate71(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate77(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -5508,7 +6746,7 @@ errors++;
 if(data.type !== undefined){
 let data2 = data.type;
 if(!((((data2 === "file") || (data2 === "dir")) || (data2 === "symlink")) || (data2 === "other"))){
-const err5 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema57.properties.type.enum},message:"must be equal to one of the allowed values"};
+const err5 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema61.properties.type.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -5584,7 +6822,7 @@ errors++;
 if(data.sha256 !== undefined){
 let data7 = data.sha256;
 if((typeof data7 !== "string") && (data7 !== null)){
-const err11 = {instancePath:instancePath+"/sha256",schemaPath:"#/properties/sha256/type",keyword:"type",params:{type: schema57.properties.sha256.type},message:"must be string,null"};
+const err11 = {instancePath:instancePath+"/sha256",schemaPath:"#/properties/sha256/type",keyword:"type",params:{type: schema61.properties.sha256.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -5617,14 +6855,14 @@ vErrors.push(err13);
 }
 errors++;
 }
-validate71.errors = vErrors;
+validate77.errors = vErrors;
 return errors === 0;
 }
 
-export const FsWriteParams = validate72;
-const schema58 = {"type":"object","description":"Create or replace a file. With expected_gen, refused with RevisionConflict when stale.","properties":{"path":{"type":"string","minLength":0,"maxLength":4096,"description":"Workspace-relative path (absolute paths inside the workspace are accepted)."},"content":{"type":"string"},"encoding":{"enum":["utf8","base64"]},"expected_gen":{"type":"integer","minimum":0},"create_only":{"type":"boolean"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["path","content"],"additionalProperties":false,"title":"FsWriteParams"};
+export const FsWriteParams = validate78;
+const schema62 = {"type":"object","description":"Create or replace a file. With expected_gen, refused with RevisionConflict when stale.","properties":{"path":{"type":"string","minLength":0,"maxLength":4096,"description":"Workspace-relative path (absolute paths inside the workspace are accepted)."},"content":{"type":"string"},"encoding":{"enum":["utf8","base64"]},"expected_gen":{"type":"integer","minimum":0},"create_only":{"type":"boolean"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["path","content"],"additionalProperties":false,"title":"FsWriteParams"};
 
-function validate72(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate78(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -5710,7 +6948,7 @@ errors++;
 if(data.encoding !== undefined){
 let data2 = data.encoding;
 if(!((data2 === "utf8") || (data2 === "base64"))){
-const err7 = {instancePath:instancePath+"/encoding",schemaPath:"#/properties/encoding/enum",keyword:"enum",params:{allowedValues: schema58.properties.encoding.enum},message:"must be equal to one of the allowed values"};
+const err7 = {instancePath:instancePath+"/encoding",schemaPath:"#/properties/encoding/enum",keyword:"enum",params:{allowedValues: schema62.properties.encoding.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -5774,14 +7012,14 @@ vErrors.push(err11);
 }
 errors++;
 }
-validate72.errors = vErrors;
+validate78.errors = vErrors;
 return errors === 0;
 }
 
-export const FsWriteResult = validate74;
-const schema59 = {"type":"object","properties":{"path":{"type":"string"},"gen":{"type":"integer","minimum":0},"sha256":{"type":["string","null"]},"size":{"type":"integer"},"created":{"type":"boolean"},"seq":{"type":"integer"}},"required":["path","gen","sha256","size","created","seq"],"additionalProperties":true,"title":"WriteReceipt"};
+export const FsWriteResult = validate80;
+const schema63 = {"type":"object","properties":{"path":{"type":"string"},"gen":{"type":"integer","minimum":0},"sha256":{"type":["string","null"]},"size":{"type":"integer"},"created":{"type":"boolean"},"seq":{"type":"integer"}},"required":["path","gen","sha256","size","created","seq"],"additionalProperties":true,"title":"WriteReceipt"};
 
-function validate74(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate80(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -5885,7 +7123,7 @@ errors++;
 if(data.sha256 !== undefined){
 let data2 = data.sha256;
 if((typeof data2 !== "string") && (data2 !== null)){
-const err9 = {instancePath:instancePath+"/sha256",schemaPath:"#/properties/sha256/type",keyword:"type",params:{type: schema59.properties.sha256.type},message:"must be string,null"};
+const err9 = {instancePath:instancePath+"/sha256",schemaPath:"#/properties/sha256/type",keyword:"type",params:{type: schema63.properties.sha256.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -5944,14 +7182,14 @@ vErrors.push(err13);
 }
 errors++;
 }
-validate74.errors = vErrors;
+validate80.errors = vErrors;
 return errors === 0;
 }
 
-export const GenLookupParams = validate75;
-const schema60 = {"type":"object","description":"Current generation rows for paths (or all tracked paths).","properties":{"paths":{"type":"array","items":{"type":"string","minLength":0,"maxLength":4096,"description":"Workspace-relative path (absolute paths inside the workspace are accepted)."},"maxItems":10000},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"GenLookupParams"};
+export const GenLookupParams = validate81;
+const schema64 = {"type":"object","description":"Current generation rows for paths (or all tracked paths).","properties":{"paths":{"type":"array","items":{"type":"string","minLength":0,"maxLength":4096,"description":"Workspace-relative path (absolute paths inside the workspace are accepted)."},"maxItems":10000},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"GenLookupParams"};
 
-function validate75(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate81(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -6045,15 +7283,15 @@ vErrors.push(err6);
 }
 errors++;
 }
-validate75.errors = vErrors;
+validate81.errors = vErrors;
 return errors === 0;
 }
 
-export const GenLookupResult = validate77;
-const schema61 = {"type":"object","properties":{"rows":{"type":"array","items":{"$ref":"#/definitions/GenRow"}}},"required":["rows"],"additionalProperties":true,"title":"GenLookupResult"};
-const schema62 = {"type":"object","properties":{"path":{"type":"string"},"gen":{"type":"integer","minimum":0},"sha256":{"type":["string","null"]},"size":{"type":"integer"},"ino":{"type":"number"},"mtime":{"type":"number"},"ctime":{"type":"number"},"writer":{"type":"string"},"ts":{"type":"integer"}},"required":["path","gen","sha256","writer","ts"],"additionalProperties":true,"title":"GenRow"};
+export const GenLookupResult = validate83;
+const schema65 = {"type":"object","properties":{"rows":{"type":"array","items":{"$ref":"#/definitions/GenRow"}}},"required":["rows"],"additionalProperties":true,"title":"GenLookupResult"};
+const schema66 = {"type":"object","properties":{"path":{"type":"string"},"gen":{"type":"integer","minimum":0},"sha256":{"type":["string","null"]},"size":{"type":"integer"},"ino":{"type":"number"},"mtime":{"type":"number"},"ctime":{"type":"number"},"writer":{"type":"string"},"ts":{"type":"integer"}},"required":["path","gen","sha256","writer","ts"],"additionalProperties":true,"title":"GenRow"};
 
-function validate77(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate83(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -6164,7 +7402,7 @@ errors++;
 if(data1.sha256 !== undefined){
 let data4 = data1.sha256;
 if((typeof data4 !== "string") && (data4 !== null)){
-const err9 = {instancePath:instancePath+"/rows/" + i0+"/sha256",schemaPath:"#/definitions/GenRow/properties/sha256/type",keyword:"type",params:{type: schema62.properties.sha256.type},message:"must be string,null"};
+const err9 = {instancePath:instancePath+"/rows/" + i0+"/sha256",schemaPath:"#/definitions/GenRow/properties/sha256/type",keyword:"type",params:{type: schema66.properties.sha256.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -6283,13 +7521,13 @@ vErrors.push(err18);
 }
 errors++;
 }
-validate77.errors = vErrors;
+validate83.errors = vErrors;
 return errors === 0;
 }
 
-export const GenRow = validate78;
+export const GenRow = validate84;
 
-function validate78(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate84(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -6383,7 +7621,7 @@ errors++;
 if(data.sha256 !== undefined){
 let data2 = data.sha256;
 if((typeof data2 !== "string") && (data2 !== null)){
-const err8 = {instancePath:instancePath+"/sha256",schemaPath:"#/properties/sha256/type",keyword:"type",params:{type: schema62.properties.sha256.type},message:"must be string,null"};
+const err8 = {instancePath:instancePath+"/sha256",schemaPath:"#/properties/sha256/type",keyword:"type",params:{type: schema66.properties.sha256.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -6478,15 +7716,15 @@ vErrors.push(err15);
 }
 errors++;
 }
-validate78.errors = vErrors;
+validate84.errors = vErrors;
 return errors === 0;
 }
 
-export const IntegrationResult = validate79;
-const schema64 = {"description":"What an integration step (workflow script, bot command) reports back.","type":"object","properties":{"ok":{"type":"boolean"},"status":{"type":"string","enum":["ok","denied","error","timeout","cancelled"]},"result":{},"effects":{"type":"array","items":{"$ref":"#/definitions/Effect"}},"error":{"$ref":"#/definitions/RpcErrorObject"},"metrics":{"type":"object","properties":{"duration_ms":{"type":"number","minimum":0},"calls":{"type":"integer","minimum":0}},"additionalProperties":{"type":"number"}}},"required":["ok","status","effects","metrics"],"additionalProperties":false,"title":"IntegrationResult"};
-const schema66 = {"description":"A JSON-RPC error object; data.kind is the catalog name (x-error-codes).","type":"object","properties":{"code":{"type":"integer"},"message":{"type":"string"},"data":{"type":"object","properties":{"kind":{"type":"string"},"errors":{"type":"array","items":{"type":"string"}}},"additionalProperties":true}},"required":["code","message"],"additionalProperties":false,"title":"RpcErrorObject"};
+export const IntegrationResult = validate85;
+const schema68 = {"description":"What an integration step (workflow script, bot command) reports back.","type":"object","properties":{"ok":{"type":"boolean"},"status":{"type":"string","enum":["ok","denied","error","timeout","cancelled"]},"result":{},"effects":{"type":"array","items":{"$ref":"#/definitions/Effect"}},"error":{"$ref":"#/definitions/RpcErrorObject"},"metrics":{"type":"object","properties":{"duration_ms":{"type":"number","minimum":0},"calls":{"type":"integer","minimum":0}},"additionalProperties":{"type":"number"}}},"required":["ok","status","effects","metrics"],"additionalProperties":false,"title":"IntegrationResult"};
+const schema70 = {"description":"A JSON-RPC error object; data.kind is the catalog name (x-error-codes).","type":"object","properties":{"code":{"type":"integer"},"message":{"type":"string"},"data":{"type":"object","properties":{"kind":{"type":"string"},"errors":{"type":"array","items":{"type":"string"}}},"additionalProperties":true}},"required":["code","message"],"additionalProperties":false,"title":"RpcErrorObject"};
 
-function validate79(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate85(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -6567,7 +7805,7 @@ vErrors.push(err6);
 errors++;
 }
 if(!(((((data1 === "ok") || (data1 === "denied")) || (data1 === "error")) || (data1 === "timeout")) || (data1 === "cancelled"))){
-const err7 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema64.properties.status.enum},message:"must be equal to one of the allowed values"};
+const err7 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema68.properties.status.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -6899,14 +8137,14 @@ vErrors.push(err32);
 }
 errors++;
 }
-validate79.errors = vErrors;
+validate85.errors = vErrors;
 return errors === 0;
 }
 
-export const JournalActor = validate80;
-const schema67 = {"type":"object","properties":{"id":{"type":"string"},"kind":{"$ref":"#/definitions/ActorKind"},"session":{"type":"string"}},"required":["id","kind"],"additionalProperties":false,"title":"JournalActor"};
+export const JournalActor = validate86;
+const schema71 = {"type":"object","properties":{"id":{"type":"string"},"kind":{"$ref":"#/definitions/ActorKind"},"session":{"type":"string"}},"required":["id","kind"],"additionalProperties":false,"title":"JournalActor"};
 
-function validate80(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate86(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -7000,15 +8238,15 @@ vErrors.push(err7);
 }
 errors++;
 }
-validate80.errors = vErrors;
+validate86.errors = vErrors;
 return errors === 0;
 }
 
-export const JournalCheckpoint = validate81;
-const schema69 = {"type":"object","properties":{"v":{"type":"integer"},"epoch":{"type":"integer","minimum":0},"seq":{"type":"integer","minimum":0},"offset":{"type":"integer","minimum":0},"head_hash":{"type":"string"},"ts":{"type":"integer"},"key_id":{"type":"string"},"sig":{"type":"string"},"gpg_sig":{"type":"string"}},"required":["v","epoch","seq","offset","head_hash","ts","key_id","sig"],"additionalProperties":false,"title":"JournalCheckpoint"};
-const func51 = Object.prototype.hasOwnProperty;
+export const JournalCheckpoint = validate87;
+const schema73 = {"type":"object","properties":{"v":{"type":"integer"},"epoch":{"type":"integer","minimum":0},"seq":{"type":"integer","minimum":0},"offset":{"type":"integer","minimum":0},"head_hash":{"type":"string"},"ts":{"type":"integer"},"key_id":{"type":"string"},"sig":{"type":"string"},"gpg_sig":{"type":"string"}},"required":["v","epoch","seq","offset","head_hash","ts","key_id","sig"],"additionalProperties":false,"title":"JournalCheckpoint"};
+const func52 = Object.prototype.hasOwnProperty;
 
-function validate81(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate87(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -7093,7 +8331,7 @@ vErrors.push(err7);
 errors++;
 }
 for(const key0 in data){
-if(!(func51.call(schema69.properties, key0))){
+if(!(func52.call(schema73.properties, key0))){
 const err8 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err8];
@@ -7264,15 +8502,15 @@ vErrors.push(err21);
 }
 errors++;
 }
-validate81.errors = vErrors;
+validate87.errors = vErrors;
 return errors === 0;
 }
 
-export const JournalEntry = validate82;
-const schema70 = {"description":"One line of .ostk/journal.jsonl (see JOURNAL.md).","type":"object","properties":{"v":{"type":"integer","const":1},"seq":{"type":"integer","minimum":1},"ts":{"type":"integer"},"event":{"type":"string"},"actor":{"$ref":"#/definitions/JournalActor"},"trace":{"type":"string"},"path":{"type":"string"},"gen_before":{"type":"integer"},"gen_after":{"type":"integer"},"hash_before":{"type":["string","null"]},"hash_after":{"type":["string","null"]},"data":{"type":"object","additionalProperties":true},"prev_hash":{"type":"string","pattern":"^[0-9a-f]{64}$"},"key_id":{"type":"string"},"sig":{"type":"string"}},"required":["v","seq","ts","event","actor","prev_hash","key_id","sig"],"additionalProperties":false,"title":"JournalEntry"};
-const pattern1 = new RegExp("^[0-9a-f]{64}$", "u");
+export const JournalEntry = validate88;
+const schema74 = {"description":"One line of .ostk/journal.jsonl (see JOURNAL.md).","type":"object","properties":{"v":{"type":"integer","const":1},"seq":{"type":"integer","minimum":1},"ts":{"type":"integer"},"event":{"type":"string"},"actor":{"$ref":"#/definitions/JournalActor"},"trace":{"type":"string"},"path":{"type":"string"},"gen_before":{"type":"integer"},"gen_after":{"type":"integer"},"hash_before":{"type":["string","null"]},"hash_after":{"type":["string","null"]},"data":{"type":"object","additionalProperties":true},"prev_hash":{"type":"string","pattern":"^[0-9a-f]{64}$"},"key_id":{"type":"string"},"sig":{"type":"string"}},"required":["v","seq","ts","event","actor","prev_hash","key_id","sig"],"additionalProperties":false,"title":"JournalEntry"};
+const pattern2 = new RegExp("^[0-9a-f]{64}$", "u");
 
-function validate82(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate88(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -7357,7 +8595,7 @@ vErrors.push(err7);
 errors++;
 }
 for(const key0 in data){
-if(!(func51.call(schema70.properties, key0))){
+if(!(func52.call(schema74.properties, key0))){
 const err8 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err8];
@@ -7442,8 +8680,8 @@ errors++;
 }
 }
 if(data.actor !== undefined){
-if(!(validate80(data.actor, {instancePath:instancePath+"/actor",parentData:data,parentDataProperty:"actor",rootData}))){
-vErrors = vErrors === null ? validate80.errors : vErrors.concat(validate80.errors);
+if(!(validate86(data.actor, {instancePath:instancePath+"/actor",parentData:data,parentDataProperty:"actor",rootData}))){
+vErrors = vErrors === null ? validate86.errors : vErrors.concat(validate86.errors);
 errors = vErrors.length;
 }
 }
@@ -7500,7 +8738,7 @@ errors++;
 if(data.hash_before !== undefined){
 let data9 = data.hash_before;
 if((typeof data9 !== "string") && (data9 !== null)){
-const err19 = {instancePath:instancePath+"/hash_before",schemaPath:"#/properties/hash_before/type",keyword:"type",params:{type: schema70.properties.hash_before.type},message:"must be string,null"};
+const err19 = {instancePath:instancePath+"/hash_before",schemaPath:"#/properties/hash_before/type",keyword:"type",params:{type: schema74.properties.hash_before.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -7513,7 +8751,7 @@ errors++;
 if(data.hash_after !== undefined){
 let data10 = data.hash_after;
 if((typeof data10 !== "string") && (data10 !== null)){
-const err20 = {instancePath:instancePath+"/hash_after",schemaPath:"#/properties/hash_after/type",keyword:"type",params:{type: schema70.properties.hash_after.type},message:"must be string,null"};
+const err20 = {instancePath:instancePath+"/hash_after",schemaPath:"#/properties/hash_after/type",keyword:"type",params:{type: schema74.properties.hash_after.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -7541,7 +8779,7 @@ errors++;
 if(data.prev_hash !== undefined){
 let data12 = data.prev_hash;
 if(typeof data12 === "string"){
-if(!pattern1.test(data12)){
+if(!pattern2.test(data12)){
 const err22 = {instancePath:instancePath+"/prev_hash",schemaPath:"#/properties/prev_hash/pattern",keyword:"pattern",params:{pattern: "^[0-9a-f]{64}$"},message:"must match pattern \""+"^[0-9a-f]{64}$"+"\""};
 if(vErrors === null){
 vErrors = [err22];
@@ -7598,14 +8836,14 @@ vErrors.push(err26);
 }
 errors++;
 }
-validate82.errors = vErrors;
+validate88.errors = vErrors;
 return errors === 0;
 }
 
-export const JournalEventParams = validate84;
-const schema71 = {"type":"object","description":"Notification: one committed journal entry, sent to subscribed connections in seq order.","properties":{"subscription":{"type":"string"},"entry":{"$ref":"#/definitions/JournalEntry"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["subscription","entry"],"additionalProperties":false,"title":"JournalEventParams"};
+export const JournalEventParams = validate90;
+const schema75 = {"type":"object","description":"Notification: one committed journal entry, sent to subscribed connections in seq order.","properties":{"subscription":{"type":"string"},"entry":{"$ref":"#/definitions/JournalEntry"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["subscription","entry"],"additionalProperties":false,"title":"JournalEventParams"};
 
-function validate84(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate90(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -7654,8 +8892,8 @@ errors++;
 }
 }
 if(data.entry !== undefined){
-if(!(validate82(data.entry, {instancePath:instancePath+"/entry",parentData:data,parentDataProperty:"entry",rootData}))){
-vErrors = vErrors === null ? validate82.errors : vErrors.concat(validate82.errors);
+if(!(validate88(data.entry, {instancePath:instancePath+"/entry",parentData:data,parentDataProperty:"entry",rootData}))){
+vErrors = vErrors === null ? validate88.errors : vErrors.concat(validate88.errors);
 errors = vErrors.length;
 }
 }
@@ -7676,14 +8914,14 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate84.errors = vErrors;
+validate90.errors = vErrors;
 return errors === 0;
 }
 
-export const JournalQueryParams = validate87;
-const schema72 = {"type":"object","description":"Journal entries filtered by seq, time, path, actor, events.","properties":{"since_seq":{"type":"integer","minimum":0},"since_ts":{"type":"integer"},"path":{"type":"string"},"actor":{"type":"string"},"events":{"type":"array","items":{"type":"string"}},"limit":{"type":"integer","minimum":1,"maximum":100000},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"JournalQueryParams"};
+export const JournalQueryParams = validate93;
+const schema76 = {"type":"object","description":"Journal entries filtered by seq, time, path, actor, events.","properties":{"since_seq":{"type":"integer","minimum":0},"since_ts":{"type":"integer"},"path":{"type":"string"},"actor":{"type":"string"},"events":{"type":"array","items":{"type":"string"}},"limit":{"type":"integer","minimum":1,"maximum":100000},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"JournalQueryParams"};
 
-function validate87(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate93(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -7841,14 +9079,14 @@ vErrors.push(err11);
 }
 errors++;
 }
-validate87.errors = vErrors;
+validate93.errors = vErrors;
 return errors === 0;
 }
 
-export const JournalQueryResult = validate89;
-const schema73 = {"type":"object","properties":{"entries":{"type":"array","items":{"$ref":"#/definitions/JournalEntry"}},"head_seq":{"type":"integer"}},"required":["entries","head_seq"],"additionalProperties":true,"title":"JournalQueryResult"};
+export const JournalQueryResult = validate95;
+const schema77 = {"type":"object","properties":{"entries":{"type":"array","items":{"$ref":"#/definitions/JournalEntry"}},"head_seq":{"type":"integer"}},"required":["entries","head_seq"],"additionalProperties":true,"title":"JournalQueryResult"};
 
-function validate89(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate95(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -7877,8 +9115,8 @@ let data0 = data.entries;
 if(Array.isArray(data0)){
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate82(data0[i0], {instancePath:instancePath+"/entries/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate82.errors : vErrors.concat(validate82.errors);
+if(!(validate88(data0[i0], {instancePath:instancePath+"/entries/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate88.errors : vErrors.concat(validate88.errors);
 errors = vErrors.length;
 }
 }
@@ -7918,14 +9156,14 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate89.errors = vErrors;
+validate95.errors = vErrors;
 return errors === 0;
 }
 
-export const KernelProjection = validate91;
-const schema74 = {"type":"object","properties":{"workspace":{"type":"string"},"head_seq":{"type":"integer"},"files":{"type":"array","items":{"type":"object","properties":{"path":{"type":"string"},"gen":{"type":"integer","minimum":0},"writer":{"type":"string"},"ts":{"type":"integer"},"sha256":{"type":["string","null"]}},"required":["path","gen"],"additionalProperties":true}},"text":{"type":"string"}},"required":["workspace","head_seq","files","text"],"additionalProperties":true,"title":"KernelProjection"};
+export const KernelProjection = validate97;
+const schema78 = {"type":"object","properties":{"workspace":{"type":"string"},"head_seq":{"type":"integer"},"files":{"type":"array","items":{"type":"object","properties":{"path":{"type":"string"},"gen":{"type":"integer","minimum":0},"writer":{"type":"string"},"ts":{"type":"integer"},"sha256":{"type":["string","null"]}},"required":["path","gen"],"additionalProperties":true}},"text":{"type":"string"}},"required":["workspace","head_seq","files","text"],"additionalProperties":true,"title":"KernelProjection"};
 
-function validate91(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate97(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -8086,7 +9324,7 @@ errors++;
 if(data3.sha256 !== undefined){
 let data8 = data3.sha256;
 if((typeof data8 !== "string") && (data8 !== null)){
-const err13 = {instancePath:instancePath+"/files/" + i0+"/sha256",schemaPath:"#/properties/files/items/properties/sha256/type",keyword:"type",params:{type: schema74.properties.files.items.properties.sha256.type},message:"must be string,null"};
+const err13 = {instancePath:instancePath+"/files/" + i0+"/sha256",schemaPath:"#/properties/files/items/properties/sha256/type",keyword:"type",params:{type: schema78.properties.files.items.properties.sha256.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -8143,14 +9381,14 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate91.errors = vErrors;
+validate97.errors = vErrors;
 return errors === 0;
 }
 
-export const KernelProjectionParams = validate92;
-const schema75 = {"type":"object","description":"A compact projection of workspace state for context rebuilding: recently changed files with generations and writers, head of the journal.","properties":{"since_seq":{"type":"integer","minimum":0},"max_files":{"type":"integer","minimum":1,"maximum":10000},"session":{"type":"string"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"KernelProjectionParams"};
+export const KernelProjectionParams = validate98;
+const schema79 = {"type":"object","description":"A compact projection of workspace state for context rebuilding: recently changed files with generations and writers, head of the journal.","properties":{"since_seq":{"type":"integer","minimum":0},"max_files":{"type":"integer","minimum":1,"maximum":10000},"session":{"type":"string"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"KernelProjectionParams"};
 
-function validate92(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate98(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -8255,13 +9493,13 @@ vErrors.push(err7);
 }
 errors++;
 }
-validate92.errors = vErrors;
+validate98.errors = vErrors;
 return errors === 0;
 }
 
-export const KernelProjectionResult = validate94;
+export const KernelProjectionResult = validate100;
 
-function validate94(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate100(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -8422,7 +9660,7 @@ errors++;
 if(data3.sha256 !== undefined){
 let data8 = data3.sha256;
 if((typeof data8 !== "string") && (data8 !== null)){
-const err13 = {instancePath:instancePath+"/files/" + i0+"/sha256",schemaPath:"#/properties/files/items/properties/sha256/type",keyword:"type",params:{type: schema74.properties.files.items.properties.sha256.type},message:"must be string,null"};
+const err13 = {instancePath:instancePath+"/files/" + i0+"/sha256",schemaPath:"#/properties/files/items/properties/sha256/type",keyword:"type",params:{type: schema78.properties.files.items.properties.sha256.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -8479,14 +9717,14 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate94.errors = vErrors;
+validate100.errors = vErrors;
 return errors === 0;
 }
 
-export const KernelStatus = validate95;
-const schema77 = {"type":"object","properties":{"pid":{"type":"integer"},"version":{"type":"string"},"workspace":{"type":"string"},"uptime_ms":{"type":"number"},"head_seq":{"type":"integer"},"durable_seq":{"type":"integer"},"key_id":{"type":"string"},"tracked_files":{"type":"integer"},"connections":{"type":"integer"},"in_flight":{"type":"integer"},"sessions":{"type":"integer"},"sandbox":{"type":"object","additionalProperties":true}},"required":["pid","workspace","head_seq","key_id"],"additionalProperties":true,"title":"KernelStatus"};
+export const KernelStatus = validate101;
+const schema81 = {"type":"object","properties":{"pid":{"type":"integer"},"version":{"type":"string"},"workspace":{"type":"string"},"uptime_ms":{"type":"number"},"head_seq":{"type":"integer"},"durable_seq":{"type":"integer"},"key_id":{"type":"string"},"tracked_files":{"type":"integer"},"connections":{"type":"integer"},"in_flight":{"type":"integer"},"sessions":{"type":"integer"},"sandbox":{"type":"object","additionalProperties":true}},"required":["pid","workspace","head_seq","key_id"],"additionalProperties":true,"title":"KernelStatus"};
 
-function validate95(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate101(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -8695,14 +9933,14 @@ vErrors.push(err16);
 }
 errors++;
 }
-validate95.errors = vErrors;
+validate101.errors = vErrors;
 return errors === 0;
 }
 
-export const KernelStatusParams = validate96;
-const schema78 = {"type":"object","description":"Daemon status: pid, uptime, workspace, journal head, sessions, in-flight calls.","properties":{"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"KernelStatusParams"};
+export const KernelStatusParams = validate102;
+const schema82 = {"type":"object","description":"Daemon status: pid, uptime, workspace, journal head, sessions, in-flight calls.","properties":{"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"KernelStatusParams"};
 
-function validate96(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate102(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -8735,13 +9973,13 @@ vErrors.push(err1);
 }
 errors++;
 }
-validate96.errors = vErrors;
+validate102.errors = vErrors;
 return errors === 0;
 }
 
-export const KernelStatusResult = validate98;
+export const KernelStatusResult = validate104;
 
-function validate98(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate104(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -8950,14 +10188,14 @@ vErrors.push(err16);
 }
 errors++;
 }
-validate98.errors = vErrors;
+validate104.errors = vErrors;
 return errors === 0;
 }
 
-export const Negotiation = validate99;
-const schema80 = {"type":"object","properties":{"session":{"type":"string"},"granted":{"type":"array","items":{"$ref":"#/definitions/Capability"}},"denied":{"type":"array","items":{"type":"object","properties":{"capability":{"$ref":"#/definitions/Capability"},"reason":{"type":"string"}},"required":["capability","reason"],"additionalProperties":false}},"reason":{"type":"string"},"expires_at":{"type":"integer"}},"required":["session","granted","denied","reason"],"additionalProperties":false,"title":"Negotiation"};
+export const Negotiation = validate105;
+const schema84 = {"type":"object","properties":{"session":{"type":"string"},"granted":{"type":"array","items":{"$ref":"#/definitions/Capability"}},"denied":{"type":"array","items":{"type":"object","properties":{"capability":{"$ref":"#/definitions/Capability"},"reason":{"type":"string"}},"required":["capability","reason"],"additionalProperties":false}},"reason":{"type":"string"},"expires_at":{"type":"integer"}},"required":["session","granted","denied","reason"],"additionalProperties":false,"title":"Negotiation"};
 
-function validate99(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate105(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -9222,14 +10460,14 @@ vErrors.push(err21);
 }
 errors++;
 }
-validate99.errors = vErrors;
+validate105.errors = vErrors;
 return errors === 0;
 }
 
-export const RecallProgress = validate100;
-const schema83 = {"type":"object","properties":{"phase":{"type":"string","enum":["walk","index","embed","done"]},"done":{"type":"integer"},"total":{"type":"integer"},"path":{"type":"string"}},"required":["phase","done","total"],"title":"RecallProgress"};
+export const RecallProgress = validate106;
+const schema87 = {"type":"object","properties":{"phase":{"type":"string","enum":["walk","index","embed","done"]},"done":{"type":"integer"},"total":{"type":"integer"},"path":{"type":"string"}},"required":["phase","done","total"],"title":"RecallProgress"};
 
-function validate100(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate106(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -9276,7 +10514,7 @@ vErrors.push(err3);
 errors++;
 }
 if(!((((data0 === "walk") || (data0 === "index")) || (data0 === "embed")) || (data0 === "done"))){
-const err4 = {instancePath:instancePath+"/phase",schemaPath:"#/properties/phase/enum",keyword:"enum",params:{allowedValues: schema83.properties.phase.enum},message:"must be equal to one of the allowed values"};
+const err4 = {instancePath:instancePath+"/phase",schemaPath:"#/properties/phase/enum",keyword:"enum",params:{allowedValues: schema87.properties.phase.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -9335,14 +10573,14 @@ vErrors.push(err8);
 }
 errors++;
 }
-validate100.errors = vErrors;
+validate106.errors = vErrors;
 return errors === 0;
 }
 
-export const RecallProgressParams = validate101;
-const schema84 = {"type":"object","description":"Progress of a running recall/scan (server → client notification).","properties":{"phase":{"type":"string","enum":["walk","index","embed","done"]},"done":{"type":"integer"},"total":{"type":"integer"},"path":{"type":"string"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["phase","done","total"],"additionalProperties":false,"title":"RecallProgressParams"};
+export const RecallProgressParams = validate107;
+const schema88 = {"type":"object","description":"Progress of a running recall/scan (server → client notification).","properties":{"phase":{"type":"string","enum":["walk","index","embed","done"]},"done":{"type":"integer"},"total":{"type":"integer"},"path":{"type":"string"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["phase","done","total"],"additionalProperties":false,"title":"RecallProgressParams"};
 
-function validate101(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate107(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -9401,7 +10639,7 @@ vErrors.push(err4);
 errors++;
 }
 if(!((((data0 === "walk") || (data0 === "index")) || (data0 === "embed")) || (data0 === "done"))){
-const err5 = {instancePath:instancePath+"/phase",schemaPath:"#/properties/phase/enum",keyword:"enum",params:{allowedValues: schema84.properties.phase.enum},message:"must be equal to one of the allowed values"};
+const err5 = {instancePath:instancePath+"/phase",schemaPath:"#/properties/phase/enum",keyword:"enum",params:{allowedValues: schema88.properties.phase.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -9466,14 +10704,14 @@ vErrors.push(err9);
 }
 errors++;
 }
-validate101.errors = vErrors;
+validate107.errors = vErrors;
 return errors === 0;
 }
 
-export const RecallScanParams = validate103;
-const schema85 = {"type":"object","description":"Index the workspace (or one directory) now; sends recall/progress notifications on the same connection.","properties":{"dir":{"type":"string","description":"Only this directory (workspace-relative); default the whole workspace"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"RecallScanParams"};
+export const RecallScanParams = validate109;
+const schema89 = {"type":"object","description":"Index the workspace (or one directory) now; sends recall/progress notifications on the same connection.","properties":{"dir":{"type":"string","description":"Only this directory (workspace-relative); default the whole workspace"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"RecallScanParams"};
 
-function validate103(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate109(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -9518,14 +10756,14 @@ vErrors.push(err2);
 }
 errors++;
 }
-validate103.errors = vErrors;
+validate109.errors = vErrors;
 return errors === 0;
 }
 
-export const RecallScanResult = validate105;
-const schema86 = {"type":"object","properties":{"files":{"type":"integer"},"changedFiles":{"type":"integer"},"removedFiles":{"type":"integer"},"skipped":{"type":"integer"},"chunksAdded":{"type":"integer"},"chunksRemoved":{"type":"integer"},"ms":{"type":"integer"}},"required":["files","changedFiles","removedFiles","chunksAdded","chunksRemoved","ms"],"title":"RecallScanResult"};
+export const RecallScanResult = validate111;
+const schema90 = {"type":"object","properties":{"files":{"type":"integer"},"changedFiles":{"type":"integer"},"removedFiles":{"type":"integer"},"skipped":{"type":"integer"},"chunksAdded":{"type":"integer"},"chunksRemoved":{"type":"integer"},"ms":{"type":"integer"}},"required":["files","changedFiles","removedFiles","chunksAdded","chunksRemoved","ms"],"title":"RecallScanResult"};
 
-function validate105(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate111(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -9691,14 +10929,14 @@ vErrors.push(err13);
 }
 errors++;
 }
-validate105.errors = vErrors;
+validate111.errors = vErrors;
 return errors === 0;
 }
 
-export const RecallSearchParams = validate106;
-const schema87 = {"type":"object","description":"Hybrid search (BM25 + vectors, fused and reranked) over the indexed workspace.","properties":{"query":{"type":"string","minLength":1,"maxLength":2000,"description":"What to look for: words, a question, or an identifier"},"limit":{"type":"integer","minimum":1,"maximum":100,"default":10,"description":"Maximum hits"},"path":{"type":"string","description":"Only files whose workspace-relative path starts with this"},"lang":{"type":"string","description":"Only this language (typescript, python, go, markdown, …)"},"lanes":{"type":"array","items":{"type":"string","enum":["bm25","vector"]},"minItems":1,"description":"Retrieval lanes (default both)"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["query"],"additionalProperties":false,"title":"RecallSearchParams"};
+export const RecallSearchParams = validate112;
+const schema91 = {"type":"object","description":"Hybrid search (BM25 + vectors, fused and reranked) over the indexed workspace.","properties":{"query":{"type":"string","minLength":1,"maxLength":2000,"description":"What to look for: words, a question, or an identifier"},"limit":{"type":"integer","minimum":1,"maximum":100,"default":10,"description":"Maximum hits"},"path":{"type":"string","description":"Only files whose workspace-relative path starts with this"},"lang":{"type":"string","description":"Only this language (typescript, python, go, markdown, …)"},"lanes":{"type":"array","items":{"type":"string","enum":["bm25","vector"]},"minItems":1,"description":"Retrieval lanes (default both)"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["query"],"additionalProperties":false,"title":"RecallSearchParams"};
 
-function validate106(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate112(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -9845,7 +11083,7 @@ vErrors.push(err11);
 errors++;
 }
 if(!((data5 === "bm25") || (data5 === "vector"))){
-const err12 = {instancePath:instancePath+"/lanes/" + i0,schemaPath:"#/properties/lanes/items/enum",keyword:"enum",params:{allowedValues: schema87.properties.lanes.items.enum},message:"must be equal to one of the allowed values"};
+const err12 = {instancePath:instancePath+"/lanes/" + i0,schemaPath:"#/properties/lanes/items/enum",keyword:"enum",params:{allowedValues: schema91.properties.lanes.items.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -9884,14 +11122,14 @@ vErrors.push(err14);
 }
 errors++;
 }
-validate106.errors = vErrors;
+validate112.errors = vErrors;
 return errors === 0;
 }
 
-export const RecallSearchResult = validate108;
-const schema88 = {"type":"object","properties":{"query":{"type":"string"},"hits":{"type":"array","items":{"type":"object","properties":{"id":{"type":"string"},"path":{"type":"string"},"startLine":{"type":"integer"},"endLine":{"type":"integer"},"symbol":{"type":["string","null"]},"kind":{"type":"string"},"lang":{"type":"string"},"snippet":{"type":"string"},"score":{"type":"number"},"lanes":{"type":"array","items":{"type":"string","enum":["bm25","vector"]}}},"required":["id","path","startLine","endLine","symbol","kind","lang","snippet","score","lanes"]}},"tookMs":{"type":"number"},"lanes":{"type":"array","items":{"type":"string"}}},"required":["query","hits","tookMs"],"title":"RecallSearchResult"};
+export const RecallSearchResult = validate114;
+const schema92 = {"type":"object","properties":{"query":{"type":"string"},"hits":{"type":"array","items":{"type":"object","properties":{"id":{"type":"string"},"path":{"type":"string"},"startLine":{"type":"integer"},"endLine":{"type":"integer"},"symbol":{"type":["string","null"]},"kind":{"type":"string"},"lang":{"type":"string"},"snippet":{"type":"string"},"score":{"type":"number"},"lanes":{"type":"array","items":{"type":"string","enum":["bm25","vector"]}}},"required":["id","path","startLine","endLine","symbol","kind","lang","snippet","score","lanes"]}},"tookMs":{"type":"number"},"lanes":{"type":"array","items":{"type":"string"}}},"required":["query","hits","tookMs"],"title":"RecallSearchResult"};
 
-function validate108(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate114(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -10097,7 +11335,7 @@ errors++;
 if(data2.symbol !== undefined){
 let data7 = data2.symbol;
 if((typeof data7 !== "string") && (data7 !== null)){
-const err18 = {instancePath:instancePath+"/hits/" + i0+"/symbol",schemaPath:"#/properties/hits/items/properties/symbol/type",keyword:"type",params:{type: schema88.properties.hits.items.properties.symbol.type},message:"must be string,null"};
+const err18 = {instancePath:instancePath+"/hits/" + i0+"/symbol",schemaPath:"#/properties/hits/items/properties/symbol/type",keyword:"type",params:{type: schema92.properties.hits.items.properties.symbol.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -10172,7 +11410,7 @@ vErrors.push(err23);
 errors++;
 }
 if(!((data13 === "bm25") || (data13 === "vector"))){
-const err24 = {instancePath:instancePath+"/hits/" + i0+"/lanes/" + i1,schemaPath:"#/properties/hits/items/properties/lanes/items/enum",keyword:"enum",params:{allowedValues: schema88.properties.hits.items.properties.lanes.items.enum},message:"must be equal to one of the allowed values"};
+const err24 = {instancePath:instancePath+"/hits/" + i0+"/lanes/" + i1,schemaPath:"#/properties/hits/items/properties/lanes/items/enum",keyword:"enum",params:{allowedValues: schema92.properties.hits.items.properties.lanes.items.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -10269,14 +11507,14 @@ vErrors.push(err31);
 }
 errors++;
 }
-validate108.errors = vErrors;
+validate114.errors = vErrors;
 return errors === 0;
 }
 
-export const RecallStatusParams = validate109;
-const schema89 = {"type":"object","description":"Counts, sources, the embedder in use, vector index type, last scan, watcher state and index health.","properties":{"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"RecallStatusParams"};
+export const RecallStatusParams = validate115;
+const schema93 = {"type":"object","description":"Counts, sources, the embedder in use, vector index type, last scan, watcher state and index health.","properties":{"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"RecallStatusParams"};
 
-function validate109(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate115(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -10309,14 +11547,14 @@ vErrors.push(err1);
 }
 errors++;
 }
-validate109.errors = vErrors;
+validate115.errors = vErrors;
 return errors === 0;
 }
 
-export const RecallStatusResult = validate111;
-const schema90 = {"type":"object","properties":{"workspace":{"type":"string"},"files":{"type":"integer"},"chunks":{"type":"integer"},"vectors":{"type":"integer"},"events":{"type":"integer"},"sources":{"type":"array","items":{"type":"string"}},"embedder":{"type":"object","properties":{"id":{"type":"string"},"dim":{"type":"integer"},"description":{"type":"string"}},"required":["id","dim","description"]},"vectorIndex":{"type":"string","enum":["flat","hnsw"]},"lastScan":{"type":["object","null"]},"health":{"type":"string","enum":["ok","degraded"]},"healthNotes":{"type":"array","items":{"type":"string"}},"watch":{"type":"object","properties":{"running":{"type":"boolean"},"pending":{"type":"integer"},"batches":{"type":"integer"},"lastBatchAt":{"type":["integer","null"]},"lastError":{"type":["string","null"]}},"required":["running","pending","batches"]}},"required":["workspace","files","chunks","vectors","embedder","health"],"title":"RecallStatusResult"};
+export const RecallStatusResult = validate117;
+const schema94 = {"type":"object","properties":{"workspace":{"type":"string"},"files":{"type":"integer"},"chunks":{"type":"integer"},"vectors":{"type":"integer"},"events":{"type":"integer"},"sources":{"type":"array","items":{"type":"string"}},"embedder":{"type":"object","properties":{"id":{"type":"string"},"dim":{"type":"integer"},"description":{"type":"string"}},"required":["id","dim","description"]},"vectorIndex":{"type":"string","enum":["flat","hnsw"]},"lastScan":{"type":["object","null"]},"health":{"type":"string","enum":["ok","degraded"]},"healthNotes":{"type":"array","items":{"type":"string"}},"watch":{"type":"object","properties":{"running":{"type":"boolean"},"pending":{"type":"integer"},"batches":{"type":"integer"},"lastBatchAt":{"type":["integer","null"]},"lastError":{"type":["string","null"]}},"required":["running","pending","batches"]}},"required":["workspace","files","chunks","vectors","embedder","health"],"title":"RecallStatusResult"};
 
-function validate111(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate117(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -10567,7 +11805,7 @@ vErrors.push(err20);
 errors++;
 }
 if(!((data11 === "flat") || (data11 === "hnsw"))){
-const err21 = {instancePath:instancePath+"/vectorIndex",schemaPath:"#/properties/vectorIndex/enum",keyword:"enum",params:{allowedValues: schema90.properties.vectorIndex.enum},message:"must be equal to one of the allowed values"};
+const err21 = {instancePath:instancePath+"/vectorIndex",schemaPath:"#/properties/vectorIndex/enum",keyword:"enum",params:{allowedValues: schema94.properties.vectorIndex.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -10580,7 +11818,7 @@ errors++;
 if(data.lastScan !== undefined){
 let data12 = data.lastScan;
 if((!(data12 && typeof data12 == "object" && !Array.isArray(data12))) && (data12 !== null)){
-const err22 = {instancePath:instancePath+"/lastScan",schemaPath:"#/properties/lastScan/type",keyword:"type",params:{type: schema90.properties.lastScan.type},message:"must be object,null"};
+const err22 = {instancePath:instancePath+"/lastScan",schemaPath:"#/properties/lastScan/type",keyword:"type",params:{type: schema94.properties.lastScan.type},message:"must be object,null"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -10603,7 +11841,7 @@ vErrors.push(err23);
 errors++;
 }
 if(!((data13 === "ok") || (data13 === "degraded"))){
-const err24 = {instancePath:instancePath+"/health",schemaPath:"#/properties/health/enum",keyword:"enum",params:{allowedValues: schema90.properties.health.enum},message:"must be equal to one of the allowed values"};
+const err24 = {instancePath:instancePath+"/health",schemaPath:"#/properties/health/enum",keyword:"enum",params:{allowedValues: schema94.properties.health.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -10715,7 +11953,7 @@ errors++;
 if(data16.lastBatchAt !== undefined){
 let data20 = data16.lastBatchAt;
 if((!((typeof data20 == "number") && (!(data20 % 1) && !isNaN(data20)))) && (data20 !== null)){
-const err33 = {instancePath:instancePath+"/watch/lastBatchAt",schemaPath:"#/properties/watch/properties/lastBatchAt/type",keyword:"type",params:{type: schema90.properties.watch.properties.lastBatchAt.type},message:"must be integer,null"};
+const err33 = {instancePath:instancePath+"/watch/lastBatchAt",schemaPath:"#/properties/watch/properties/lastBatchAt/type",keyword:"type",params:{type: schema94.properties.watch.properties.lastBatchAt.type},message:"must be integer,null"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -10728,7 +11966,7 @@ errors++;
 if(data16.lastError !== undefined){
 let data21 = data16.lastError;
 if((typeof data21 !== "string") && (data21 !== null)){
-const err34 = {instancePath:instancePath+"/watch/lastError",schemaPath:"#/properties/watch/properties/lastError/type",keyword:"type",params:{type: schema90.properties.watch.properties.lastError.type},message:"must be string,null"};
+const err34 = {instancePath:instancePath+"/watch/lastError",schemaPath:"#/properties/watch/properties/lastError/type",keyword:"type",params:{type: schema94.properties.watch.properties.lastError.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -10761,14 +11999,14 @@ vErrors.push(err36);
 }
 errors++;
 }
-validate111.errors = vErrors;
+validate117.errors = vErrors;
 return errors === 0;
 }
 
-export const RecallViewParams = validate112;
-const schema91 = {"type":"object","description":"A chunk by id, or a line range of a workspace file, with context lines.","properties":{"id":{"type":"string","minLength":1,"description":"A chunk id from a search hit"},"path":{"type":"string","minLength":1,"description":"A workspace-relative file path (when no id)"},"startLine":{"type":"integer","minimum":1},"endLine":{"type":"integer","minimum":1},"context":{"type":"integer","minimum":0,"maximum":200,"default":0,"description":"Extra lines before and after"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"RecallViewParams"};
+export const RecallViewParams = validate118;
+const schema95 = {"type":"object","description":"A chunk by id, or a line range of a workspace file, with context lines.","properties":{"id":{"type":"string","minLength":1,"description":"A chunk id from a search hit"},"path":{"type":"string","minLength":1,"description":"A workspace-relative file path (when no id)"},"startLine":{"type":"integer","minimum":1},"endLine":{"type":"integer","minimum":1},"context":{"type":"integer","minimum":0,"maximum":200,"default":0,"description":"Extra lines before and after"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"RecallViewParams"};
 
-function validate112(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate118(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -10936,14 +12174,14 @@ vErrors.push(err12);
 }
 errors++;
 }
-validate112.errors = vErrors;
+validate118.errors = vErrors;
 return errors === 0;
 }
 
-export const RecallViewResult = validate114;
-const schema92 = {"type":"object","properties":{"path":{"type":"string"},"startLine":{"type":"integer"},"endLine":{"type":"integer"},"totalLines":{"type":"integer"},"symbol":{"type":["string","null"]},"text":{"type":"string"}},"required":["path","startLine","endLine","text"],"title":"RecallViewResult"};
+export const RecallViewResult = validate120;
+const schema96 = {"type":"object","properties":{"path":{"type":"string"},"startLine":{"type":"integer"},"endLine":{"type":"integer"},"totalLines":{"type":"integer"},"symbol":{"type":["string","null"]},"text":{"type":"string"}},"required":["path","startLine","endLine","text"],"title":"RecallViewResult"};
 
-function validate114(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate120(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -11041,7 +12279,7 @@ errors++;
 if(data.symbol !== undefined){
 let data4 = data.symbol;
 if((typeof data4 !== "string") && (data4 !== null)){
-const err8 = {instancePath:instancePath+"/symbol",schemaPath:"#/properties/symbol/type",keyword:"type",params:{type: schema92.properties.symbol.type},message:"must be string,null"};
+const err8 = {instancePath:instancePath+"/symbol",schemaPath:"#/properties/symbol/type",keyword:"type",params:{type: schema96.properties.symbol.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -11074,14 +12312,14 @@ vErrors.push(err10);
 }
 errors++;
 }
-validate114.errors = vErrors;
+validate120.errors = vErrors;
 return errors === 0;
 }
 
-export const RecallWatchParams = validate115;
-const schema93 = {"type":"object","description":"Start, stop or report the debounced file watcher.","properties":{"action":{"type":"string","enum":["start","stop","status"],"default":"status"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"RecallWatchParams"};
+export const RecallWatchParams = validate121;
+const schema97 = {"type":"object","description":"Start, stop or report the debounced file watcher.","properties":{"action":{"type":"string","enum":["start","stop","status"],"default":"status"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"RecallWatchParams"};
 
-function validate115(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate121(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -11110,7 +12348,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(((data0 === "start") || (data0 === "stop")) || (data0 === "status"))){
-const err2 = {instancePath:instancePath+"/action",schemaPath:"#/properties/action/enum",keyword:"enum",params:{allowedValues: schema93.properties.action.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/action",schemaPath:"#/properties/action/enum",keyword:"enum",params:{allowedValues: schema97.properties.action.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -11137,14 +12375,14 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate115.errors = vErrors;
+validate121.errors = vErrors;
 return errors === 0;
 }
 
-export const RecallWatchResult = validate117;
-const schema94 = {"type":"object","properties":{"running":{"type":"boolean"},"pending":{"type":"integer"},"batches":{"type":"integer"},"lastBatchAt":{"type":["integer","null"]},"lastError":{"type":["string","null"]}},"required":["running","pending","batches"],"title":"RecallWatchResult"};
+export const RecallWatchResult = validate123;
+const schema98 = {"type":"object","properties":{"running":{"type":"boolean"},"pending":{"type":"integer"},"batches":{"type":"integer"},"lastBatchAt":{"type":["integer","null"]},"lastError":{"type":["string","null"]}},"required":["running","pending","batches"],"title":"RecallWatchResult"};
 
-function validate117(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate123(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -11219,7 +12457,7 @@ errors++;
 if(data.lastBatchAt !== undefined){
 let data3 = data.lastBatchAt;
 if((!((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3)))) && (data3 !== null)){
-const err6 = {instancePath:instancePath+"/lastBatchAt",schemaPath:"#/properties/lastBatchAt/type",keyword:"type",params:{type: schema94.properties.lastBatchAt.type},message:"must be integer,null"};
+const err6 = {instancePath:instancePath+"/lastBatchAt",schemaPath:"#/properties/lastBatchAt/type",keyword:"type",params:{type: schema98.properties.lastBatchAt.type},message:"must be integer,null"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -11232,7 +12470,7 @@ errors++;
 if(data.lastError !== undefined){
 let data4 = data.lastError;
 if((typeof data4 !== "string") && (data4 !== null)){
-const err7 = {instancePath:instancePath+"/lastError",schemaPath:"#/properties/lastError/type",keyword:"type",params:{type: schema94.properties.lastError.type},message:"must be string,null"};
+const err7 = {instancePath:instancePath+"/lastError",schemaPath:"#/properties/lastError/type",keyword:"type",params:{type: schema98.properties.lastError.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -11253,13 +12491,13 @@ vErrors.push(err8);
 }
 errors++;
 }
-validate117.errors = vErrors;
+validate123.errors = vErrors;
 return errors === 0;
 }
 
-export const RequestMeta = validate118;
+export const RequestMeta = validate124;
 
-function validate118(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate124(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -11330,14 +12568,14 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate118.errors = vErrors;
+validate124.errors = vErrors;
 return errors === 0;
 }
 
-export const RevisionConflictData = validate120;
-const schema96 = {"type":"object","properties":{"kind":{"const":"RevisionConflict"},"path":{"type":"string"},"expected_gen":{"type":"integer","minimum":0},"current_gen":{"type":"integer","minimum":0},"current_hash":{"type":["string","null"]},"writer":{"type":["string","null"]},"ts":{"type":["integer","null"]},"changes":{"type":"array","items":{"type":"string"}}},"required":["path","expected_gen","current_gen","current_hash"],"additionalProperties":true,"title":"RevisionConflictData"};
+export const RevisionConflictData = validate126;
+const schema100 = {"type":"object","properties":{"kind":{"const":"RevisionConflict"},"path":{"type":"string"},"expected_gen":{"type":"integer","minimum":0},"current_gen":{"type":"integer","minimum":0},"current_hash":{"type":["string","null"]},"writer":{"type":["string","null"]},"ts":{"type":["integer","null"]},"changes":{"type":"array","items":{"type":"string"}}},"required":["path","expected_gen","current_gen","current_hash"],"additionalProperties":true,"title":"RevisionConflictData"};
 
-function validate120(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate126(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -11458,7 +12696,7 @@ errors++;
 if(data.current_hash !== undefined){
 let data4 = data.current_hash;
 if((typeof data4 !== "string") && (data4 !== null)){
-const err10 = {instancePath:instancePath+"/current_hash",schemaPath:"#/properties/current_hash/type",keyword:"type",params:{type: schema96.properties.current_hash.type},message:"must be string,null"};
+const err10 = {instancePath:instancePath+"/current_hash",schemaPath:"#/properties/current_hash/type",keyword:"type",params:{type: schema100.properties.current_hash.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -11471,7 +12709,7 @@ errors++;
 if(data.writer !== undefined){
 let data5 = data.writer;
 if((typeof data5 !== "string") && (data5 !== null)){
-const err11 = {instancePath:instancePath+"/writer",schemaPath:"#/properties/writer/type",keyword:"type",params:{type: schema96.properties.writer.type},message:"must be string,null"};
+const err11 = {instancePath:instancePath+"/writer",schemaPath:"#/properties/writer/type",keyword:"type",params:{type: schema100.properties.writer.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -11484,7 +12722,7 @@ errors++;
 if(data.ts !== undefined){
 let data6 = data.ts;
 if((!((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6)))) && (data6 !== null)){
-const err12 = {instancePath:instancePath+"/ts",schemaPath:"#/properties/ts/type",keyword:"type",params:{type: schema96.properties.ts.type},message:"must be integer,null"};
+const err12 = {instancePath:instancePath+"/ts",schemaPath:"#/properties/ts/type",keyword:"type",params:{type: schema100.properties.ts.type},message:"must be integer,null"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -11533,14 +12771,14 @@ vErrors.push(err15);
 }
 errors++;
 }
-validate120.errors = vErrors;
+validate126.errors = vErrors;
 return errors === 0;
 }
 
-export const RpcDiscoverParams = validate121;
-const schema97 = {"type":"object","description":"Returns this OpenRPC document.","properties":{"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"RpcDiscoverParams"};
+export const RpcDiscoverParams = validate127;
+const schema101 = {"type":"object","description":"Returns this OpenRPC document.","properties":{"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"RpcDiscoverParams"};
 
-function validate121(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate127(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -11573,14 +12811,14 @@ vErrors.push(err1);
 }
 errors++;
 }
-validate121.errors = vErrors;
+validate127.errors = vErrors;
 return errors === 0;
 }
 
-export const RpcDiscoverResult = validate123;
-const schema98 = {"type":"object","title":"RpcDiscoverResult"};
+export const RpcDiscoverResult = validate129;
+const schema102 = {"type":"object","title":"RpcDiscoverResult"};
 
-function validate123(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate129(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(!(data && typeof data == "object" && !Array.isArray(data))){
@@ -11593,13 +12831,13 @@ vErrors.push(err0);
 }
 errors++;
 }
-validate123.errors = vErrors;
+validate129.errors = vErrors;
 return errors === 0;
 }
 
-export const RpcErrorObject = validate124;
+export const RpcErrorObject = validate130;
 
-function validate124(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate130(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -11726,14 +12964,14 @@ vErrors.push(err9);
 }
 errors++;
 }
-validate124.errors = vErrors;
+validate130.errors = vErrors;
 return errors === 0;
 }
 
-export const SessionInfo = validate125;
-const schema100 = {"type":"object","properties":{"id":{"type":"string"},"client":{"type":"string"},"client_version":{"type":"string"},"kind":{"type":"string"},"started_at":{"type":"integer"},"last_seen":{"type":"integer"},"tool_calls":{"type":"integer"},"tokens":{"type":"integer"},"active":{"type":"boolean"}},"required":["id","client","started_at"],"additionalProperties":true,"title":"SessionInfo"};
+export const SessionInfo = validate131;
+const schema104 = {"type":"object","properties":{"id":{"type":"string"},"client":{"type":"string"},"client_version":{"type":"string"},"kind":{"type":"string"},"started_at":{"type":"integer"},"last_seen":{"type":"integer"},"tool_calls":{"type":"integer"},"tokens":{"type":"integer"},"active":{"type":"boolean"}},"required":["id","client","started_at"],"additionalProperties":true,"title":"SessionInfo"};
 
-function validate125(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate131(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -11890,14 +13128,14 @@ vErrors.push(err12);
 }
 errors++;
 }
-validate125.errors = vErrors;
+validate131.errors = vErrors;
 return errors === 0;
 }
 
-export const SessionListParams = validate126;
-const schema101 = {"type":"object","description":"Sessions known to the kernel (clients, counts).","properties":{"active":{"type":"boolean"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"SessionListParams"};
+export const SessionListParams = validate132;
+const schema105 = {"type":"object","description":"Sessions known to the kernel (clients, counts).","properties":{"active":{"type":"boolean"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"SessionListParams"};
 
-function validate126(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate132(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -11942,14 +13180,14 @@ vErrors.push(err2);
 }
 errors++;
 }
-validate126.errors = vErrors;
+validate132.errors = vErrors;
 return errors === 0;
 }
 
-export const SessionListResult = validate128;
-const schema102 = {"type":"object","properties":{"sessions":{"type":"array","items":{"$ref":"#/definitions/SessionInfo"}}},"required":["sessions"],"additionalProperties":true,"title":"SessionListResult"};
+export const SessionListResult = validate134;
+const schema106 = {"type":"object","properties":{"sessions":{"type":"array","items":{"$ref":"#/definitions/SessionInfo"}}},"required":["sessions"],"additionalProperties":true,"title":"SessionListResult"};
 
-function validate128(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate134(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -12147,14 +13385,14 @@ vErrors.push(err15);
 }
 errors++;
 }
-validate128.errors = vErrors;
+validate134.errors = vErrors;
 return errors === 0;
 }
 
-export const SessionNegotiateParams = validate129;
-const schema104 = {"type":"object","description":"Ask the daemon for a capability scope (requested pins/capabilities); returns the session and what was granted and denied, and why.","properties":{"scope":{"$ref":"#/definitions/CapabilityScope"},"label":{"type":"string","maxLength":200},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["scope"],"additionalProperties":false,"title":"SessionNegotiateParams"};
+export const SessionNegotiateParams = validate135;
+const schema108 = {"type":"object","description":"Ask the daemon for a capability scope (requested pins/capabilities); returns the session and what was granted and denied, and why.","properties":{"scope":{"$ref":"#/definitions/CapabilityScope"},"label":{"type":"string","maxLength":200},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["scope"],"additionalProperties":false,"title":"SessionNegotiateParams"};
 
-function validate129(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate135(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -12181,8 +13419,8 @@ errors++;
 }
 }
 if(data.scope !== undefined){
-if(!(validate29(data.scope, {instancePath:instancePath+"/scope",parentData:data,parentDataProperty:"scope",rootData}))){
-vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
+if(!(validate35(data.scope, {instancePath:instancePath+"/scope",parentData:data,parentDataProperty:"scope",rootData}))){
+vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
 errors = vErrors.length;
 }
 }
@@ -12228,13 +13466,13 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate129.errors = vErrors;
+validate135.errors = vErrors;
 return errors === 0;
 }
 
-export const SessionNegotiateResult = validate132;
+export const SessionNegotiateResult = validate138;
 
-function validate132(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate138(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -12499,13 +13737,13 @@ vErrors.push(err21);
 }
 errors++;
 }
-validate132.errors = vErrors;
+validate138.errors = vErrors;
 return errors === 0;
 }
 
-export const Subscription = validate133;
+export const Subscription = validate139;
 
-function validate133(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate139(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -12589,16 +13827,16 @@ vErrors.push(err6);
 }
 errors++;
 }
-validate133.errors = vErrors;
+validate139.errors = vErrors;
 return errors === 0;
 }
 
-export const TraceContext = validate134;
-const schema109 = {"type":"object","properties":{"traceId":{"type":"string","pattern":"^[0-9a-f]{32}$"},"spanId":{"type":"string","pattern":"^[0-9a-f]{16}$"},"sampled":{"type":"boolean"}},"required":["traceId","spanId","sampled"],"additionalProperties":false,"title":"TraceContext"};
-const pattern3 = new RegExp("^[0-9a-f]{32}$", "u");
-const pattern4 = new RegExp("^[0-9a-f]{16}$", "u");
+export const TraceContext = validate140;
+const schema113 = {"type":"object","properties":{"traceId":{"type":"string","pattern":"^[0-9a-f]{32}$"},"spanId":{"type":"string","pattern":"^[0-9a-f]{16}$"},"sampled":{"type":"boolean"}},"required":["traceId","spanId","sampled"],"additionalProperties":false,"title":"TraceContext"};
+const pattern4 = new RegExp("^[0-9a-f]{32}$", "u");
+const pattern5 = new RegExp("^[0-9a-f]{16}$", "u");
 
-function validate134(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate140(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -12647,7 +13885,7 @@ errors++;
 if(data.traceId !== undefined){
 let data0 = data.traceId;
 if(typeof data0 === "string"){
-if(!pattern3.test(data0)){
+if(!pattern4.test(data0)){
 const err4 = {instancePath:instancePath+"/traceId",schemaPath:"#/properties/traceId/pattern",keyword:"pattern",params:{pattern: "^[0-9a-f]{32}$"},message:"must match pattern \""+"^[0-9a-f]{32}$"+"\""};
 if(vErrors === null){
 vErrors = [err4];
@@ -12672,7 +13910,7 @@ errors++;
 if(data.spanId !== undefined){
 let data1 = data.spanId;
 if(typeof data1 === "string"){
-if(!pattern4.test(data1)){
+if(!pattern5.test(data1)){
 const err6 = {instancePath:instancePath+"/spanId",schemaPath:"#/properties/spanId/pattern",keyword:"pattern",params:{pattern: "^[0-9a-f]{16}$"},message:"must match pattern \""+"^[0-9a-f]{16}$"+"\""};
 if(vErrors === null){
 vErrors = [err6];
@@ -12717,13 +13955,13 @@ vErrors.push(err9);
 }
 errors++;
 }
-validate134.errors = vErrors;
+validate140.errors = vErrors;
 return errors === 0;
 }
 
-export const VerifyReport = validate135;
+export const VerifyReport = validate141;
 
-function validate135(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate141(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -12916,13 +14154,13 @@ vErrors.push(err15);
 }
 errors++;
 }
-validate135.errors = vErrors;
+validate141.errors = vErrors;
 return errors === 0;
 }
 
-export const WriteReceipt = validate136;
+export const WriteReceipt = validate142;
 
-function validate136(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate142(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -13026,7 +14264,7 @@ errors++;
 if(data.sha256 !== undefined){
 let data2 = data.sha256;
 if((typeof data2 !== "string") && (data2 !== null)){
-const err9 = {instancePath:instancePath+"/sha256",schemaPath:"#/properties/sha256/type",keyword:"type",params:{type: schema59.properties.sha256.type},message:"must be string,null"};
+const err9 = {instancePath:instancePath+"/sha256",schemaPath:"#/properties/sha256/type",keyword:"type",params:{type: schema63.properties.sha256.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -13085,6 +14323,6 @@ vErrors.push(err13);
 }
 errors++;
 }
-validate136.errors = vErrors;
+validate142.errors = vErrors;
 return errors === 0;
 }
