@@ -6,6 +6,7 @@ export * from "./journal/index.js";
 export * from "./protocol/index.js";
 export * from "./redact/index.js";
 export * from "./rpc/index.js";
+export * from "./tail/index.js";
 // The trace module's TraceContext is the one to use (same shape as the protocol schema).
 export type { TraceContext } from "./trace/index.js";
 export * from "./trace/index.js";

@@ -1,0 +1,8 @@
+export {
+  type AuditTailHandle,
+  type AuditTailItem,
+  type AuditTailOptions,
+  auditTail,
+  auditTailEach,
+} from "./audit-tail.js";
+export type { TailCursor } from "./tail-cursor.js";
