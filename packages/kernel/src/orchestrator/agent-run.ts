@@ -455,6 +455,25 @@ export async function runAgent(o: AgentRunOptions): Promise<RunSummary> {
     };
   }
 
+  /** An ApprovalDenied that no human gave: the daemon cancelled the wait because it was shutting down. */
+  async function cancelledByShutdown(out: {
+    error?: string;
+    data?: Record<string, unknown>;
+  }): Promise<boolean> {
+    const id = out.error === "ApprovalDenied" ? (out.data?.approvalId ?? out.data?.approval_id) : undefined;
+    if (typeof id !== "string") return false;
+    try {
+      await waitForKernel();
+      const r = (await o.kernel.call("approvals/list", { all: true }, sub())) as {
+        approvals?: Record<string, unknown>[];
+      };
+      const row = (r.approvals ?? []).find((a) => a.id === id);
+      return row?.channel === "cancel";
+    } catch {
+      return false;
+    }
+  }
+
   /** Polls `kernel/status` until the daemon answers again (bounded by the run's wall clock and kill). */
   async function waitForKernel(): Promise<void> {
     for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
@@ -505,7 +524,7 @@ export async function runAgent(o: AgentRunOptions): Promise<RunSummary> {
       };
       const watch = watchPendingApproval(call.id);
       let out = await exec().finally(watch.stop);
-      if (out.kind === "result" && out.error === "Unavailable") {
+      if (out.kind === "result" && (out.error === "Unavailable" || (await cancelledByShutdown(out)))) {
         // The daemon went away mid-call (a restart). Wait for it, then issue the call once more:
         // an approval it was waiting for is still in sessions.db, bound to this exact call.
         await waitForKernel();

@@ -22,7 +22,7 @@ function validatorFor(t: CatalogTool): ValidateFunction {
 export const MAX_RESULT_CHARS = 60_000;
 
 export type ToolOutcome =
-  | { kind: "result"; result: ToolResult; error?: string }
+  | { kind: "result"; result: ToolResult; error?: string; data?: Record<string, unknown> }
   | { kind: "approval"; approval_id: string; message: string };
 
 export interface ExecuteContext {
@@ -96,7 +96,10 @@ export async function executeToolCall(call: ToolCall, ctx: ExecuteContext): Prom
       err instanceof OstkRpcError
         ? err
         : new OstkRpcError("InternalError", err instanceof Error ? err.message : String(err));
-    return fail(call, e.kind === "Unknown" ? String(e.code) : e.kind, redactString(e.message));
+    return {
+      ...fail(call, e.kind === "Unknown" ? String(e.code) : e.kind, redactString(e.message)),
+      data: e.data,
+    } as ToolOutcome;
   }
 }
 

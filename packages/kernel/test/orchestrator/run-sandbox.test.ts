@@ -1,0 +1,158 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { JournalEntry } from "@ostk/lib";
+import { describe, expect, it } from "vitest";
+import { kernelExtensions } from "../../src/daemon/extensions.js";
+import { probeSandbox } from "../../src/sandbox/index.js";
+import { orchestratorEnv } from "./harness.js";
+import { sandboxExtras } from "./sandbox-extras.js";
+
+const sandbox = probeSandbox().available;
+
+/** The daemon's own exec once it serves one; until then the sandbox layer's handlers, wired the same way. */
+async function env(pin = "default") {
+  const extras = sandboxExtras(pin);
+  return orchestratorEnv({
+    methods: (k) => extras(k),
+  });
+}
+void kernelExtensions;
+
+const pendingApproval = async (t: Awaited<ReturnType<typeof env>>) => {
+  for (let i = 0; i < 400; i++) {
+    const r = (await t.client.call("approvals/list", {})) as { approvals: { id: string; status: string }[] };
+    const p = r.approvals.find((a) => a.status === "pending");
+    if (p) return p.id;
+    await new Promise((res) => setTimeout(res, 25));
+  }
+  throw new Error("no pending approval appeared");
+};
+
+describe.skipIf(!sandbox)("ostk run: sandboxed commands, pins and approvals", () => {
+  it("reads a file, edits it, runs the tests in the sandbox and finishes; the journal shows each step", async () => {
+    await using t = await env();
+    t.write("src/add.js", "export const add = (a, b) => a - b;\n");
+    t.write("test.sh", "grep -q 'a + b' src/add.js && echo PASS || { echo FAIL; exit 1; }\n");
+    const af = t.agentfile("FROM anthropic/claude-haiku-4-5\nTASK fix add\nTOOL file:read file:edit bash\n");
+    t.up.enqueue(
+      { toolUses: [{ name: "read", input: { path: "src/add.js" } }] },
+      { toolUses: [{ name: "edit", input: { path: "src/add.js", old_str: "a - b", new_str: "a + b" } }] },
+      { toolUses: [{ name: "bash", input: { command: "sh test.sh" } }] },
+      (req) => {
+        expect(JSON.stringify(req.body)).toContain("PASS");
+        return { text: "Fixed and tested." };
+      },
+    );
+    const s = await t.run(af);
+    expect(s).toMatchObject({ status: "finished", turns: 4, tool_calls: 3, tool_errors: 0 });
+    const mine = (await t.journal()).filter((e: JournalEntry) => e.actor.id === "agent:worker");
+    expect(mine.map((e) => e.event)).toEqual([
+      "session.open",
+      "agent.spawn",
+      "agent.turn",
+      "fs.intent",
+      "fs.commit",
+      "agent.turn",
+      "decision",
+      "tool.bash",
+      "agent.turn",
+      "agent.turn",
+      "agent.end",
+    ]);
+    for (const e of mine) {
+      expect(e.trace).toBe(s.trace_id);
+      expect(e.actor.session).toBe(s.session);
+    }
+  });
+
+  it("a call the pin denies comes back as a tool error and the run continues", async () => {
+    await using t = await env("noexec");
+    fs.mkdirSync(path.join(t.env.workspace, ".ostk/pins/noexec"), { recursive: true });
+    fs.writeFileSync(
+      path.join(t.env.workspace, ".ostk/pins/noexec/pin.caps"),
+      "read: **\nwrite: **\nexecute: none\n",
+    );
+    const af = t.agentfile("FROM openai/gpt-4.1\nTASK try\nTOOL bash file:read\nPIN noexec\n");
+    t.up.enqueue(
+      { toolUses: [{ name: "bash", input: { command: "echo hi" } }] },
+      { text: "could not run it" },
+    );
+    const s = await t.run(af);
+    expect(s).toMatchObject({ status: "finished", tool_errors: 1 });
+    const res = t.store.messages(s.session).find((m) => m.role === "tool");
+    expect(res?.role === "tool" && res.results[0].content).toMatch(
+      /^error \(PolicyDenied\): policy denied exec/,
+    );
+  });
+
+  it("a destructive call waits for approval: approving runs it once and the run resumes", async () => {
+    await using t = await env();
+    t.write("build/cache/out.txt", "old\n");
+    const af = t.agentfile("FROM anthropic/claude-haiku-4-5\nTASK clean\nTOOL bash\n");
+    t.up.enqueue(
+      { toolUses: [{ name: "bash", input: { command: "rm -rf build/cache" } }] },
+      { text: "cleaned" },
+    );
+    const statuses: string[] = [];
+    const running = t.run(af, {
+      onEvent: (e) => {
+        if (e.type === "approval") statuses.push(e.message);
+      },
+    });
+    const id = await pendingApproval(t);
+    expect(fs.existsSync(path.join(t.env.workspace, "build/cache/out.txt"))).toBe(true);
+    await new Promise((r) => setTimeout(r, 800));
+    expect(t.store.list()[0]).toMatchObject({ status: "waiting-approval" });
+    await t.client.call("approvals/approve", { id });
+    const s = await running;
+    expect(s).toMatchObject({ status: "finished", tool_errors: 0 });
+    expect(fs.existsSync(path.join(t.env.workspace, "build/cache"))).toBe(false);
+    expect(statuses).toContain("decided");
+    const approval = (await t.journal()).find((e) => e.event === "approval")!;
+    expect(approval).toMatchObject({ trace: s.trace_id, data: { outcome: "approved" } });
+  });
+
+  it("denying returns a tool error; nothing ran", async () => {
+    await using t = await env();
+    t.write("build/out.txt", "old\n");
+    const af = t.agentfile("FROM anthropic/claude-haiku-4-5\nTASK clean\nTOOL bash\n");
+    t.up.enqueue(
+      { toolUses: [{ name: "bash", input: { command: "rm -rf build" } }] },
+      { text: "ok, kept it" },
+    );
+    const running = t.run(af);
+    await t.client.call("approvals/deny", { id: await pendingApproval(t) });
+    const s = await running;
+    expect(s).toMatchObject({ status: "finished", tool_errors: 1 });
+    expect(fs.existsSync(path.join(t.env.workspace, "build/out.txt"))).toBe(true);
+    const res = t.store.messages(s.session).find((m) => m.role === "tool");
+    expect(res?.role === "tool" && res.results[0].content).toMatch(/^error \(ApprovalDenied\)/);
+  });
+
+  it("approving still resumes the run after the daemon restarted while it waited", async () => {
+    await using t = await env();
+    t.write("build/cache/out.txt", "old\n");
+    const af = t.agentfile("FROM anthropic/claude-haiku-4-5\nTASK clean\nTOOL bash\n");
+    t.up.enqueue(
+      { toolUses: [{ name: "bash", input: { command: "rm -rf build/cache" } }] },
+      { text: "cleaned" },
+    );
+    const running = t.run(af);
+    const first = await pendingApproval(t);
+    await t.restartKernel();
+    const id = await pendingApproval(t);
+    expect(fs.existsSync(path.join(t.env.workspace, "build/cache/out.txt"))).toBe(true);
+    await t.client.call("approvals/approve", { id });
+    const s = await running;
+    const res = t.store.messages(s.session).find((m) => m.role === "tool");
+    expect(res?.role === "tool" && res.results[0]).toMatchObject({ is_error: false });
+    expect(s).toMatchObject({ status: "finished", tool_errors: 0 });
+    expect(fs.existsSync(path.join(t.env.workspace, "build/cache"))).toBe(false);
+    // The shutdown cancelled the first request (cancel = deny in the gate); the run issued the call again.
+    const rows = (
+      (await t.client.call("approvals/list", { all: true })) as { approvals: Record<string, unknown>[] }
+    ).approvals;
+    expect(rows.find((r) => r.id === first)).toMatchObject({ status: "denied", channel: "cancel" });
+    expect(rows.find((r) => r.id === id)).toMatchObject({ status: "approved" });
+  });
+});
