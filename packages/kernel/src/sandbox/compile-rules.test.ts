@@ -58,6 +58,20 @@ describe("compileRules", () => {
     expect([...r.write, ...r.writeFiles, ...r.read].some((p) => p.startsWith(outside))).toBe(false);
   });
 
+  it("carves out coarser directories when thousands of files are hard links (pnpm's node_modules)", () => {
+    writeFileSync(join(outside, "store"), "s");
+    for (let p = 0; p < 100; p++) {
+      mkdirSync(join(ws, `node_modules/p${p}/lib`), { recursive: true });
+      for (let f = 0; f < 40; f++)
+        linkSync(join(outside, "store"), join(ws, `node_modules/p${p}/lib/f${f}.js`));
+    }
+    const r = compileRules({ workspace: ws });
+    expect(r.write).toContain(join(ws, "src"));
+    expect([...r.write, ...r.writeFiles].some((p) => p.startsWith(join(ws, "node_modules")))).toBe(false);
+    expect(r.carvedOut.length).toBeLessThan(4000);
+    expect(r.carvedOut.some((p) => p.startsWith(join(ws, "node_modules")))).toBe(true);
+  });
+
   it("hides a secret path inside the workspace entirely", () => {
     mkdirSync(join(ws, "keys"));
     const r = compileRules({ workspace: ws, policy: { secretPaths: [join(ws, "keys")] } });

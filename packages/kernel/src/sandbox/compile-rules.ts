@@ -43,6 +43,11 @@ export interface CompileInput {
   tmpDir?: string;
   /** Extra read-only paths the kernel needs (e.g. the Node installation). */
   extraRead?: string[];
+  /**
+   * Reuse a hard-link scan of the same writable paths younger than this (default 30 s). Commands in the
+   * sandbox cannot create hard links to outside files, so only tools outside it can add new ones.
+   */
+  hardlinkScanTtlMs?: number;
 }
 
 type Exclusion = { path: string; deny: "write" | "all" };
@@ -50,14 +55,36 @@ type Access = "ro" | "rw";
 
 const MAX_RULES = 4000;
 const HARDLINK_SCAN_LIMIT = 200_000;
-const COARSEN_AT = 16;
+/** Coarser and coarser carve-outs for hard-linked files until the rules fit (pnpm's node_modules…). */
+const HARDLINK_DEPTHS = [Number.POSITIVE_INFINITY, 8, 6, 4, 3, 2, 1];
+
+/** Per-compile memo of lstat/readdir (retries at coarser depths walk the same directories). */
+let memo: { stats: Map<string, Stats | null>; dirs: Map<string, string[] | null> } | null = null;
 
 function tryLstat(p: string): Stats | null {
+  const cached = memo?.stats.get(p);
+  if (cached !== undefined) return cached;
+  let st: Stats | null;
   try {
-    return lstatSync(p);
+    st = lstatSync(p);
   } catch {
-    return null;
+    st = null;
   }
+  memo?.stats.set(p, st);
+  return st;
+}
+
+function tryReaddir(p: string): string[] | null {
+  const cached = memo?.dirs.get(p);
+  if (cached !== undefined) return cached;
+  let names: string[] | null;
+  try {
+    names = readdirSync(p);
+  } catch {
+    names = null;
+  }
+  memo?.dirs.set(p, names);
+  return names;
 }
 
 function realOrSelf(p: string): string {
@@ -72,6 +99,15 @@ function within(child: string, parent: string): boolean {
   return child === parent || child.startsWith(parent.endsWith("/") ? parent : `${parent}/`);
 }
 
+class RuleBudgetExceeded extends OstkRpcError {
+  constructor(path: string, budget: number) {
+    super(
+      "SandboxUnavailable",
+      `the sandbox policy needs more than ${budget} path rules (splitting ${path}); narrow the writable paths`,
+    );
+  }
+}
+
 class RuleSink {
   read: string[] = [];
   list: string[] = [];
@@ -81,6 +117,13 @@ class RuleSink {
   get count(): number {
     return this.read.length + this.list.length + this.write.length + this.writeFiles.length;
   }
+  absorb(o: RuleSink): void {
+    this.read.push(...o.read);
+    this.list.push(...o.list);
+    this.write.push(...o.write);
+    this.writeFiles.push(...o.writeFiles);
+    for (const c of o.carvedOut) this.carvedOut.add(c);
+  }
 }
 
 /**
@@ -88,12 +131,19 @@ class RuleSink {
  * subtree containing an exclusion is split: the directory itself gets a weaker rule and each child is
  * granted on its own (symlinks are skipped: their targets are checked by Landlock at open time).
  */
-function grant(path: string, access: Access, excl: Exclusion[], sink: RuleSink, top: boolean): void {
+function grant(
+  path: string,
+  access: Access,
+  idx: ExclusionIndex,
+  sink: RuleSink,
+  top: boolean,
+  budget = MAX_RULES,
+): void {
   const st = tryLstat(path);
   if (!st) return;
   if (st.isSymbolicLink() && !top) return;
-  const hit = excl.find((e) => e.path === path);
-  if (hit?.deny === "all") {
+  const hit = idx.byPath.get(path);
+  if (hit === "all") {
     sink.carvedOut.add(path);
     return;
   }
@@ -102,26 +152,35 @@ function grant(path: string, access: Access, excl: Exclusion[], sink: RuleSink, 
     sink.carvedOut.add(path);
     acc = "ro";
   }
-  const inside = excl.filter((e) => e.path !== path && within(e.path, path));
-  const relevant = acc === "rw" ? inside : inside.filter((e) => e.deny === "all");
-  if (!st.isDirectory() || relevant.length === 0) {
+  const split = acc === "rw" ? idx.ancestorsAny.has(path) : idx.ancestorsAll.has(path);
+  if (!st.isDirectory() || !split) {
     emit(path, acc, st, sink);
     return;
   }
-  if (relevant.some((e) => e.deny === "all")) sink.list.push(path);
+  if (idx.ancestorsAll.has(path)) sink.list.push(path);
   else sink.read.push(path); // rw split: the directory stays readable, its entries are granted one by one
-  let names: string[];
-  try {
-    names = readdirSync(path);
-  } catch {
-    return;
+  const names = tryReaddir(path);
+  if (!names) return;
+  for (const name of names) {
+    grant(join(path, name), acc, idx, sink, false, budget);
+    if (sink.count > budget) throw new RuleBudgetExceeded(path, budget);
   }
-  for (const name of names) grant(join(path, name), acc, relevant, sink, false);
-  if (sink.count > MAX_RULES) {
-    throw new OstkRpcError(
-      "SandboxUnavailable",
-      `the sandbox policy needs more than ${MAX_RULES} path rules (splitting ${path}); narrow the writable paths`,
-    );
+}
+
+/** Exclusions by path, and every directory that has one beneath it (O(1) checks while walking). */
+class ExclusionIndex {
+  readonly byPath = new Map<string, Exclusion["deny"]>();
+  readonly ancestorsAny = new Set<string>();
+  readonly ancestorsAll = new Set<string>();
+  constructor(excl: readonly Exclusion[]) {
+    for (const e of excl) {
+      if (this.byPath.get(e.path) !== "all") this.byPath.set(e.path, e.deny);
+      for (let d = dirname(e.path); ; d = dirname(d)) {
+        this.ancestorsAny.add(d);
+        if (e.deny === "all") this.ancestorsAll.add(d);
+        if (d === "/" || d === ".") break;
+      }
+    }
   }
 }
 
@@ -168,26 +227,27 @@ export function findHardlinks(roots: string[], skip: string[]): string[] {
       }
     }
   }
-  return coarsen(found, roots);
+  return found;
 }
 
-/** Many excluded files in one directory: exclude the directory instead (keeps the rule count small). */
-function coarsen(paths: string[], roots: string[]): string[] {
-  let set = new Set(paths);
-  for (;;) {
-    const byParent = new Map<string, number>();
-    for (const p of set) {
-      const d = dirname(p);
-      if (roots.includes(p)) continue;
-      byParent.set(d, (byParent.get(d) ?? 0) + 1);
-    }
-    const big = [...byParent].filter(([, n]) => n > COARSEN_AT).map(([d]) => d);
-    if (big.length === 0) return [...set];
-    const next = new Set<string>();
-    for (const p of set) if (!big.some((d) => within(p, d))) next.add(p);
-    for (const d of big) next.add(d);
-    set = next;
-  }
+/** The ancestor of `p` at `depth` components below its writable root (or `p` when it is shallower). */
+function ancestorAt(p: string, roots: string[], depth: number): string {
+  const root = roots.filter((r) => within(p, r)).sort((a, b) => b.length - a.length)[0];
+  if (!root || !Number.isFinite(depth)) return p;
+  const rest = p.slice(root.length).split("/").filter(Boolean);
+  return rest.length <= depth ? p : join(root, ...rest.slice(0, depth));
+}
+
+const scanCache = new Map<string, { at: number; links: string[] }>();
+
+/** `findHardlinks`, reusing a scan younger than `ttlMs` for the same roots. */
+function cachedHardlinks(roots: string[], skip: string[], ttlMs: number): string[] {
+  const key = JSON.stringify([roots, skip]);
+  const hit = scanCache.get(key);
+  if (hit && Date.now() - hit.at < ttlMs) return hit.links;
+  const links = findHardlinks(roots, skip);
+  scanCache.set(key, { at: Date.now(), links });
+  return links;
 }
 
 const systemCache = new Map<string, RuleSink>();
@@ -198,13 +258,23 @@ function systemRules(secretPaths: string[]): RuleSink {
   if (hit) return hit;
   const sink = new RuleSink();
   const excl: Exclusion[] = [...SYSTEM_SECRET_PATHS, ...secretPaths].map((p) => ({ path: p, deny: "all" }));
-  for (const p of SYSTEM_READ_PATHS) grant(p, "ro", excl, sink, true);
+  const idx = new ExclusionIndex(excl);
+  for (const p of SYSTEM_READ_PATHS) grant(p, "ro", idx, sink, true);
   systemCache.set(key, sink);
   return sink;
 }
 
 /** Turn a policy into launcher rules for one call. Throws SandboxUnavailable when it cannot be expressed. */
 export function compileRules(input: CompileInput): SandboxRules {
+  memo = { stats: new Map(), dirs: new Map() };
+  try {
+    return compile(input);
+  } finally {
+    memo = null;
+  }
+}
+
+function compile(input: CompileInput): SandboxRules {
   const policy = input.policy ?? {};
   const ws = realOrSelf(resolve(input.workspace));
   const secretPaths = (policy.secretPaths ?? []).map((p) => realOrSelf(resolve(p)));
@@ -217,7 +287,8 @@ export function compileRules(input: CompileInput): SandboxRules {
 
   // Read: the workspace and extra paths.
   const readRoots = [ws, ...(input.extraRead ?? []), ...(policy.readable ?? [])].map((p) => realOrSelf(p));
-  for (const p of readRoots) grant(p, "ro", secretExcl, sink, true);
+  const secretIdx = new ExclusionIndex(secretExcl);
+  for (const p of readRoots) grant(p, "ro", secretIdx, sink, true);
 
   // Write: the policy's writable paths (default: the workspace), minus protected paths and hard links.
   const writable = (policy.writable ?? ["."]).map((p) => realOrSelf(isAbsolute(p) ? p : join(ws, p)));
@@ -226,15 +297,38 @@ export function compileRules(input: CompileInput): SandboxRules {
     ...protectedPaths.map((p): Exclusion => ({ path: p, deny: "write" })),
     ...systemSecretAsWrite(),
   ];
-  if ((policy.hardlinks ?? "protect") === "protect") {
-    const links = findHardlinks(
-      writable,
-      excl.map((e) => e.path),
-    );
-    for (const p of links) excl.push({ path: p, deny: "write" });
+  const links =
+    (policy.hardlinks ?? "protect") === "protect"
+      ? cachedHardlinks(
+          writable,
+          excl.map((e) => e.path),
+          input.hardlinkScanTtlMs ?? 30_000,
+        )
+      : [];
+  const budget = MAX_RULES - sys.count - sink.count;
+  let writeSink: RuleSink | undefined;
+  for (const depth of links.length > 0 ? HARDLINK_DEPTHS : [Number.POSITIVE_INFINITY]) {
+    const carve = [...new Set(links.map((p) => ancestorAt(p, writable, depth)))];
+    if (carve.length >= budget) continue; // each carve-out costs at least one rule: cannot fit
+    const attempt = new RuleSink();
+    const idx = new ExclusionIndex([...excl, ...carve.map((c): Exclusion => ({ path: c, deny: "write" }))]);
+    try {
+      for (const p of writable) grant(p, "rw", idx, attempt, true, budget);
+      writeSink = attempt;
+      break;
+    } catch (err) {
+      if (!(err instanceof RuleBudgetExceeded)) throw err;
+    }
   }
-  for (const p of writable) grant(p, "rw", excl, sink, true);
-  if (input.tmpDir) grant(realOrSelf(input.tmpDir), "rw", [], sink, true);
+  if (!writeSink) {
+    throw new OstkRpcError(
+      "SandboxUnavailable",
+      `the writable paths need more than ${MAX_RULES} Landlock rules to keep hard-linked files read-only; ` +
+        `narrow the writable paths or set the sandbox policy's hardlinks to "allow"`,
+    );
+  }
+  sink.absorb(writeSink);
+  if (input.tmpDir) grant(realOrSelf(input.tmpDir), "rw", new ExclusionIndex([]), sink, true);
 
   const net = policy.network ?? "none";
   const ports = typeof net === "object" ? net : {};
