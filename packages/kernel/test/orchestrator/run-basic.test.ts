@@ -1,3 +1,5 @@
+import * as path from "node:path";
+import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { orchestratorEnv } from "./harness.js";
 
@@ -60,6 +62,26 @@ describe("ostk run: the loop over a real kernel and a scripted model", () => {
       expect(String(r.headers.traceparent)).toContain(s.trace_id);
       expect(r.headers["x-ostk-session"]).toBe(s.session);
     }
+    // Telemetry: one row per syscall, with the run's trace and session (rows are written in batches).
+    t.handle().telemetry.flush();
+    const tdb = new Database(path.join(t.env.workspace, ".ostk", "telemetry.db"), { readonly: true });
+    const calls = tdb
+      .prepare("SELECT tool, trace_id, session, outcome FROM calls WHERE actor = 'agent:worker' ORDER BY id")
+      .all() as {
+      tool: string;
+      trace_id: string;
+      session: string;
+    }[];
+    tdb.close();
+    expect(calls.map((c) => c.tool)).toEqual(
+      expect.arrayContaining(["agent/spawn", "fs/read", "fs/edit", "agent/event"]),
+    );
+    for (const c of calls)
+      expect(c).toMatchObject({
+        trace_id: s.trace_id,
+        session: c.tool === "session/negotiate" ? null : s.session,
+      });
+
     const row = t.store.get(s.session)!;
     expect(row).toMatchObject({ status: "finished", turns: 3, agentfile_sha256: af.sha256 });
     expect(t.store.messages(s.session).map((m) => m.role)).toEqual([
