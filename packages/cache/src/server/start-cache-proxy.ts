@@ -8,6 +8,7 @@ import { type CacheConfig, type ConfigInput, loadConfig } from "../config";
 import { followChanges, kernelProjection } from "../invalidation";
 import type { LedgerRow } from "../ledger/ledger";
 import { Ledger } from "../ledger/ledger";
+import { type LedgerSummary, readLedger, summarize } from "../ledger/summarize";
 import { redact } from "../lib-seam";
 import type { Route } from "../response-cache/cache-key";
 import { ResponseCache } from "../response-cache/response-cache";
@@ -39,11 +40,15 @@ export interface CacheProxy {
   warnings: string[];
   /** Marks stale the cached responses whose requests mentioned these paths or carried this old content. */
   invalidate(change: { paths?: string[]; contents?: string[] }): Promise<number>;
-  stats(): Promise<{
+  /** Counters since start, store size, invalidation feed, and a ledger summary over `window` (default 24h). */
+  stats(window?: string): Promise<{
     counters: Counters;
     store?: { driver: string; entries: number; bytes: number; stale: number };
     invalidation: string;
+    ledger: LedgerSummary;
   }>;
+  /** JSON-RPC handlers for `cache/stats` and `cache/invalidate` (for lib's serveRpc, as ostkd mounts them). */
+  rpcHandlers(): Record<string, (params: Record<string, unknown>) => Promise<unknown>>;
   /** Stops accepting, finishes in-flight requests and streams, closes the store and the ledger. */
   close(): Promise<void>;
   app: FastifyInstance;
@@ -170,7 +175,7 @@ export async function startCacheProxy(opts: StartCacheProxyOptions = {}): Promis
     });
   });
   app.get("/healthz", async () => ({ ok: true, mode: config.mode }));
-  app.get("/ostk/stats", async () => stats());
+  app.get("/ostk/stats", async (req) => stats((req.query as { window?: string }).window));
   await app.register(httpProxy, {
     upstream: config.upstream,
     prefix: "/",
@@ -213,12 +218,14 @@ export async function startCacheProxy(opts: StartCacheProxyOptions = {}): Promis
     "ostk-cache listening",
   );
 
-  async function stats() {
+  async function stats(window = "24h") {
     const s = responseCache ? await responseCache.store.stats().catch(() => undefined) : undefined;
+    state.ledger.flush();
     return {
       counters: state.counters,
       store: s ? { driver: store.driver, ...s } : undefined,
       invalidation: invalidation.source,
+      ledger: summarize(readLedger(state.ledger.path), window),
     };
   }
 
@@ -231,11 +238,26 @@ export async function startCacheProxy(opts: StartCacheProxyOptions = {}): Promis
     warnings,
     invalidate,
     stats,
+    rpcHandlers: () => ({
+      "cache/stats": async (p) => stats(typeof p?.window === "string" ? p.window : undefined),
+      "cache/invalidate": async (p) => ({
+        stale: await invalidate({
+          paths: p?.paths as string[] | undefined,
+          contents: p?.contents as string[] | undefined,
+        }),
+      }),
+    }),
     app: app as unknown as FastifyInstance,
     close() {
       closing ??= (async () => {
         await invalidation.stop();
-        await app.close();
+        // In-flight requests and streams finish; keep-alive sockets are closed as soon as they go idle.
+        const sweep = setInterval(() => app.server.closeIdleConnections(), 25);
+        try {
+          await app.close();
+        } finally {
+          clearInterval(sweep);
+        }
         await state.ledger.close();
         await store.close();
       })();

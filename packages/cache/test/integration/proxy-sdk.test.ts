@@ -306,3 +306,46 @@ describe("what the proxy writes", () => {
     }
   });
 });
+
+describe("lifecycle", () => {
+  it("close() lets an in-flight stream finish; stats and RPC handlers report it", async () => {
+    const r = await startRig();
+    r.up.enqueue({ text: "t".repeat(2000), chunkDelayMs: 5 });
+    const client = new Anthropic({ apiKey: ANTHROPIC_KEY, baseURL: r.proxy.url, maxRetries: 0 });
+    const pending = client.messages.stream(ask("long stream")).finalMessage();
+    while (r.up.requests.length === 0) await new Promise((res) => setTimeout(res, 5));
+    const stats = await r.proxy.rpcHandlers()["cache/stats"]({ window: "1h" });
+    expect(stats).toMatchObject({ invalidation: expect.any(String), ledger: { window: "1h" } });
+    await r.proxy.close();
+    const final = await pending;
+    expect(final.content[0]).toMatchObject({ text: "t".repeat(2000) });
+    expect(ledgerRows(r.workspace)).toHaveLength(1);
+    await r.up.close();
+  });
+});
+
+describe("passthrough routes and limits", () => {
+  it("other paths pass through untouched (HEAD /, GET /v1/models) and oversize bodies get a provider-shaped 413", async () => {
+    const head = await fetch(`${rig.proxy.url}/`, { method: "HEAD" });
+    expect(head.status).toBe(404);
+    const models = await fetch(`${rig.proxy.url}/v1/models?limit=2`, {
+      headers: { "x-api-key": ANTHROPIC_KEY },
+    });
+    expect(models.status).toBe(404);
+    expect(rig.up.requests.map((r) => `${r.method} ${r.url}`)).toEqual(["HEAD /", "GET /v1/models?limit=2"]);
+    expect(rig.up.requests[1].headers["x-api-key"]).toBe(ANTHROPIC_KEY);
+    const huge = JSON.stringify({
+      model,
+      max_tokens: 1,
+      messages: [{ role: "user", content: "x".repeat(33 * 1024 * 1024) }],
+    });
+    const res = await fetch(`${rig.proxy.url}/v1/messages`, {
+      method: "POST",
+      headers: { "x-api-key": ANTHROPIC_KEY, "content-type": "application/json" },
+      body: huge,
+    });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ type: "error", error: { type: "request_too_large" } });
+    expect(rig.up.requests).toHaveLength(2);
+  });
+});
