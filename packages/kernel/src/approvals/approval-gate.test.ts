@@ -8,6 +8,7 @@ import type { ToolCall } from "../policy/tool-call.js";
 import { type ApprovalEvent, ApprovalGate, askForApproval, promptChannel } from "./approval-gate.js";
 import { ApprovalStore } from "./approval-store.js";
 import { approvalsCommand, approveCommand, denyCommand } from "./approvals-commands.js";
+import { type ElicitInput, mcpElicitationChannel } from "./mcp-elicitation.js";
 
 let dir: string;
 let db: Database.Database;
@@ -84,6 +85,32 @@ describe("ApprovalGate", () => {
     expect(ok.request.consumedAt).not.toBeNull();
     const bad = await askForApproval(gate, { call: { verb: "exec", command: "rm -rf /" }, decision });
     expect(bad.outcome).toBe("denied");
+  });
+
+  it("an MCP client's user approves through elicitation, only for its own session", async () => {
+    const asked: string[] = [];
+    const elicit: ElicitInput = async (p) => {
+      asked.push(p.message);
+      return p.message.includes("git push --force")
+        ? { action: "decline" }
+        : { action: "accept", content: { approve: true } };
+    };
+    gate.addChannel(mcpElicitationChannel(elicit, { session: "mcp-1", clientName: "claude-code" }));
+    const ok = await askForApproval(gate, { call, decision, session: "mcp-1" });
+    expect(ok.outcome).toBe("approved");
+    expect(ok.request).toMatchObject({ channel: "mcp-elicitation", decidedBy: "claude-code" });
+    expect(asked[0]).toContain("exec: rm -rf build");
+    const no = await askForApproval(gate, {
+      call: { verb: "exec", command: "git push --force" },
+      decision,
+      session: "mcp-1",
+    });
+    expect(no.outcome).toBe("denied");
+    // another session's request is not shown to this client
+    const other = gate.request({ call, decision, session: "other", ttlMs: 60_000 });
+    await new Promise((r) => setTimeout(r, 30));
+    expect(gate.store.get(other.id)?.status).toBe("pending");
+    expect(asked).toHaveLength(2);
   });
 
   it("cancelling the waiting call denies its request", async () => {

@@ -21,3 +21,4 @@ export {
   approveCommand,
   denyCommand,
 } from "./approvals-commands.js";
+export { type ElicitInput, mcpElicitationChannel } from "./mcp-elicitation.js";
