@@ -219,6 +219,35 @@ export class KernelCore extends EventEmitter {
     return { rel, abs, exists: true, isFile: true, content, row, stat };
   }
 
+  /** Re-check one tracked path cheaply: stat first, re-read and hash only when the stat moved. */
+  async refresh(rel: string, ctx?: CallContext): Promise<GenRow | undefined> {
+    const row = this.gens.get(rel);
+    if (!row) return undefined;
+    const abs = path.join(this.ws.root, rel);
+    let st: fs.Stats | null = null;
+    try {
+      st = fs.lstatSync(abs);
+    } catch {
+      st = null;
+    }
+    if (!st && row.sha256 === null) return row;
+    if (
+      st?.isFile() &&
+      row.sha256 !== null &&
+      st.size === row.size &&
+      st.ino === row.ino &&
+      st.mtimeMs === row.mtime &&
+      st.ctimeMs === row.ctime
+    )
+      return row;
+    const release = await this.locks.lock([rel]);
+    try {
+      return (await this.observe(rel, abs, ctx)).row ?? undefined;
+    } finally {
+      release();
+    }
+  }
+
   private externalChange(
     rel: string,
     row: GenRow,
@@ -307,7 +336,7 @@ export class KernelCore extends EventEmitter {
         this.abort(intent, ctx, err);
         throw err;
       } finally {
-        this.openIntents--;
+        if (--this.openIntents === 0) this.journal.maybeRotate();
       }
     }
     if (op === "delete") {
@@ -354,7 +383,7 @@ export class KernelCore extends EventEmitter {
         this.abort(intent, ctx, err);
         throw err;
       } finally {
-        this.openIntents--;
+        if (--this.openIntents === 0) this.journal.maybeRotate();
       }
     }
     // move
@@ -430,7 +459,7 @@ export class KernelCore extends EventEmitter {
       this.abort(intent, ctx, err);
       throw err;
     } finally {
-      this.openIntents--;
+      if (--this.openIntents === 0) this.journal.maybeRotate();
     }
   }
 

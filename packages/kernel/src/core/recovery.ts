@@ -75,7 +75,8 @@ export async function recoverIntents(core: KernelCore): Promise<RecoveredIntent[
             : "target changed outside the kernel";
       }
     }
-    if (!forward && typeof e.data?.tmp === "string") {
+    // A temp file still present was never renamed into place: garbage either way.
+    if (typeof e.data?.tmp === "string") {
       fs.rmSync(path.join(core.ws.root, e.data.tmp), { force: true });
     }
     const actor = e.actor ?? KERNEL_ACTOR;

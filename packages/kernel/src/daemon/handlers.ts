@@ -3,6 +3,7 @@ import type { KernelCore } from "../core/kernel-core.js";
 import type { CallContext } from "../core/types.js";
 import { queryEntries } from "../journal/read.js";
 import type { VerifyResult } from "../journal/verify.js";
+import type { GenRow } from "../occ/gen-table.js";
 import type { SessionsDb } from "../store/sessions-db.js";
 import { fsDelete, fsEdit, fsMkdir, fsMove, fsRead, fsWrite } from "../syscalls/file-ops.js";
 import { asParams, bool, int, str } from "../syscalls/params.js";
@@ -63,14 +64,20 @@ export function kernelMethods(d: HandlerDeps): Record<string, KernelMethod> {
 
     "audit/verify": async () => d.verify(),
 
-    "gen/lookup": async (raw) => {
+    "gen/lookup": async (raw, c) => {
       const p = asParams(raw);
       const paths = p.paths;
       if (paths !== undefined && (!Array.isArray(paths) || paths.some((x) => typeof x !== "string")))
         throw new OstkRpcError("InvalidParams", "paths: must be an array of strings");
-      const rows = (paths as string[] | undefined)
-        ? (paths as string[]).map((x) => core.gens.get(core.ws.resolve(x).rel)).filter((r) => r !== undefined)
-        : core.gens.all();
+      let rows: GenRow[];
+      if (paths === undefined) rows = core.gens.all();
+      else {
+        rows = [];
+        for (const x of paths as string[]) {
+          const row = await core.refresh(core.ws.resolve(x).rel, c);
+          if (row) rows.push(row);
+        }
+      }
       return { rows: rows.map(({ history: _h, ...r }) => r) };
     },
 

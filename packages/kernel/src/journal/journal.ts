@@ -212,6 +212,11 @@ export class Journal extends EventEmitter {
     if (this.offset >= this.opts.rotateBytes && this.rotationAllowed()) this.rotate();
   }
 
+  /** Rotate now if the live file is past the size limit and no intent is open. */
+  maybeRotate(): void {
+    if (!this.closed && this.offset >= this.opts.rotateBytes && this.rotationAllowed()) this.rotate();
+  }
+
   /** Set by the kernel: rotation only happens when no intent is open. */
   rotationAllowed: () => boolean = () => true;
 
@@ -288,6 +293,7 @@ export class Journal extends EventEmitter {
     fs.closeSync(dfd);
     this.offset = 0;
     this.durableOffset = 0;
+    this.durableSeq = this.seq;
     this.lastCheckpointSeq = this.seq;
     this.epoch = epoch + 1;
     this.opts.logger?.info({ epoch, last_seq: this.seq }, "journal: sealed epoch");
