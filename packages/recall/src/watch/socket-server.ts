@@ -134,7 +134,9 @@ async function handleLine(recall: Recall, sock: Socket, line: string, logger: Lo
     return;
   }
   try {
-    const result = await runOperation(recall, op, req.params, (p) =>
+    // `_meta` is the protocol envelope (identity, traceparent) that @ostk/lib's RpcClient adds to every call.
+    const { _meta, ...params } = (req.params ?? {}) as Record<string, unknown>;
+    const result = await runOperation(recall, op, params, (p) =>
       write(sock, { jsonrpc: "2.0", method: "recall/progress", params: p }),
     );
     if (req.id !== undefined) write(sock, { jsonrpc: "2.0", id, result });
