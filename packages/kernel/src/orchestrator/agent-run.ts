@@ -270,8 +270,17 @@ export async function runAgent(o: AgentRunOptions): Promise<RunSummary> {
     turnExternalMs = 0;
   };
   let detail: string | undefined;
+  let booted = resumed || af.boot.length === 0;
   try {
     for (;;) {
+      if (!booted) {
+        booted = true;
+        const failed = await runBoot();
+        if (failed) {
+          ({ status, reason, detail } = { status: "failed", reason: "boot-failed", detail: failed });
+          break;
+        }
+      }
       // Finish a batch of tool calls left open by an approval wait or a crash.
       const last = messages[messages.length - 1];
       if (last?.role === "assistant" && last.tool_calls.length) {
@@ -472,6 +481,28 @@ export async function runAgent(o: AgentRunOptions): Promise<RunSummary> {
     } catch {
       return false;
     }
+  }
+
+  /**
+   * BOOT commands run once, before the first model call, through the same `exec` syscall as the
+   * model's bash calls (pin, risk gate, approvals, sandbox, journal). The first failure stops the run.
+   */
+  async function runBoot(): Promise<string | undefined> {
+    for (const command of af.boot) {
+      const cs = scopedSignal(abort.signal);
+      try {
+        const r = (await kernel.call("exec", { command }, sub(), cs.signal)) as Record<string, unknown>;
+        const code = r.exitCode ?? r.exit_code;
+        if (code !== 0)
+          return `BOOT ${command} exited with ${code ?? `signal ${r.signal}`}: ${String(r.stderr ?? "").slice(-500)}`;
+      } catch (err) {
+        if (abort.signal.aborted) throw err;
+        return `BOOT ${command} was refused: ${(err as Error).message}`;
+      } finally {
+        cs.release();
+      }
+    }
+    return undefined;
   }
 
   /** Polls `kernel/status` until the daemon answers again (bounded by the run's wall clock and kill). */

@@ -8,6 +8,7 @@ export * from "./prices.js";
 export * from "./provider-anthropic.js";
 export * from "./provider-factory.js";
 export * from "./provider-openai.js";
+export * from "./restart.js";
 export * from "./run-command.js";
 export * from "./run-store.js";
 export * from "./scope.js";

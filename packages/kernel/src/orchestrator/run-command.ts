@@ -8,9 +8,10 @@ import type { Agentfile } from "../agentfile/types.js";
 import { parseModelRef } from "../agentfile/values.js";
 import type { CommandArgs } from "../cli/io.js";
 import { connectKernel, workspaceOf } from "../cli/workspace.js";
-import { type RunEvent, type RunSummary, runAgent } from "./agent-run.js";
+import type { RunEvent, RunSummary } from "./agent-run.js";
 import { socketKernelPort } from "./kernel-port.js";
 import { createProvider } from "./provider-factory.js";
+import { runAgentWithRestart } from "./restart.js";
 import { type AgentRunRow, AgentRunStore } from "./run-store.js";
 import { scopeFor } from "./scope.js";
 import { grantedTools } from "./tool-gate.js";
@@ -112,7 +113,7 @@ export async function runCommand(args: CommandArgs): Promise<number> {
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
     try {
-      const summary = await runAgent({
+      const summary = await runAgentWithRestart({
         agentfile: af,
         name,
         task,
@@ -122,6 +123,8 @@ export async function runCommand(args: CommandArgs): Promise<number> {
         store,
         signal: ac.signal,
         onEvent: flags.json ? undefined : (e) => progress(e, io.err),
+        onRestart: (n, last) =>
+          io.err(`run failed (${last.detail ?? last.reason}); RESTART on-failure: resuming, attempt ${n}`),
       });
       io.out(flags.json ? JSON.stringify(summary) : describeSummary(summary));
       return summary.status === "finished" ? 0 : summary.status === "waiting-approval" ? 6 : 1;

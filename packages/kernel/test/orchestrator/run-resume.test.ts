@@ -63,4 +63,29 @@ describe("ostk run --resume", () => {
     const commit = (await t.journal()).find((e) => e.event === "fs.commit" && e.path === "a.txt")!;
     expect(commit).toMatchObject({ actor: { id: "agent:worker" }, trace: s.trace_id });
   });
+
+  it("RESTART on-failure resumes a failed run by itself", async () => {
+    await using t = await orchestratorEnv();
+    t.write("data.txt", "7\n");
+    const af = t.agentfile("FROM openai/gpt-4.1\nTASK read data.txt\nTOOL file:read\nRESTART on-failure\n");
+    t.up.enqueue(
+      { toolUses: [{ name: "read", input: { path: "data.txt" } }] },
+      { error: { status: 500, message: "flaky" } },
+      { text: "seven" },
+    );
+    const restarts: number[] = [];
+    const { createProvider } = await import("../../src/orchestrator/provider-factory.js");
+    const { runAgentWithRestart } = await import("../../src/orchestrator/restart.js");
+    const s = await runAgentWithRestart({
+      agentfile: af,
+      name: "worker",
+      provider: createProvider(af.from, { env: t.providerEnv, maxRetries: 0 }).provider,
+      kernel: t.kernel,
+      store: t.store,
+      backoffMs: 10,
+      onRestart: (n) => restarts.push(n),
+    });
+    expect(restarts).toEqual([1]);
+    expect(s).toMatchObject({ status: "finished", final_text: "seven", turns: 2 });
+  });
 });

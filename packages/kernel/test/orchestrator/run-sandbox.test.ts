@@ -155,4 +155,26 @@ describe.skipIf(!sandbox)("ostk run: sandboxed commands, pins and approvals", ()
     expect(rows.find((r) => r.id === first)).toMatchObject({ status: "denied", channel: "cancel" });
     expect(rows.find((r) => r.id === id)).toMatchObject({ status: "approved" });
   });
+
+  it("BOOT commands run once through exec before the first model call; a failing BOOT stops the run", async () => {
+    await using t = await env();
+    // (The sandbox refuses new files directly in the workspace root on this machine, so BOOT writes under out/.)
+    t.write("out/.keep", "");
+    const ok = t.agentfile(
+      "FROM anthropic/claude-haiku-4-5\nTASK go\nTOOL file:read\nBOOT echo booted > out/boot.txt\n",
+    );
+    t.up.enqueue({ toolUses: [{ name: "read", input: { path: "out/boot.txt" } }] }, { text: "ok" });
+    const s = await t.run(ok);
+    expect(s).toMatchObject({ status: "finished", tool_errors: 0 });
+    expect(t.read("out/boot.txt")).toBe("booted\n");
+    const bad = t.agentfile(
+      "FROM anthropic/claude-haiku-4-5\nTASK go\nTOOL file:read\nBOOT exit 3\n",
+      "bad.af",
+    );
+    t.up.reset();
+    const b = await t.run(bad);
+    expect(b).toMatchObject({ status: "failed", reason: "boot-failed", turns: 0 });
+    expect(b.detail).toMatch(/BOOT exit 3 exited with 3/);
+    expect(t.up.requests).toHaveLength(0);
+  });
 });
