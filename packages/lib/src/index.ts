@@ -1,5 +1,7 @@
 export * from "./client/index.js";
+export * from "./envelope/index.js";
 export * from "./errors.js";
+export * from "./integration/index.js";
 // The journal module's hand-written types win over the generated ones of the same name (same shapes).
 export type { ActorKind, JournalActor, JournalCheckpoint, JournalEntry } from "./journal/index.js";
 export * from "./journal/index.js";

@@ -1,4 +1,6 @@
+import { createHash } from "node:crypto";
 import { join } from "node:path";
+import { OstkRpcError } from "../src/errors.js";
 import type { JournalEntry } from "../src/journal/entry.js";
 import { type RpcConnection, type RpcServer, serveRpc } from "../src/rpc/serve-rpc.js";
 
@@ -9,7 +11,8 @@ import { type RpcConnection, type RpcServer, serveRpc } from "../src/rpc/serve-r
  */
 export async function startFakeKernel(dir: string, socketPath = join(dir, ".ostk", "ostk.sock")) {
   const entries: JournalEntry[] = [];
-  const files = new Map<string, string>();
+  const files = new Map<string, { content: string; gen: number }>();
+  const sessions = new Map<string, { granted: string[] }>();
   let nextSub = 1;
   let server: RpcServer;
   const subs = new Map<string, { conn: RpcConnection; events?: string[]; paths?: string[] }>();
@@ -36,6 +39,7 @@ export async function startFakeKernel(dir: string, socketPath = join(dir, ".ostk
   const start = async () => {
     server = await serveRpc({
       socketPath,
+      checkResults: true,
       handlers: {
         "session/negotiate": (p: { scope: { pins?: string[]; capabilities?: string[] } }) => {
           const want = [...(p.scope.pins ?? []).map((x) => `pin:${x}`), ...(p.scope.capabilities ?? [])];
@@ -43,12 +47,9 @@ export async function startFakeKernel(dir: string, socketPath = join(dir, ".ostk
           const denied = want
             .filter((c) => c.startsWith("write:.ostk"))
             .map((capability) => ({ capability, reason: "write-kernel: .ostk/ is governance state" }));
-          return {
-            session: `s-${nextSub++}`,
-            granted,
-            denied,
-            reason: denied.length ? "partially granted" : "granted",
-          };
+          const session = `s-${nextSub++}`;
+          sessions.set(session, { granted });
+          return { session, granted, denied, reason: denied.length ? "partially granted" : "granted" };
         },
         "client/subscribe": (p: { events?: string[]; paths?: string[]; since_seq?: number }, ctx) => {
           const id = `sub-${nextSub++}`;
@@ -64,11 +65,74 @@ export async function startFakeKernel(dir: string, socketPath = join(dir, ".ostk
         },
         "client/unsubscribe": (p: { subscription: string }) => subs.delete(p.subscription),
         "x/write": (p: { path: string; content: string }, ctx) => {
-          files.set(p.path, p.content);
+          const gen = (files.get(p.path)?.gen ?? 0) + 1;
+          files.set(p.path, { content: p.content, gen });
           const e = commit(p.path, "write", ctx.identity?.id, ctx.identity?.session);
-          return { seq: e.seq, generation: entries.filter((x) => x.path === p.path).length };
+          return { seq: e.seq, generation: gen };
         },
-        "x/read": (p: { path: string }) => ({ content: files.get(p.path) ?? null }),
+        "fs/read": (p: { path: string }) => {
+          const f = files.get(p.path);
+          if (!f) throw new OstkRpcError("NotFound", `${p.path} does not exist`, { path: p.path });
+          const sha = createHash("sha256").update(f.content).digest("hex");
+          return {
+            path: p.path,
+            content: f.content,
+            encoding: "utf8",
+            gen: f.gen,
+            sha256: sha,
+            size: Buffer.byteLength(f.content),
+          };
+        },
+        "fs/write": (p: { path: string; content: string; expected_gen?: number }, ctx) => {
+          const session = ctx.identity?.session ? sessions.get(ctx.identity.session) : undefined;
+          if (p.path.startsWith(".ostk/"))
+            throw new OstkRpcError(
+              "ProtectedPath",
+              `policy denied write to ${p.path}: .ostk/ is governance state`,
+            );
+          if (
+            session &&
+            !session.granted.some(
+              (g) =>
+                g === "write:**" ||
+                (g.startsWith("write:") && p.path.startsWith(g.slice(6).replace("**", ""))),
+            )
+          )
+            throw new OstkRpcError(
+              "PolicyDenied",
+              `policy denied write to ${p.path}: the session was not granted write access`,
+              {
+                reason: "session scope",
+              },
+            );
+          const cur = files.get(p.path);
+          if (p.expected_gen !== undefined && (cur?.gen ?? 0) !== p.expected_gen)
+            throw new OstkRpcError(
+              "RevisionConflict",
+              `${p.path} is at generation ${cur?.gen ?? 0}, not ${p.expected_gen}`,
+              {
+                current_gen: cur?.gen ?? 0,
+              },
+            );
+          const gen = (cur?.gen ?? 0) + 1;
+          files.set(p.path, { content: p.content, gen });
+          const e = commit(p.path, "write", ctx.identity?.id, ctx.identity?.session);
+          const sha = createHash("sha256").update(p.content).digest("hex");
+          return {
+            path: p.path,
+            gen,
+            sha256: sha,
+            size: Buffer.byteLength(p.content),
+            created: !cur,
+            seq: e.seq,
+          };
+        },
+        "kernel/status": () => ({
+          pid: process.pid,
+          workspace: dir,
+          head_seq: entries.length,
+          key_id: "0".repeat(16),
+        }),
       },
     });
   };
