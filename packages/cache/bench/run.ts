@@ -89,20 +89,32 @@ function cpuMs(pid: number): number {
   return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime + stime, 100 Hz ticks
 }
 
-async function latency(url: string, body: string, n: number, cpuPid?: number) {
-  for (let i = 0; i < 300; i++) await post(url, "/v1/messages", body);
-  const cpu0 = cpuPid ? cpuMs(cpuPid) : 0;
-  const times: number[] = [];
-  for (let i = 0; i < n; i++) times.push((await post(url, "/v1/messages", body)).total);
-  const cpu = cpuPid ? (cpuMs(cpuPid) - cpu0) / n : undefined;
-  return { p50: pct(times, 50), p99: pct(times, 99), cpuMsPerReq: cpu };
+interface Target {
+  url: string;
+  pid?: number;
 }
 
-async function ttfb(url: string, body: string, n: number) {
-  for (let i = 0; i < 50; i++) await post(url, "/v1/messages", body);
-  const xs: number[] = [];
-  for (let i = 0; i < n; i++) xs.push((await post(url, "/v1/messages", body)).ttfb);
-  return pct(xs, 50);
+/**
+ * Sequential requests at one connection, interleaved across targets (direct, bare proxy, ostk) so
+ * background load on the machine hits every target alike. CPU is read per proxy process.
+ */
+async function interleaved(
+  targets: Target[],
+  body: string,
+  n: number,
+  pick: (r: Res) => number = (r) => r.total,
+) {
+  for (let i = 0; i < Math.min(300, n); i++) for (const t of targets) await post(t.url, "/v1/messages", body);
+  const cpu0 = targets.map((t) => (t.pid ? cpuMs(t.pid) : 0));
+  const times = targets.map(() => [] as number[]);
+  for (let i = 0; i < n; i++)
+    for (let k = 0; k < targets.length; k++)
+      times[k].push(pick(await post(targets[k].url, "/v1/messages", body)));
+  return targets.map((t, k) => ({
+    p50: pct(times[k], 50),
+    p99: pct(times[k], 99),
+    cpuMsPerReq: t.pid ? (cpuMs(t.pid) - cpu0[k]) / n : undefined,
+  }));
 }
 
 async function session(url: string, up: FakeUpstream) {
@@ -143,15 +155,15 @@ async function main() {
   });
   const cc = JSON.stringify({ ...claudeCodeSession(8)[7], stream: false });
 
-  progress(`latency, small body, ${N} sequential requests per target`);
-  const direct = await latency(up.url, small, N);
-  const bareLat = await latency(bare.url, small, N, bare.proc.pid);
-  const ostkLat = await latency(ostk.url, small, N, ostk.proc.pid);
+  const targets: Target[] = [
+    { url: up.url },
+    { url: bare.url, pid: bare.proc.pid },
+    { url: ostk.url, pid: ostk.proc.pid },
+  ];
+  progress(`latency, small body, ${N} sequential requests per target (interleaved)`);
+  const [direct, bareLat, ostkLat] = await interleaved(targets, small, N);
   progress("latency, 85 KB Claude Code body");
-  const nCc = Math.round(N / 5);
-  const directCc = await latency(up.url, cc, nCc);
-  const bareCc = await latency(bare.url, cc, nCc, bare.proc.pid);
-  const ostkCc = await latency(ostk.url, cc, nCc, ostk.proc.pid);
+  const [directCc, bareCc, ostkCc] = await interleaved(targets, cc, Math.round(N / 5));
 
   progress("SSE time to first byte");
   up.setDefault({ text: "s".repeat(2000), chunkDelayMs: 1 });
@@ -161,10 +173,10 @@ async function main() {
     stream: true,
     messages: [{ role: "user", content: "stream please" }],
   });
-  const nT = Math.round(N / 10);
-  const ttfbDirect = await ttfb(up.url, sse, nT);
-  const ttfbBare = await ttfb(bare.url, sse, nT);
-  const ttfbOstk = await ttfb(ostk.url, sse, nT);
+  const [tD, tB, tO] = await interleaved(targets, sse, Math.round(N / 10), (r) => r.ttfb);
+  const ttfbDirect = tD.p50;
+  const ttfbBare = tB.p50;
+  const ttfbOstk = tO.p50;
   up.setDefault({ text: "ok" });
 
   progress("40-turn Claude-Code-shaped session: passthrough vs mutate");
@@ -181,8 +193,7 @@ async function main() {
     temperature: 0,
     messages: [{ role: "user", content: "big deterministic" }],
   });
-  const upstream100k = await latency(up.url, det, Math.round(N / 5));
-  const hit = await latency(ostk.url, det, Math.round(N / 5));
+  const [upstream100k, hit] = await interleaved([{ url: up.url }, { url: ostk.url }], det, Math.round(N / 5));
   const hitHeader = (await post(ostk.url, "/v1/messages", det)).body.length;
 
   for (const c of [bare, ostk, pass]) c.proc.kill("SIGTERM");

@@ -12,10 +12,31 @@ export interface ResponseCacheOptions {
   workspace: string;
 }
 
-/** A cached final response (the assembled message / completion / response object). */
+/** A cached final response: the body's JSON text plus the fields a replay needs without parsing it. */
 export interface CachedResponse {
   route: string;
-  body: Json;
+  id: string;
+  usage: Json;
+  text: string;
+}
+
+/** Packs a final response body for the cache. */
+export function toCached(route: string, body: Json): CachedResponse {
+  return { route, id: String(body?.id ?? ""), usage: body?.usage ?? null, text: JSON.stringify(body) };
+}
+
+// Stored as one JSON header line, a newline, then the body text (no re-parse of large bodies).
+function encode(v: CachedResponse): Buffer {
+  return Buffer.concat([
+    Buffer.from(`${JSON.stringify({ route: v.route, id: v.id, usage: v.usage })}\n`),
+    Buffer.from(v.text),
+  ]);
+}
+
+function decode(b: Buffer): CachedResponse {
+  const nl = b.indexOf(10);
+  const head = JSON.parse(b.subarray(0, nl).toString("utf8"));
+  return { ...head, text: b.subarray(nl + 1).toString("utf8") };
 }
 
 /**
@@ -35,11 +56,11 @@ export class ResponseCache {
     const sealed = await this.opts.store.get(key).catch(() => undefined);
     if (!sealed) return undefined;
     const plain = unseal(sealKey(this.opts.secret, apiKey), sealed);
-    return plain ? (JSON.parse(plain.toString("utf8")) as CachedResponse) : undefined;
+    return plain ? decode(plain) : undefined;
   }
 
   async put(key: string, apiKey: string, value: CachedResponse, tags: string[]): Promise<boolean> {
-    const plain = Buffer.from(JSON.stringify(value));
+    const plain = encode(value);
     if (plain.length > this.opts.maxEntryBytes) return false;
     await this.opts.store.set(key, {
       value: seal(sealKey(this.opts.secret, apiKey), plain),

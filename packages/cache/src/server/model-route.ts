@@ -6,7 +6,7 @@ import type { LedgerRow } from "../ledger/ledger";
 import { registerSecret, traceIdFor } from "../lib-seam";
 import { costOf } from "../prices";
 import { cacheDecision, type Route, responseCacheKey } from "../response-cache/cache-key";
-import type { CachedResponse } from "../response-cache/response-cache";
+import { type CachedResponse, toCached } from "../response-cache/response-cache";
 import { keyId } from "../response-cache/sealed";
 import { requestTags } from "../response-cache/tags";
 import { placeCacheHints, type RewriteReport, rewriteBody } from "../rewrite/pipeline";
@@ -239,7 +239,7 @@ export async function handleModelRequest(
   outcome.enrich = enrich;
   let stored = false;
   if (key && apiKey && rc && outcome.status === 200 && isComplete(route, outcome.body)) {
-    const value: CachedResponse = { route, body: outcome.body };
+    const value = toCached(route, outcome.body);
     stored = await rc.put(key, apiKey, value, tags).catch(() => false);
     lead?.(stored ? value : undefined);
   } else lead?.(undefined);
@@ -248,14 +248,14 @@ export async function handleModelRequest(
 
   function replay(b: typeof base, cached: CachedResponse, how: "hit" | "coalesced") {
     const shown = config.filterSecrets
-      ? { ...cached, body: filterResponseBody(route, structuredClone(cached.body)) }
+      ? { ...cached, text: JSON.stringify(filterResponseBody(route, JSON.parse(cached.text))) }
       : cached;
-    const sent = writeReplay(res, route, body, shown, how);
+    writeReplay(res, route, body, shown, how);
     finish(
       b,
       {
         status: 200,
-        body: sent,
+        body: { usage: cached.usage },
         responseCache: how,
         ttfb: performance.now() - t0,
         stream: Boolean(body.stream),

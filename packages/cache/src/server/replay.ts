@@ -4,18 +4,26 @@ import type { CachedResponse } from "../response-cache/response-cache";
 import { type Json, messageToSseEvents, newMessageId } from "../wire/anthropic";
 import { chatCompletionToSse, newOpenAiId, responseToSse } from "../wire/openai";
 
-/** A cached body with a fresh id (and creation time), as a new response would carry. */
+function freshId(route: Route): string {
+  if (route === "anthropic-messages") return newMessageId();
+  return newOpenAiId(route === "openai-chat" ? "chatcmpl" : "resp");
+}
+
+/** The cached body, parsed, with a fresh id (and creation time), as a new response would carry. */
 export function freshBody(route: Route, cached: CachedResponse): Json {
-  const body = structuredClone(cached.body);
-  if (route === "anthropic-messages") body.id = newMessageId();
-  else if (route === "openai-chat") {
-    body.id = newOpenAiId("chatcmpl");
-    body.created = Math.floor(Date.now() / 1000);
-  } else {
-    body.id = newOpenAiId("resp");
-    body.created_at = Math.floor(Date.now() / 1000);
-  }
+  const body = JSON.parse(cached.text);
+  body.id = freshId(route);
+  if (route === "openai-chat") body.created = Math.floor(Date.now() / 1000);
+  if (route === "openai-responses") body.created_at = Math.floor(Date.now() / 1000);
   return body;
+}
+
+/** The cached JSON text with a fresh id; swaps the leading id in place when it can, else re-serialises. */
+function freshText(route: Route, cached: CachedResponse): string {
+  const lead = `{"id":${JSON.stringify(cached.id)}`;
+  if (cached.id && cached.text.startsWith(lead))
+    return `{"id":${JSON.stringify(freshId(route))}${cached.text.slice(lead.length)}`;
+  return JSON.stringify(freshBody(route, cached));
 }
 
 /** Writes a cached response as JSON or, for streaming requests, as the provider's SSE framing. */
@@ -25,9 +33,9 @@ export function writeReplay(
   request: Json,
   cached: CachedResponse,
   how: string,
-): Json {
-  const body = freshBody(route, cached);
+): void {
   if (request.stream) {
+    const body = freshBody(route, cached);
     const events =
       route === "anthropic-messages"
         ? messageToSseEvents(body)
@@ -40,14 +48,13 @@ export function writeReplay(
       "x-ostk-cache": how,
     });
     res.end(events.join(""));
-  } else {
-    const text = JSON.stringify(body);
-    res.writeHead(200, {
-      "content-type": "application/json",
-      "content-length": String(Buffer.byteLength(text)),
-      "x-ostk-cache": how,
-    });
-    res.end(text);
+    return;
   }
-  return body;
+  const text = freshText(route, cached);
+  res.writeHead(200, {
+    "content-type": "application/json",
+    "content-length": String(Buffer.byteLength(text)),
+    "x-ostk-cache": how,
+  });
+  res.end(text);
 }
