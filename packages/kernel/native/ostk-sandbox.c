@@ -49,6 +49,8 @@
 #include <unistd.h>
 #include <linux/capability.h>
 #include <sched.h>
+#include <sys/mount.h>
+#include <sys/statvfs.h>
 #include <sys/ioctl.h>
 #include <termios.h>
 
@@ -64,6 +66,7 @@
 #define EXIT_SESSION_FDS 118
 #define EXIT_CAPS 119
 #define EXIT_FORK 120
+#define EXIT_MOUNT 121
 #define EXIT_EXEC_EACCES 126
 #define EXIT_EXEC_NOTFOUND 127
 
@@ -147,6 +150,8 @@ static struct {
   const char *cwd;
   long nproc, fsize, cpu, nofile;
   long pids_max;
+  const char *ro_binds[MAX_RULES];
+  int nbinds;
   int status_fd;
   int probe;
   char **argv;
@@ -230,6 +235,10 @@ static void parse_args(int argc, char **argv) {
       ADD_RULE(R_DEV);
     } else if (!strcmp(a, "--list")) {
       ADD_RULE(R_LIST);
+    } else if (!strcmp(a, "--ro-bind")) {
+      NEED_VALUE();
+      if (opt.nbinds >= MAX_RULES) usage_fail("too many --ro-bind", NULL);
+      opt.ro_binds[opt.nbinds++] = v;
     } else if (!strcmp(a, "--connect") || !strcmp(a, "--bind")) {
       NEED_VALUE();
       long p = parse_num(v, a);
@@ -677,6 +686,56 @@ static void cgroup_remove(void) {
   cgroup_dir[0] = 0;
 }
 
+/* ---- mount namespace: paths inside writable trees made read-only by bind mounts ---- */
+static int write_str(const char *path, const char *val) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ssize_t n = write(fd, val, strlen(val));
+  close(fd);
+  return n < 0 ? -1 : 0;
+}
+
+/* A private mount namespace (with a user namespace when not root). 0 on success. */
+static int enter_mount_ns(void) {
+  uid_t uid = geteuid();
+  gid_t gid = getegid();
+  if (unshare(CLONE_NEWNS) == 0) return 0;
+  if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0) return -1;
+  char map[64];
+  write_str("/proc/self/setgroups", "deny");
+  snprintf(map, sizeof map, "%u %u 1", (unsigned)uid, (unsigned)uid);
+  if (write_str("/proc/self/uid_map", map) < 0) return -1;
+  snprintf(map, sizeof map, "%u %u 1", (unsigned)gid, (unsigned)gid);
+  if (write_str("/proc/self/gid_map", map) < 0) return -1;
+  return 0;
+}
+
+static void apply_ro_binds(void) {
+  if (opt.nbinds == 0) return;
+  if (enter_mount_ns() < 0) child_fail(EXIT_MOUNT, "mount-namespace", "unshare");
+  if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) child_fail(EXIT_MOUNT, "mount-namespace", "make / private");
+  for (int i = 0; i < opt.nbinds; i++) {
+    const char *p = opt.ro_binds[i];
+    struct stat st;
+    if (lstat(p, &st) < 0) {
+      if (errno == ENOENT) continue; /* gone since the rules were made: nothing to protect */
+      child_fail(EXIT_MOUNT, "ro-bind", p);
+    }
+    if (S_ISLNK(st.st_mode)) continue; /* a symlink is not followed by Landlock-confined writes' target either */
+    if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0) child_fail(EXIT_MOUNT, "ro-bind", p);
+    struct statvfs sv;
+    unsigned long keep = 0;
+    if (statvfs(p, &sv) == 0) {
+      if (sv.f_flag & ST_NOEXEC) keep |= MS_NOEXEC;
+      if (sv.f_flag & ST_NOATIME) keep |= MS_NOATIME;
+      if (sv.f_flag & ST_NODIRATIME) keep |= MS_NODIRATIME;
+      if (sv.f_flag & ST_RELATIME) keep |= MS_RELATIME;
+    }
+    if (mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | keep, NULL) < 0)
+      child_fail(EXIT_MOUNT, "ro-bind", p);
+  }
+}
+
 /* ---- child side ---- */
 static void close_fds_from_3(int keep) {
   /* close_range(2) where available; fall back to a loop. */
@@ -749,6 +808,7 @@ static void child_setup(int abi, int in_cgroup) {
   set_limit(RLIMIT_FSIZE, opt.fsize, "fsize");
   set_limit(RLIMIT_CPU, opt.cpu, "cpu");
   set_limit(RLIMIT_NOFILE, opt.nofile, "nofile");
+  apply_ro_binds();
   if (opt.cwd && chdir(opt.cwd) < 0) child_fail(EXIT_SESSION_FDS, "cwd", opt.cwd);
   drop_caps();
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) child_fail(EXIT_NO_NEW_PRIVS, "no-new-privs", "prctl");
@@ -808,11 +868,19 @@ static int run_probe(int abi) {
   if (n > 0) buf[n] = 0;
   for (char *q = buf; *q; q++)
     if (*q == '"' || *q == '\\' || *q == '\t') *q = ' ';
+  int mountns = 0;
+  pid_t m = fork();
+  if (m == 0) _exit(enter_mount_ns() == 0 && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0 ? 0 : 1);
+  if (m > 0) {
+    int ms = 0;
+    waitpid(m, &ms, 0);
+    mountns = WIFEXITED(ms) && WEXITSTATUS(ms) == 0;
+  }
   printf("{\"ok\":%s,\"landlockAbi\":%d,\"seccomp\":%s,\"noNewPrivs\":%s,\"subreaper\":%s,\"cgroupPids\":%s,"
-         "\"error\":\"%s\"}\n",
+         "\"mountNamespace\":%s,\"error\":\"%s\"}\n",
          ok ? "true" : "false", abi, ok ? "true" : "false", ok ? "true" : "false",
          prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0 ? "true" : "false",
-         (opt.pids_max = 64, cgroup_create()) ? "true" : "false", buf);
+         (opt.pids_max = 64, cgroup_create()) ? "true" : "false", mountns ? "true" : "false", buf);
   cgroup_remove();
   return ok ? 0 : 1;
 }

@@ -38,6 +38,18 @@ describe("compileRules", () => {
     expect(r.read).toContain(ws);
   });
 
+  it("in mount mode, protected paths become read-only bind mounts and the workspace root stays writable", () => {
+    const r = compileRules({ workspace: ws, mountNamespace: true });
+    expect(r.write).toContain(ws);
+    expect(r.roBinds).toEqual(
+      expect.arrayContaining([join(ws, ".ostk"), join(ws, ".git/hooks"), join(ws, ".git/config")]),
+    );
+    // .git/info was missing: it is created (as git init would) and bind-mounted read-only too
+    expect(r.roBinds).toContain(join(ws, ".git/info"));
+    expect(r.unprotected).toContain(join(ws, ".bashrc"));
+    expect(launcherArgs(r, { cwd: ws, env: {} }).join(" ")).toContain(`--ro-bind ${join(ws, ".ostk")}`);
+  });
+
   it("keeps system secrets unreadable while /etc stays readable", () => {
     const r = compileRules({ workspace: ws });
     expect(r.read).not.toContain("/etc");

@@ -1,4 +1,4 @@
-import { lstatSync, readdirSync, realpathSync, type Stats } from "node:fs";
+import { lstatSync, mkdirSync, readdirSync, realpathSync, type Stats } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { OstkRpcError } from "@ostk/lib";
 import {
@@ -34,6 +34,10 @@ export interface SandboxRules {
   minLandlockAbi: number;
   /** Paths that ended up read-only or hidden, for the report (`.ostk`, hard-linked files…). */
   carvedOut: string[];
+  /** Paths made read-only by bind mounts in a private mount namespace (mount mode). */
+  roBinds: string[];
+  /** Protected names that do not exist and, in mount mode, could be created (see `droppableInMountMode`). */
+  unprotected: string[];
 }
 
 export interface CompileInput {
@@ -43,6 +47,11 @@ export interface CompileInput {
   tmpDir?: string;
   /** Extra read-only paths the kernel needs (e.g. the Node installation). */
   extraRead?: string[];
+  /**
+   * Use a private mount namespace: existing protected paths become read-only bind mounts instead of
+   * splitting the Landlock rules, so new files can be created anywhere in the writable trees.
+   */
+  mountNamespace?: boolean;
   /**
    * Reuse a hard-link scan of the same writable paths younger than this (default 30 s). Commands in the
    * sandbox cannot create hard links to outside files, so only tools outside it can add new ones.
@@ -57,6 +66,37 @@ const MAX_RULES = 4000;
 const HARDLINK_SCAN_LIMIT = 200_000;
 /** Coarser and coarser carve-outs for hard-linked files until the rules fit (pnpm's node_modules…). */
 const HARDLINK_DEPTHS = [Number.POSITIVE_INFINITY, 8, 6, 4, 3, 2, 1];
+const MAX_BINDS = 512;
+
+/** Built-in names that only matter in a home directory or need a human's consent anyway (direnv). */
+const HOME_ONLY = new Set([
+  ".bashrc",
+  ".bash_profile",
+  ".bash_login",
+  ".bash_logout",
+  ".profile",
+  ".zshrc",
+  ".zshenv",
+  ".zprofile",
+  ".zlogin",
+  ".config/fish",
+  ".envrc",
+]);
+
+/**
+ * In mount mode a missing protected path can only be kept from being created by splitting its parent's
+ * rules. For the workspace root that would bring back "no new files at the top level", so missing
+ * home-only names there are left creatable when no writable tree contains $HOME; a missing `.git/*` is
+ * left creatable only when `.git` itself is missing (a repository the command creates).
+ */
+function droppableInMountMode(p: string, ws: string, homeWritable: boolean): boolean {
+  const rel = p.startsWith(`${ws}/`) ? p.slice(ws.length + 1) : null;
+  if (rel === null) return false;
+  if (HOME_ONLY.has(rel)) return !homeWritable;
+  // .git/* missing: either no repository yet (one the command creates is its own), or a broken one
+  if (rel.startsWith(".git/")) return true;
+  return false;
+}
 
 /** Per-compile memo of lstat/readdir (retries at coarser depths walk the same directories). */
 let memo: { stats: Map<string, Stats | null>; dirs: Map<string, string[] | null> } | null = null;
@@ -305,16 +345,54 @@ function compile(input: CompileInput): SandboxRules {
           input.hardlinkScanTtlMs ?? 30_000,
         )
       : [];
+  const roBinds: string[] = [];
+  const unprotected: string[] = [];
+  let splitExcl = excl;
+  if (input.mountNamespace) {
+    // Existing protected paths become read-only bind mounts, so writable trees need no split and new
+    // entries can be created anywhere in them (the workspace root included).
+    splitExcl = [];
+    const home = process.env.HOME ? realOrSelf(process.env.HOME) : undefined;
+    const homeWritable = home !== undefined && writable.some((w) => within(home, w));
+    // A missing .git/hooks or .git/info could only be kept uncreatable by splitting the workspace root;
+    // create them (empty, as `git init` does) so they can be bind-mounted read-only like the rest.
+    if (tryLstat(join(ws, ".git"))?.isDirectory()) {
+      for (const d of [".git/hooks", ".git/info"]) {
+        if (tryLstat(join(ws, d)) !== null) continue;
+        try {
+          mkdirSync(join(ws, d), { mode: 0o755 });
+          memo?.stats.delete(join(ws, d));
+        } catch {}
+      }
+    }
+    for (const e of excl) {
+      const st = e.deny === "write" && writable.some((w) => within(e.path, w)) ? tryLstat(e.path) : null;
+      if (st && !st.isSymbolicLink()) {
+        roBinds.push(e.path);
+        continue;
+      }
+      if (e.deny === "write" && !st && droppableInMountMode(e.path, ws, homeWritable)) {
+        unprotected.push(e.path);
+        continue;
+      }
+      splitExcl.push(e);
+    }
+  }
   const budget = MAX_RULES - sys.count - sink.count;
   let writeSink: RuleSink | undefined;
   for (const depth of links.length > 0 ? HARDLINK_DEPTHS : [Number.POSITIVE_INFINITY]) {
     const carve = [...new Set(links.map((p) => ancestorAt(p, writable, depth)))];
-    if (carve.length >= budget) continue; // each carve-out costs at least one rule: cannot fit
+    if (carve.length >= (input.mountNamespace ? MAX_BINDS : budget)) continue; // cannot fit
     const attempt = new RuleSink();
-    const idx = new ExclusionIndex([...excl, ...carve.map((c): Exclusion => ({ path: c, deny: "write" }))]);
+    const carveExcl = input.mountNamespace ? [] : carve.map((c): Exclusion => ({ path: c, deny: "write" }));
+    const idx = new ExclusionIndex([...splitExcl, ...carveExcl]);
     try {
       for (const p of writable) grant(p, "rw", idx, attempt, true, budget);
       writeSink = attempt;
+      if (input.mountNamespace) {
+        roBinds.push(...carve);
+        for (const c of carve) attempt.carvedOut.add(c);
+      }
       break;
     } catch (err) {
       if (!(err instanceof RuleBudgetExceeded)) throw err;
@@ -327,6 +405,7 @@ function compile(input: CompileInput): SandboxRules {
         `narrow the writable paths or set the sandbox policy's hardlinks to "allow"`,
     );
   }
+  for (const b of roBinds) writeSink.carvedOut.add(b);
   sink.absorb(writeSink);
   if (input.tmpDir) grant(realOrSelf(input.tmpDir), "rw", new ExclusionIndex([]), sink, true);
 
@@ -348,6 +427,8 @@ function compile(input: CompileInput): SandboxRules {
     limits: { ...DEFAULT_LIMITS, ...(policy.limits ?? {}) },
     minLandlockAbi: Math.max(policy.minLandlockAbi ?? 1, typeof net === "object" ? 4 : 1),
     carvedOut: [...sys.carvedOut, ...sink.carvedOut],
+    roBinds,
+    unprotected,
   };
   const total = rules.read.length + rules.list.length + rules.write.length + rules.writeFiles.length;
   if (total > MAX_RULES) {
@@ -385,6 +466,7 @@ export function launcherArgs(
   if (rules.allowUnix) a.push("--allow-unix");
   if (rules.allowChmod) a.push("--allow-chmod");
   if (rules.noInet) a.push("--no-inet");
+  for (const p of rules.roBinds) a.push("--ro-bind", p);
   a.push("--min-abi", String(rules.minLandlockAbi));
   for (const [k, v] of Object.entries(opts.env)) a.push("--env", `${k}=${v}`);
   a.push("--cwd", opts.cwd);

@@ -15,6 +15,8 @@ export interface SandboxProbe {
   missing: { protection: string; reason: string }[];
   /** A writable pids cgroup is used for the process limit and to find every descendant. */
   pidsCgroup: boolean;
+  /** Private mount namespaces work: protected paths are read-only bind mounts (new top-level files allowed). */
+  mountNamespace: boolean;
   launcherPath: string | null;
   /** Why the sandbox is not available. */
   reason?: string;
@@ -27,6 +29,7 @@ interface LauncherProbe {
   noNewPrivs: boolean;
   subreaper: boolean;
   cgroupPids: boolean;
+  mountNamespace?: boolean;
   error: string;
 }
 
@@ -51,6 +54,7 @@ function probeSeatbelt(): SandboxProbe {
       : [],
     missing: ok ? [] : [{ protection: "seatbelt", reason: "/usr/bin/sandbox-exec not found" }],
     pidsCgroup: false,
+    mountNamespace: false,
     launcherPath: ok ? "/usr/bin/sandbox-exec" : null,
     reason: ok ? undefined : "sandbox-exec is not available on this Mac",
   };
@@ -65,6 +69,7 @@ function probeLinux(): SandboxProbe {
     protections: [],
     missing: [],
     pidsCgroup: false,
+    mountNamespace: false,
     launcherPath: null,
   };
   if (process.platform !== "linux") return { ...base, reason: `no sandbox for ${process.platform}` };
@@ -107,6 +112,11 @@ function probeLinux(): SandboxProbe {
     on.push("env.allowlist", "rlimits", "private-tmp");
   }
   need(probe.subreaper, "subreaper", "PR_SET_CHILD_SUBREAPER failed");
+  need(
+    probe.mountNamespace === true,
+    "mount-namespace.ro-binds",
+    "no private mount namespace: protected paths are carved out of the Landlock rules instead, so no new entries can be created directly in a directory that holds one (e.g. the workspace root)",
+  );
   need(probe.cgroupPids, "cgroup.pids", "no writable pids cgroup (process limit falls back to RLIMIT_NPROC)");
   if (!probe.cgroupPids && process.getuid?.() === 0) {
     missing.push({
@@ -124,6 +134,7 @@ function probeLinux(): SandboxProbe {
     protections: on,
     missing,
     pidsCgroup: probe.cgroupPids,
+    mountNamespace: probe.mountNamespace === true,
     launcherPath: launcher.path,
     reason: available ? undefined : probe.error || "Landlock is not available in this kernel",
   };

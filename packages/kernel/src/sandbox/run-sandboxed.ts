@@ -59,7 +59,7 @@ export interface SandboxResult {
 }
 
 const KILL_GRACE_MS = 2_000;
-const LAUNCHER_FAILURES = new Set([110, 111, 112, 113, 114, 115, 116, 117, 118, 119, 120]);
+const LAUNCHER_FAILURES = new Set([110, 111, 112, 113, 114, 115, 116, 117, 118, 119, 120, 121]);
 
 /**
  * Run one command confined by the sandbox, with the workspace as cwd. Refuses with SandboxUnavailable
@@ -124,7 +124,13 @@ export async function runSandboxed(opts: RunSandboxedOptions): Promise<SandboxRe
         true,
       );
     }
-    const rules = compileRules({ workspace, policy, tmpDir, extraRead: extraRead() });
+    const rules = compileRules({
+      workspace,
+      policy,
+      tmpDir,
+      extraRead: extraRead(),
+      mountNamespace: probe.mountNamespace && policy.mountNamespace !== "never",
+    });
     if (!probe.pidsCgroup) rules.limits.processes += countUserProcesses();
     const args = [
       ...launcherArgs(rules, { cwd, env, statusFd: 3, usePidsCgroup: probe.pidsCgroup }),

@@ -22,6 +22,11 @@ export interface SandboxPolicy {
   allowUnixSockets?: boolean;
   /** Really change modes: chmod/fchmod (off by default they succeed without effect: Landlock does not confine them). */
   allowChmod?: boolean;
+  /**
+   * `"auto"` (default): where private mount namespaces work, protected paths are read-only bind mounts
+   * (new files can be created anywhere, the workspace root included). `"never"`: Landlock rules only.
+   */
+  mountNamespace?: "auto" | "never";
   /** Files with several hard links inside writable paths are made read-only (default) or left writable. */
   hardlinks?: "protect" | "allow";
   limits?: SandboxLimits;

@@ -48,8 +48,15 @@ let ostkSock: Server;
 let sockConnections = 0;
 let daemon: ChildProcess;
 
+/** Which way protected paths are kept read-only: bind mounts in a private mount namespace, or Landlock splits. */
+let mode: "auto" | "never" = "auto";
 function sb(command: string, policy: SandboxPolicy = {}, timeoutMs = 15_000) {
-  return runSandboxed({ workspace: ws, command, policy: { secretPaths: [keyDir], ...policy }, timeoutMs });
+  return runSandboxed({
+    workspace: ws,
+    command,
+    policy: { secretPaths: [keyDir], mountNamespace: mode, ...policy },
+    timeoutMs,
+  });
 }
 const py = (code: string) => `${PY} -c '${code.replace(/'/g, `'"'"'`)}'`;
 const read = (p: string) => readFileSync(p, "utf8");
@@ -129,7 +136,16 @@ afterAll(async () => {
   if (root) rmSync(root, { recursive: true, force: true });
 });
 
-describe.skipIf(!linuxSandbox)("sandbox escape suite (Landlock + seccomp launcher)", () => {
+const MODES = [
+  ["mount namespace + Landlock + seccomp", "auto"],
+  ["Landlock + seccomp only", "never"],
+] as const;
+
+describe.skipIf(!linuxSandbox).each(MODES)("sandbox escape suite (%s)", (_name, m) => {
+  beforeAll(() => {
+    mode = m;
+  });
+
   it("reports Landlock and the protections it applies", () => {
     expect(probe.landlockAbi).toBeGreaterThanOrEqual(1);
     expect(probe.protections).toContain("landlock.fs");
@@ -145,6 +161,15 @@ describe.skipIf(!linuxSandbox)("sandbox escape suite (Landlock + seccomp launche
     expect(r.stdout).toBe("hi\na");
     expect(read(join(ws, "work/out.txt"))).toBe("built\n");
     expect(read(join(ws, "work/build/x/o"))).toBe("o\n");
+    if (m === "auto" && probe.mountNamespace) {
+      // with bind mounts, new entries can be created at the top level of the workspace too
+      const top = await sb(
+        "echo top > top-level.txt && mkdir -p dist && echo d > dist/d && rm top-level.txt && echo ok",
+      );
+      expect(top.stdout).toBe("ok\n");
+      expect(read(join(ws, "dist/d"))).toBe("d\n");
+      rmSync(join(ws, "dist"), { recursive: true });
+    }
   });
 
   // --- paths ---
