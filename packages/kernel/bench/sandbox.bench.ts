@@ -68,6 +68,17 @@ async function main() {
     ];
     if (probe.pidsCgroup)
       rows.push(await measure("ostk launcher + pids cgroup true", () => run(probe.launcherPath!, argsCg)));
+    if (probe.mountNamespace) {
+      const mrules = compileRules({ workspace: ws, mountNamespace: true });
+      const argsMnt = [
+        ...launcherArgs(mrules, { cwd: ws, env: { PATH: "/usr/bin:/bin" } }),
+        "--",
+        "/bin/true",
+      ];
+      rows.push(
+        await measure("ostk launcher + mount namespace true", () => run(probe.launcherPath!, argsMnt)),
+      );
+    }
     rows.push(
       await measure("runSandboxed() true (full path)", () =>
         runSandboxed({ workspace: ws, command: ["/bin/true"] }),
