@@ -6,6 +6,7 @@ import Database from "better-sqlite3";
 import { parseAgentfile } from "../../src/agentfile/parse.js";
 import { kernelExtensions } from "../../src/daemon/extensions.js";
 import { type KernelHandle, startKernel } from "../../src/daemon/start-kernel.js";
+import { agentMethods } from "../../src/orchestrator/agent-handlers.js";
 import { type AgentRunOptions, type RunSummary, runAgent } from "../../src/orchestrator/agent-run.js";
 import { type KernelPort, socketKernelPort } from "../../src/orchestrator/kernel-port.js";
 import { createProvider } from "../../src/orchestrator/provider-factory.js";
@@ -23,12 +24,19 @@ export async function orchestratorEnv(opts: { methods?: (k: KernelHandle) => Ker
   const env = tmpKernelEnv();
   const up: FakeUpstream = await startFakeUpstream();
   let handle: KernelHandle | undefined;
-  // The daemon's own wiring (kernelExtensions: agent/*, and exec/approvals once served), plus test extras.
+  // The daemon's own wiring (kernelExtensions), the agent/* methods, plus test extras.
   const start = async () => {
     handle = await startKernel({
       workspace: env.workspace,
       keyPath: env.keyPath,
-      extend: async (k) => ({ ...(await kernelExtensions(k)), ...(opts.methods?.(k) ?? {}) }),
+      extend: async (k) => ({
+        ...(agentMethods({
+          workspace: k.workspace,
+          record: (r) => k.core.recordDurable(r),
+        }) as unknown as KernelMethods),
+        ...(await kernelExtensions(k)),
+        ...(opts.methods?.(k) ?? {}),
+      }),
     });
     return handle;
   };
