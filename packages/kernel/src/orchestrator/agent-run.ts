@@ -185,21 +185,35 @@ export async function runAgent(o: AgentRunOptions): Promise<RunSummary> {
 
   // The kernel hashes and journals the Agentfile before anything runs.
   if (!resumed) {
-    await kernel.call(
-      "agent/spawn",
-      {
-        sha256: af.sha256,
-        path: af.path ?? "",
-        name: o.name,
-        model: `${o.provider.provider}/${o.provider.model}`,
-        tools: af.tools.map((t) => t.pattern),
-        limits: af.limits,
-        isolation: af.isolation,
-        ...(af.pin ? { pin: af.pin } : {}),
-      },
-      sub(),
-    );
+    await spawn();
     o.store.create(row);
+  }
+
+  /** The kernel hashes the Agentfile and journals it; without that nothing runs (fail closed). */
+  async function spawn(): Promise<void> {
+    try {
+      await kernel.call(
+        "agent/spawn",
+        {
+          sha256: af.sha256,
+          path: af.path ?? "",
+          name: o.name,
+          model: `${o.provider.provider}/${o.provider.model}`,
+          tools: af.tools.map((t) => t.pattern),
+          limits: af.limits,
+          isolation: af.isolation,
+          ...(af.pin ? { pin: af.pin } : {}),
+        },
+        sub(),
+      );
+    } catch (err) {
+      if (isRpcError(err, "MethodNotFound"))
+        throw new OstkError(
+          "kernel-without-agents",
+          "this kernel does not serve agent/spawn, so the Agentfile's hash could not be journaled; nothing ran. Restart the daemon with a current ostk (ostk daemon stop; ostk daemon --detach)",
+        );
+      throw err;
+    }
   }
   let usage = usageOf(row);
   let cost = row.cost_usd;
