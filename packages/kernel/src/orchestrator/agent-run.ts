@@ -124,6 +124,16 @@ export async function runAgent(o: AgentRunOptions): Promise<RunSummary> {
       );
     if (found.status === "finished" || found.status === "killed")
       throw new OstkError("session-over", `agent run ${o.resume} is ${found.status}; nothing to resume`);
+    if (
+      (found.status === "running" || found.status === "waiting-approval") &&
+      found.pid &&
+      found.pid !== process.pid &&
+      pidAlive(found.pid)
+    )
+      throw new OstkError(
+        "session-live",
+        `agent run ${o.resume} is still live in process ${found.pid}; "ostk kill ${o.resume}" stops it`,
+      );
     row = found;
     messages = o.store.messages(o.resume);
     snap = JSON.parse(found.snapshot) as Snapshot;
@@ -619,6 +629,15 @@ function scopedSignal(parent: AbortSignal): { signal: AbortSignal; release: () =
   if (parent.aborted) on();
   else parent.addEventListener("abort", on, { once: true });
   return { signal: c.signal, release: () => parent.removeEventListener("abort", on) };
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 function sleepAbortable(ms: number, signal: AbortSignal): Promise<void> {

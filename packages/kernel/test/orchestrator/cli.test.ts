@@ -84,4 +84,39 @@ describe("ostk run / kill / agentfile from the CLI", () => {
     expect(await main(["agentfile", "lint", "w.af"], c.io)).toBe(1);
     expect(c.err[0]).toMatch(/^w\.af:2:13: error: expected a positive whole number of turns/);
   });
+
+  it("ps shows a run whose process died as crashed; kill marks it killed; a live run cannot be resumed twice", async () => {
+    await using t = await orchestratorEnv();
+    const af = t.agentfile("FROM anthropic/claude-haiku-4-5\nTASK x\nTOOL file:read\n");
+    const base = {
+      name: "worker",
+      agentfile_path: af.path!,
+      agentfile_sha256: af.sha256,
+      provider: "anthropic",
+      model: "claude-haiku-4-5",
+      status: "running" as const,
+      stop_reason: null,
+      trace_id: "0".repeat(32),
+      started_at: Date.now(),
+      turns: 1,
+      input_tokens: 0,
+      output_tokens: 0,
+      cache_read_tokens: 0,
+      cache_write_tokens: 0,
+      cost_usd: 0,
+      tool_calls: 0,
+      snapshot: JSON.stringify({ task: "x", elapsed_ms: 0, tool_errors: 0, partial: [], overhead_ms: 0 }),
+      summary: null,
+    };
+    t.store.create({ ...base, session: "dead-run", pid: 2 ** 22 + 12345 });
+    t.store.create({ ...base, session: "live-run", pid: process.ppid });
+    const rows = listAgentRuns(t.env.workspace);
+    expect(rows.find((r) => r.session === "dead-run")).toMatchObject({ stop_reason: "process-gone" });
+    expect(formatAgentRuns(rows).join("\n")).toMatch(/dead-run.*crashed/);
+    await expect(t.run(af, { resume: "live-run" })).rejects.toThrow(/still live in process/);
+    const k = io(t.env.workspace, {});
+    expect(await main(["kill", "dead-run"], k.io)).toBe(0);
+    expect(k.out[0]).toMatch(/had no live process; marked killed/);
+    expect(t.store.get("dead-run")).toMatchObject({ status: "killed" });
+  });
 });
