@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { appendFile } from "node:fs/promises";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -118,6 +118,23 @@ describe("auditTail", () => {
     const after = await collect(path, 11, { cursor: first.last?.cursor }).done;
     expect(after.seqs).toEqual(range(5, 15));
     w.close();
+  });
+
+  it("follows the kernel's rotation into journal-seals/epoch-N.jsonl", async () => {
+    using tmp = tempDir();
+    const path = join(tmp.dir, "journal.jsonl");
+    const seals = join(tmp.dir, "journal-seals");
+    mkdirSync(seals);
+    writeFileSync(path, eventLine(1) + eventLine(2));
+    const reading = collect(path, 6);
+    await caughtUp(reading.seqs, 2);
+    // Rotation while the tailer waits: two epochs sealed back to back, then a new live file.
+    appendFileSync(path, eventLine(3));
+    renameSync(path, join(seals, "epoch-000001.jsonl"));
+    writeFileSync(path, eventLine(4));
+    renameSync(path, join(seals, "epoch-000002.jsonl"));
+    writeFileSync(path, eventLine(5) + eventLine(6));
+    expect((await reading.done).seqs).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
   it("reads non-JSON lines with entry null and stops at EOF without follow", async () => {
