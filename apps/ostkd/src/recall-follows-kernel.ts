@@ -12,7 +12,9 @@ export function committedPaths(e: JournalEntry): string[] {
 /**
  * Recall follows the kernel through the protocol, exactly as an outside integration would: a
  * `KernelClient` on the kernel socket, `client/subscribe` to committed entries. Each entry is
- * recorded as a recall event (who changed what, when) and its paths are re-indexed.
+ * recorded as a recall event (who changed what, when) and its paths are re-indexed at once — a
+ * commit is final, so it skips the watcher's debounce; paths that arrive while a pass runs are
+ * coalesced into the next one.
  */
 export async function recallFollowsKernel(opts: {
   socketPath: string;
@@ -26,6 +28,22 @@ export async function recallFollowsKernel(opts: {
     timeoutMs: 5_000,
   });
   const ac = new AbortController();
+  const pending = new Set<string>();
+  let pumping: Promise<void> | null = null;
+  const pump = async () => {
+    while (pending.size) {
+      const batch = [...pending];
+      pending.clear();
+      await opts.recall.indexPaths(batch).catch((err: unknown) => {
+        opts.logger.warn({ err, paths: batch.slice(0, 20) }, "recall: could not index committed paths");
+      });
+    }
+    pumping = null;
+  };
+  const enqueue = (paths: string[]) => {
+    for (const p of paths) pending.add(p);
+    pumping ??= pump();
+  };
   const done = (async () => {
     try {
       for await (const e of client.subscribe({ signal: ac.signal })) {
@@ -41,7 +59,7 @@ export async function recallFollowsKernel(opts: {
                 op: (e.data as { op?: unknown } | undefined)?.op,
                 gen_after: e.gen_after,
               });
-              if (paths.length) await opts.recall.trigger(paths);
+              if (paths.length) enqueue(paths);
             } catch (err) {
               opts.logger.warn({ err, seq: e.seq }, "recall: could not index a journal entry");
             }
@@ -58,6 +76,7 @@ export async function recallFollowsKernel(opts: {
       ac.abort();
       await client.close().catch(() => undefined);
       await Promise.race([done, new Promise((r) => setTimeout(r, 500))]);
+      await pumping;
     },
   };
 }
