@@ -1,6 +1,6 @@
 import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
 import { dirname } from "node:path";
-import { redact } from "../lib-seam";
+import { redactString } from "../lib-seam";
 
 /** One ledger row per proxied model request. Never holds an API key or a request body. */
 export interface LedgerRow {
@@ -36,9 +36,17 @@ export interface LedgerRow {
   ttfb_ms: number | null;
 }
 
+/** Rows hold counters and ids only; the few free-text fields still pass through lib's redaction. */
+function redactRow(row: LedgerRow): LedgerRow {
+  const out = { ...row };
+  for (const k of ["session", "model", "error_type", "route", "mode"] as const)
+    if (typeof out[k] === "string") (out as Record<string, unknown>)[k] = redactString(out[k] as string);
+  return out;
+}
+
 /**
- * Append-only JSONL ledger (`.ostk/memory/ledger.jsonl`, mode 0600); every row passes through
- * `redact`. Rows are grouped into one write every `flushMs` (or 64 KB) so the hot path never waits
+ * Append-only JSONL ledger (`.ostk/memory/ledger.jsonl`, mode 0600); free-text fields pass through
+ * lib's `redactString`. Rows are grouped into one write every `flushMs` (or 64 KB) so the hot path never waits
  * on the disk; `close()` flushes what is left.
  */
 export class Ledger {
@@ -59,7 +67,7 @@ export class Ledger {
   }
 
   append(row: LedgerRow): void {
-    const line = `${JSON.stringify(redact(row))}\n`;
+    const line = `${JSON.stringify(redactRow(row))}\n`;
     this.pending.push(line);
     this.pendingBytes += line.length;
     if (this.pendingBytes >= 65536) this.flush();

@@ -17,12 +17,18 @@ export interface CachedResponse {
   route: string;
   id: string;
   usage: Json;
-  text: string;
+  /** The body's JSON bytes. */
+  text: Buffer;
 }
 
 /** Packs a final response body for the cache. */
-export function toCached(route: string, body: Json): CachedResponse {
-  return { route, id: String(body?.id ?? ""), usage: body?.usage ?? null, text: JSON.stringify(body) };
+export function toCached(route: string, body: Json, raw?: Buffer): CachedResponse {
+  return {
+    route,
+    id: String(body?.id ?? ""),
+    usage: body?.usage ?? null,
+    text: raw ?? Buffer.from(JSON.stringify(body)),
+  };
 }
 
 // Stored as one JSON header line, a newline, then the body text (no re-parse of large bodies).
@@ -36,7 +42,7 @@ function encode(v: CachedResponse): Buffer {
 function decode(b: Buffer): CachedResponse {
   const nl = b.indexOf(10);
   const head = JSON.parse(b.subarray(0, nl).toString("utf8"));
-  return { ...head, text: b.subarray(nl + 1).toString("utf8") };
+  return { ...head, text: b.subarray(nl + 1) };
 }
 
 /**

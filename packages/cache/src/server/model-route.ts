@@ -32,6 +32,8 @@ export function apiKeyOf(headers: IncomingHttpHeaders): string | undefined {
 interface Outcome {
   status: number;
   body?: Json;
+  /** The upstream's JSON bytes as received (non-streaming, unfiltered). */
+  raw?: Buffer;
   errorType?: string | null;
   responseCache: LedgerRow["response_cache"];
   ttfb: number | null;
@@ -239,7 +241,7 @@ export async function handleModelRequest(
   outcome.enrich = enrich;
   let stored = false;
   if (key && apiKey && rc && outcome.status === 200 && isComplete(route, outcome.body)) {
-    const value = toCached(route, outcome.body);
+    const value = toCached(route, outcome.body, outcome.raw);
     stored = await rc.put(key, apiKey, value, tags).catch(() => false);
     lead?.(stored ? value : undefined);
   } else lead?.(undefined);
@@ -248,7 +250,12 @@ export async function handleModelRequest(
 
   function replay(b: typeof base, cached: CachedResponse, how: "hit" | "coalesced") {
     const shown = config.filterSecrets
-      ? { ...cached, text: JSON.stringify(filterResponseBody(route, JSON.parse(cached.text))) }
+      ? {
+          ...cached,
+          text: Buffer.from(
+            JSON.stringify(filterResponseBody(route, JSON.parse(cached.text.toString("utf8")))),
+          ),
+        }
       : cached;
     writeReplay(res, route, body, shown, how);
     finish(
@@ -465,7 +472,15 @@ async function bufferJson(b: Base, res: ServerResponse, up: IncomingMessage): Pr
     "x-ostk-cache": "miss",
   });
   res.end(text);
-  return { status: 200, body: parsed, responseCache: "bypass", ttfb, stream: false, bytesOut: text.length };
+  return {
+    status: 200,
+    body: parsed,
+    raw: buf,
+    responseCache: "bypass",
+    ttfb,
+    stream: false,
+    bytesOut: text.length,
+  };
 }
 
 function finish(b: Base, o: Outcome, bytesForwarded = 0): void {

@@ -11,19 +11,22 @@ function freshId(route: Route): string {
 
 /** The cached body, parsed, with a fresh id (and creation time), as a new response would carry. */
 export function freshBody(route: Route, cached: CachedResponse): Json {
-  const body = JSON.parse(cached.text);
+  const body = JSON.parse(cached.text.toString("utf8"));
   body.id = freshId(route);
   if (route === "openai-chat") body.created = Math.floor(Date.now() / 1000);
   if (route === "openai-responses") body.created_at = Math.floor(Date.now() / 1000);
   return body;
 }
 
-/** The cached JSON text with a fresh id; swaps the leading id in place when it can, else re-serialises. */
-function freshText(route: Route, cached: CachedResponse): string {
-  const lead = `{"id":${JSON.stringify(cached.id)}`;
-  if (cached.id && cached.text.startsWith(lead))
-    return `{"id":${JSON.stringify(freshId(route))}${cached.text.slice(lead.length)}`;
-  return JSON.stringify(freshBody(route, cached));
+/** The cached JSON bytes with a fresh id; swaps the leading id in place when it can, else re-serialises. */
+function freshText(route: Route, cached: CachedResponse): Buffer {
+  const lead = Buffer.from(`{"id":${JSON.stringify(cached.id)}`);
+  if (cached.id && cached.text.subarray(0, lead.length).equals(lead))
+    return Buffer.concat([
+      Buffer.from(`{"id":${JSON.stringify(freshId(route))}`),
+      cached.text.subarray(lead.length),
+    ]);
+  return Buffer.from(JSON.stringify(freshBody(route, cached)));
 }
 
 /** Writes a cached response as JSON or, for streaming requests, as the provider's SSE framing. */
@@ -53,7 +56,7 @@ export function writeReplay(
   const text = freshText(route, cached);
   res.writeHead(200, {
     "content-type": "application/json",
-    "content-length": String(Buffer.byteLength(text)),
+    "content-length": String(text.length),
     "x-ostk-cache": how,
   });
   res.end(text);
