@@ -1,3 +1,5 @@
+// The sandbox, policy and approval layers (built alongside the kernel core).
+export * from "./approvals/index.js";
 export { KernelCore, type KernelCoreOptions, type Observed } from "./core/kernel-core.js";
 export type { RecoveredIntent } from "./core/recovery.js";
 export { type CallContext, EXTERNAL_ACTOR, KERNEL_ACTOR } from "./core/types.js";
@@ -27,8 +29,12 @@ export { Journal, type JournalOptions } from "./journal/journal.js";
 export { ObjectStore } from "./journal/objects.js";
 export { type JournalQuery, queryEntries, readEntries } from "./journal/read.js";
 export { type VerifyResult, verifyJournalDir } from "./journal/verify.js";
+export { type EnvelopeInput, formatEnvelope } from "./mcp/envelope.js";
+export { createMcpBridge, type KernelCaller, type McpBridgeOptions } from "./mcp/mcp-bridge.js";
 export { type GenRow, GenTable } from "./occ/gen-table.js";
 export { canMergeEdit, diffLines, MERGE_DISTANCE } from "./occ/merge.js";
+export * from "./policy/index.js";
+export * from "./sandbox/index.js";
 export { SessionsDb } from "./store/sessions-db.js";
 export { TelemetryDb } from "./store/telemetry-db.js";
 export { isProtected, Workspace } from "./workspace/confine.js";

@@ -56,6 +56,22 @@ const COMMANDS: Record<string, { load: Loader; summary: string }> = {
     load: async () => (await import("./commands/file.js")).edit,
     summary: "replace --old with --new in a file through the daemon",
   },
+  exec: {
+    load: async () => (await import("./commands/exec.js")).exec,
+    summary: "run a command in the sandbox through the daemon (ostk exec -- <cmd>)",
+  },
+  approvals: {
+    load: async () => (await import("./commands/exec.js")).approvals,
+    summary: "list pending approval requests",
+  },
+  approve: {
+    load: async () => (await import("./commands/exec.js")).approve,
+    summary: "approve a pending request (it runs once)",
+  },
+  deny: {
+    load: async () => (await import("./commands/exec.js")).deny,
+    summary: "deny a pending request (it never runs)",
+  },
   mcp: {
     load: async () => (await import("./commands/mcp.js")).mcp,
     summary: "MCP System ABI server on stdio (starts the daemon if needed)",

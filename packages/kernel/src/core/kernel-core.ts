@@ -2,7 +2,14 @@ import { EventEmitter } from "node:events";
 import * as fs from "node:fs";
 import { promises as fsp } from "node:fs";
 import * as path from "node:path";
-import { type JournalEntry, type JournalRecord, OstkRpcError, type Signer, sha256Hex } from "@ostk/lib";
+import {
+  type JournalActor,
+  type JournalEntry,
+  type JournalRecord,
+  OstkRpcError,
+  type Signer,
+  sha256Hex,
+} from "@ostk/lib";
 import { Journal } from "../journal/journal.js";
 import { ObjectStore } from "../journal/objects.js";
 import { readEntries } from "../journal/read.js";
@@ -37,6 +44,13 @@ export interface Observed {
   content: Buffer | null;
   row: GenRow | null;
   stat: fs.Stats | null;
+}
+
+/** Who a detected change is attributed to (instead of "external"), e.g. the caller of a shell command. */
+export interface Attribution {
+  actor: JournalActor;
+  op: string;
+  data?: Record<string, unknown>;
 }
 
 export interface ApplyRequest {
@@ -157,7 +171,7 @@ export class KernelCore extends EventEmitter {
    * Look at a path now: read it (size-capped), hash it, compare with the generation table, and
    * journal an external change (gen + 1) when the content differs from what the kernel last saw.
    */
-  async observe(rel: string, abs: string, ctx?: CallContext): Promise<Observed> {
+  async observe(rel: string, abs: string, ctx?: CallContext, as?: Attribution): Promise<Observed> {
     let stat: fs.Stats | null = null;
     try {
       stat = fs.lstatSync(abs);
@@ -166,7 +180,8 @@ export class KernelCore extends EventEmitter {
     }
     let row = this.gens.get(rel) ?? null;
     if (!stat?.isFile()) {
-      if (row && row.sha256 !== null && !stat) row = this.externalChange(rel, row, null, null, ctx);
+      if (row && row.sha256 !== null && !stat)
+        row = this.externalChange(rel, row, null, null, ctx, undefined, as);
       return { rel, abs, exists: stat !== null, isFile: false, content: null, row, stat };
     }
     if (stat.size > this.maxFileBytes) {
@@ -199,7 +214,22 @@ export class KernelCore extends EventEmitter {
     const now = Date.now();
     if (!row || row.sha256 === null) {
       if (row && row.sha256 === null) {
-        row = this.externalChange(rel, row, hash, stat, ctx, content);
+        row = this.externalChange(rel, row, hash, stat, ctx, content, as);
+      } else if (as) {
+        // A file the kernel never saw, created by an attributed writer (e.g. a sandboxed command).
+        const fresh: GenRow = {
+          path: rel,
+          gen: 0,
+          sha256: null,
+          size: 0,
+          ino: 0,
+          mtime: 0,
+          ctime: 0,
+          writer: "",
+          ts: now,
+          history: [],
+        };
+        row = this.externalChange(rel, fresh, hash, stat, ctx, content, as);
       } else {
         row = this.gens.set({
           path: rel,
@@ -212,7 +242,7 @@ export class KernelCore extends EventEmitter {
         void this.objects.put(content, hash).catch(() => {});
       }
     } else if (row.sha256 !== hash) {
-      row = this.externalChange(rel, row, hash, stat, ctx, content);
+      row = this.externalChange(rel, row, hash, stat, ctx, content, as);
     } else if (row.ino !== stat.ino || row.mtime !== stat.mtimeMs || row.ctime !== stat.ctimeMs) {
       row = this.gens.set({ ...row, ...statFields(stat) });
     }
@@ -255,19 +285,22 @@ export class KernelCore extends EventEmitter {
     stat: fs.Stats | null,
     ctx?: CallContext,
     content?: Buffer,
+    as?: Attribution,
   ): GenRow {
     const gen = row.gen + 1;
     if (content && hash) void this.objects.put(content, hash).catch(() => {});
     this.record({
       event: "fs.commit",
-      actor: EXTERNAL_ACTOR,
+      actor: as?.actor ?? EXTERNAL_ACTOR,
       trace: ctx?.trace,
       path: rel,
       gen_before: row.gen,
       gen_after: gen,
       hash_before: row.sha256,
       hash_after: hash,
-      data: { op: "external", size: stat?.size ?? 0, noticed_by: ctx?.actor.id ?? "kernel" },
+      data: as
+        ? { op: as.op, size: stat?.size ?? 0, ...as.data }
+        : { op: "external", size: stat?.size ?? 0, noticed_by: ctx?.actor.id ?? "kernel" },
     });
     this.logger.info({ path: rel, gen }, "external change detected");
     return this.gens.set({
@@ -275,9 +308,43 @@ export class KernelCore extends EventEmitter {
       gen,
       sha256: hash,
       ...(stat ? statFields(stat) : { size: 0, ino: 0, mtime: 0, ctime: 0 }),
-      writer: "external",
+      writer: as?.actor.id ?? "external",
       ts: Date.now(),
     });
+  }
+
+  /**
+   * Journal changes a command made (paths from a before/after snapshot) as `fs.commit` with
+   * `op`, attributed to the caller, each with a generation bump and content hashes.
+   */
+  async attributeChanges(
+    paths: string[],
+    ctx: CallContext,
+    op: string,
+    data: Record<string, unknown> = {},
+  ): Promise<{ path: string; gen: number; sha256: string | null }[]> {
+    const out: { path: string; gen: number; sha256: string | null }[] = [];
+    for (const p of [...new Set(paths)].sort()) {
+      let r: { rel: string; abs: string };
+      try {
+        r = this.ws.resolve(p, { follow: false });
+      } catch {
+        continue;
+      }
+      if (r.rel.startsWith(".ostk/") || r.rel.includes(".ostk-tmp-")) continue;
+      const release = await this.locks.lock([r.rel]);
+      try {
+        const before = this.gens.get(r.rel)?.gen;
+        const obs = await this.observe(r.rel, r.abs, ctx, { actor: ctx.actor, op, data });
+        if (obs.row && obs.row.gen !== before)
+          out.push({ path: r.rel, gen: obs.row.gen, sha256: obs.row.sha256 });
+      } catch (err) {
+        this.logger.warn({ err, path: p }, "could not attribute a changed file");
+      } finally {
+        release();
+      }
+    }
+    return out;
   }
 
   /** Apply one change through the write-ahead protocol. Caller holds the path lock(s). */

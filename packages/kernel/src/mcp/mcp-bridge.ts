@@ -132,12 +132,16 @@ async function runTool(
           .join("\n") || "(no matches)"
       );
     case "bash": {
-      const changed = (r.changed as { path: string; gen: number }[] | undefined) ?? [];
-      for (const c of changed) seen.set(c.path, c.gen);
+      const files = (r.files as { changed: string[]; created: string[]; deleted: string[] } | undefined) ?? {
+        changed: [],
+        created: [],
+        deleted: [],
+      };
+      const touched = [...files.created, ...files.changed, ...files.deleted];
       return [
         r.stdout ? String(r.stdout) : "",
         r.stderr ? `[stderr]\n${r.stderr}` : "",
-        `[exit ${r.exit_code ?? r.signal}${r.timed_out ? ", timed out" : ""}${changed.length ? `, changed: ${changed.map((c) => c.path).join(", ")}` : ""}]`,
+        `[exit ${r.exitCode ?? r.signal}${r.timedOut ? ", timed out" : ""}${touched.length ? `, changed: ${touched.join(", ")}` : ""}]`,
       ]
         .filter(Boolean)
         .join("\n");

@@ -120,7 +120,7 @@ export const BASH_TOOL: ToolSpec = {
     type: "object",
     properties: {
       command: { type: "string", minLength: 1 },
-      timeout_ms: { type: "integer", minimum: 1, maximum: 600000 },
+      timeoutMs: { type: "integer", minimum: 1, maximum: 600000, description: "default 120000" },
     },
     required: ["command"],
     additionalProperties: false,
