@@ -1,7 +1,10 @@
 /** Default cap on one frame (one JSON-RPC message line), in bytes. */
 export const DEFAULT_MAX_FRAME_BYTES = 8 * 1024 * 1024;
 
-export type Frame = { kind: "line"; text: string } | { kind: "oversize"; bytes: number };
+/** An oversize frame keeps only its first bytes (`head`), enough to find a response's `id`. */
+export type Frame = { kind: "line"; text: string } | { kind: "oversize"; bytes: number; head: string };
+
+const HEAD_BYTES = 256;
 
 /**
  * Splits a byte stream into `\n`-terminated frames. A frame longer than
@@ -13,6 +16,7 @@ export class LineDecoder {
   private chunks: Buffer[] = [];
   private buffered = 0;
   private skipping = 0;
+  private head = "";
 
   constructor(private readonly maxFrameBytes = DEFAULT_MAX_FRAME_BYTES) {}
 
@@ -25,6 +29,7 @@ export class LineDecoder {
         const rest = chunk.length - start;
         if (this.skipping > 0) this.skipping += rest;
         else if (this.buffered + rest > this.maxFrameBytes) {
+          this.head = this.headOf(chunk.subarray(start));
           this.skipping = this.buffered + rest;
           this.chunks = [];
           this.buffered = 0;
@@ -37,13 +42,14 @@ export class LineDecoder {
       const piece = chunk.subarray(start, nl);
       start = nl + 1;
       if (this.skipping > 0) {
-        frames.push({ kind: "oversize", bytes: this.skipping + piece.length });
+        frames.push({ kind: "oversize", bytes: this.skipping + piece.length, head: this.head });
         this.skipping = 0;
+        this.head = "";
         continue;
       }
       const total = this.buffered + piece.length;
       if (total > this.maxFrameBytes) {
-        frames.push({ kind: "oversize", bytes: total });
+        frames.push({ kind: "oversize", bytes: total, head: this.headOf(piece) });
       } else {
         const text = this.chunks.length
           ? Buffer.concat([...this.chunks, piece], total).toString("utf8")
@@ -54,6 +60,11 @@ export class LineDecoder {
       this.buffered = 0;
     }
     return frames;
+  }
+
+  private headOf(tail: Buffer): string {
+    const first = this.chunks.length ? Buffer.concat([...this.chunks, tail]) : tail;
+    return first.subarray(0, HEAD_BYTES).toString("utf8");
   }
 
   /** Bytes of an unterminated frame still held. */

@@ -121,6 +121,18 @@ export class RpcClient {
         for (const f of decoder.push(chunk)) {
           if (f.kind === "oversize") {
             this.opts.logger?.warn?.({ bytes: f.bytes }, "rpc client: dropped an oversize frame");
+            // Fail the call it answered (its id is near the start) instead of letting it time out.
+            const id = /"id"\s*:\s*(-?\d+|"(?:[^"\\]|\\.)*")/.exec(f.head)?.[1];
+            if (id !== undefined && !/"method"\s*:/.test(f.head)) {
+              this.rpc.receive(
+                createJSONRPCErrorResponse(
+                  JSON.parse(id),
+                  ERROR_CODES.FrameTooLarge,
+                  `the answer is ${f.bytes} bytes, above this client's ${this.opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES}-byte frame cap; ask for less or raise maxFrameBytes`,
+                  { kind: "FrameTooLarge", bytes: f.bytes },
+                ),
+              );
+            }
             continue;
           }
           this.onFrame(f.text);

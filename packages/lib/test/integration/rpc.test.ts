@@ -83,6 +83,25 @@ describe("serveRpc + RpcClient", () => {
     await server.close();
   });
 
+  it("fails a call whose answer exceeds the client's frame cap instead of timing out", async () => {
+    using tmp = tempDir();
+    const server = await serveRpc({
+      socketPath: join(tmp.dir, "k.sock"),
+      maxFrameBytes: 1 << 20,
+      handlers: { "x/big": () => ({ blob: "z".repeat(200_000) }), "x/small": () => 1 },
+    });
+    const client = await RpcClient.connect({
+      socketPath: server.socketPath,
+      maxFrameBytes: 100_000,
+      timeoutMs: 5000,
+    });
+    const err = (await client.call("x/big", {}).catch((e) => e)) as OstkRpcError;
+    expect(err.kind).toBe("FrameTooLarge"); // not Timeout: the call fails as soon as the frame is seen
+    expect(await client.call("x/small", {})).toBe(1);
+    await client.close();
+    await server.close();
+  });
+
   it("maps handler errors to catalog codes with data.kind", async () => {
     using tmp = tempDir();
     const server = await serveRpc({
