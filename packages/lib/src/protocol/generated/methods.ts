@@ -51,6 +51,7 @@ export interface MethodTypes {
 
 /** Notifications: params types. */
 export interface NotificationTypes {
+  "approval/pending": T.ApprovalPendingParams;
   "exec/output": T.ExecOutputParams;
   "journal/event": T.JournalEventParams;
   "recall/progress": T.RecallProgressParams;
@@ -61,6 +62,7 @@ export type NotificationName = keyof NotificationTypes;
 
 /** Every method and notification in the protocol, with its validators. */
 export const METHODS: Readonly<Record<string, MethodSpec>> = {
+  "approval/pending": { params: V.ApprovalPendingParams as Validator, result: null, notification: true },
   "approvals/approve": { params: V.ApprovalsApproveParams as Validator, result: V.ApprovalsApproveResult as Validator, notification: false },
   "approvals/deny": { params: V.ApprovalsDenyParams as Validator, result: V.ApprovalsDenyResult as Validator, notification: false },
   "approvals/list": { params: V.ApprovalsListParams as Validator, result: V.ApprovalsListResult as Validator, notification: false },

@@ -22,14 +22,17 @@ export interface OstkProtocolSchemas {
 
 }
 /**
- * Approve a pending request (it runs once).
+ * An exec call of this connection waits for a human approval (ostk approve <id>).
  * 
  * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
- * via the `definition` "ApprovalsApproveParams".
+ * via the `definition` "ApprovalPendingParams".
  */
-export interface ApprovalsApproveParams {
+export interface ApprovalPendingParams {
 id: string
-reason?: string
+summary: string
+reason: string
+rule: string
+expiresAt: number
 _meta?: RequestMeta
 }
 /**
@@ -58,10 +61,25 @@ name?: string
 on_behalf_of?: string
 }
 /**
+ * Approve a pending request (its exact call then runs once).
+ * 
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "ApprovalsApproveParams".
+ */
+export interface ApprovalsApproveParams {
+id: string
+note?: string
+_meta?: RequestMeta
+}
+/**
  * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
  * via the `definition` "ApprovalsApproveResult".
  */
 export interface ApprovalsApproveResult {
+ok: boolean
+approval: {
+[k: string]: unknown
+}
 [k: string]: unknown
 }
 /**
@@ -72,7 +90,7 @@ export interface ApprovalsApproveResult {
  */
 export interface ApprovalsDenyParams {
 id: string
-reason?: string
+note?: string
 _meta?: RequestMeta
 }
 /**
@@ -80,6 +98,10 @@ _meta?: RequestMeta
  * via the `definition` "ApprovalsDenyResult".
  */
 export interface ApprovalsDenyResult {
+ok: boolean
+approval: {
+[k: string]: unknown
+}
 [k: string]: unknown
 }
 /**
@@ -316,20 +338,20 @@ detail?: {
  * via the `definition` "ExecOutcome".
  */
 export interface ExecOutcome {
-exit_code: (number | null)
+exitCode: (number | null)
 signal?: (string | null)
 stdout: string
 stderr: string
-timed_out?: boolean
 truncated?: boolean
-duration_ms?: number
-changed?: {
-path: string
-gen?: number
-op?: string
+timedOut: boolean
+cancelled?: boolean
+durationMs?: number
+files: {
+changed: string[]
+created: string[]
+deleted: string[]
 [k: string]: unknown
-}[]
-seq?: number
+}
 [k: string]: unknown
 }
 /**
@@ -339,25 +361,24 @@ seq?: number
  * via the `definition` "ExecOutputParams".
  */
 export interface ExecOutputParams {
-exec_id: string
 stream: ("stdout" | "stderr")
-data: string
+chunk: string
 _meta?: RequestMeta
 }
 /**
- * Run a shell command in the sandbox with the workspace as cwd; output streams as exec/output notifications; changed files are journaled.
+ * Run a shell command in the sandbox with the workspace as cwd after the decision chain (pin → risk → approval); output streams as exec/output notifications; files it changed are journaled (fs.commit op exec).
  * 
  * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
  * via the `definition` "ExecParams".
  */
 export interface ExecParams {
 command: string
-timeout_ms?: number
+cwd?: string
+timeoutMs?: number
+maxOutputBytes?: number
 env?: {
 [k: string]: string
 }
-stream?: boolean
-max_output_bytes?: number
 _meta?: RequestMeta
 }
 /**
@@ -365,20 +386,20 @@ _meta?: RequestMeta
  * via the `definition` "ExecResult".
  */
 export interface ExecResult {
-exit_code: (number | null)
+exitCode: (number | null)
 signal?: (string | null)
 stdout: string
 stderr: string
-timed_out?: boolean
 truncated?: boolean
-duration_ms?: number
-changed?: {
-path: string
-gen?: number
-op?: string
+timedOut: boolean
+cancelled?: boolean
+durationMs?: number
+files: {
+changed: string[]
+created: string[]
+deleted: string[]
 [k: string]: unknown
-}[]
-seq?: number
+}
 [k: string]: unknown
 }
 /**

@@ -33,11 +33,11 @@ validate11.errors = vErrors;
 return errors === 0;
 }
 
-export const ApprovalsApproveParams = validate12;
-const schema13 = {"type":"object","description":"Approve a pending request (it runs once).","properties":{"id":{"type":"string","minLength":1},"reason":{"type":"string"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["id"],"additionalProperties":false,"title":"ApprovalsApproveParams"};
-const func2 = ucs2length;
+export const ApprovalPendingParams = validate12;
+const schema13 = {"type":"object","description":"An exec call of this connection waits for a human approval (ostk approve <id>).","properties":{"id":{"type":"string"},"summary":{"type":"string"},"reason":{"type":"string"},"rule":{"type":"string"},"expiresAt":{"type":"integer"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["id","summary","reason","rule","expiresAt"],"additionalProperties":false,"title":"ApprovalPendingParams"};
 const schema14 = {"description":"Carried as params._meta in every request and notification: caller identity and W3C trace context.","type":"object","properties":{"identity":{"$ref":"#/definitions/CallerIdentity"},"traceparent":{"type":"string","pattern":"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$"},"tracestate":{"type":"string","maxLength":512}},"additionalProperties":true,"title":"RequestMeta"};
 const schema15 = {"description":"Who is calling. Sent by the client in every request's _meta.identity; the daemon may narrow it (e.g. bind it to a negotiated session) but never widens it.","type":"object","properties":{"id":{"type":"string","minLength":1,"maxLength":200},"kind":{"$ref":"#/definitions/ActorKind"},"session":{"type":"string","maxLength":200},"name":{"type":"string","maxLength":200},"on_behalf_of":{"type":"string","maxLength":200}},"required":["id","kind"],"additionalProperties":false,"title":"CallerIdentity"};
+const func2 = ucs2length;
 
 function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -315,9 +315,8 @@ vErrors.push(err0);
 }
 errors++;
 }
-for(const key0 in data){
-if(!(((key0 === "id") || (key0 === "reason")) || (key0 === "_meta"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(data.summary === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "summary"},message:"must have required property '"+"summary"+"'"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -326,12 +325,8 @@ vErrors.push(err1);
 }
 errors++;
 }
-}
-if(data.id !== undefined){
-let data0 = data.id;
-if(typeof data0 === "string"){
-if(func2(data0) < 1){
-const err2 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data.reason === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -340,9 +335,8 @@ vErrors.push(err2);
 }
 errors++;
 }
-}
-else {
-const err3 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.rule === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "rule"},message:"must have required property '"+"rule"+"'"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -351,15 +345,85 @@ vErrors.push(err3);
 }
 errors++;
 }
-}
-if(data.reason !== undefined){
-if(typeof data.reason !== "string"){
-const err4 = {instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.expiresAt === undefined){
+const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "expiresAt"},message:"must have required property '"+"expiresAt"+"'"};
 if(vErrors === null){
 vErrors = [err4];
 }
 else {
 vErrors.push(err4);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((((((key0 === "id") || (key0 === "summary")) || (key0 === "reason")) || (key0 === "rule")) || (key0 === "expiresAt")) || (key0 === "_meta"))){
+const err5 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.id !== undefined){
+if(typeof data.id !== "string"){
+const err6 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.summary !== undefined){
+if(typeof data.summary !== "string"){
+const err7 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.reason !== undefined){
+if(typeof data.reason !== "string"){
+const err8 = {instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.rule !== undefined){
+if(typeof data.rule !== "string"){
+const err9 = {instancePath:instancePath+"/rule",schemaPath:"#/properties/rule/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data.expiresAt !== undefined){
+let data4 = data.expiresAt;
+if(!((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4)))){
+const err10 = {instancePath:instancePath+"/expiresAt",schemaPath:"#/properties/expiresAt/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
 }
 errors++;
 }
@@ -372,12 +436,12 @@ errors = vErrors.length;
 }
 }
 else {
-const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err5];
+vErrors = [err11];
 }
 else {
-vErrors.push(err5);
+vErrors.push(err11);
 }
 errors++;
 }
@@ -385,32 +449,10 @@ validate12.errors = vErrors;
 return errors === 0;
 }
 
-export const ApprovalsApproveResult = validate17;
-const schema17 = {"type":"object","additionalProperties":true,"title":"ApprovalsApproveResult"};
+export const ApprovalsApproveParams = validate17;
+const schema17 = {"type":"object","description":"Approve a pending request (its exact call then runs once).","properties":{"id":{"type":"string","minLength":1},"note":{"type":"string"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["id"],"additionalProperties":false,"title":"ApprovalsApproveParams"};
 
 function validate17(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(data && typeof data == "object" && !Array.isArray(data)){
-}
-else {
-const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-validate17.errors = vErrors;
-return errors === 0;
-}
-
-export const ApprovalsDenyParams = validate18;
-const schema18 = {"type":"object","description":"Deny a pending request (it never runs).","properties":{"id":{"type":"string","minLength":1},"reason":{"type":"string"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["id"],"additionalProperties":false,"title":"ApprovalsDenyParams"};
-
-function validate18(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -425,7 +467,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(((key0 === "id") || (key0 === "reason")) || (key0 === "_meta"))){
+if(!(((key0 === "id") || (key0 === "note")) || (key0 === "_meta"))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -461,9 +503,9 @@ vErrors.push(err3);
 errors++;
 }
 }
-if(data.reason !== undefined){
-if(typeof data.reason !== "string"){
-const err4 = {instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.note !== undefined){
+if(typeof data.note !== "string"){
+const err4 = {instancePath:instancePath+"/note",schemaPath:"#/properties/note/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -490,20 +532,19 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate18.errors = vErrors;
+validate17.errors = vErrors;
 return errors === 0;
 }
 
-export const ApprovalsDenyResult = validate20;
-const schema19 = {"type":"object","additionalProperties":true,"title":"ApprovalsDenyResult"};
+export const ApprovalsApproveResult = validate19;
+const schema18 = {"type":"object","properties":{"ok":{"type":"boolean"},"approval":{"type":"object","additionalProperties":true}},"required":["ok","approval"],"additionalProperties":true,"title":"ApprovalsApproveResult"};
 
-function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate19(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
-}
-else {
-const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.ok === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "ok"},message:"must have required property '"+"ok"+"'"};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -512,14 +553,218 @@ vErrors.push(err0);
 }
 errors++;
 }
+if(data.approval === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "approval"},message:"must have required property '"+"approval"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.ok !== undefined){
+if(typeof data.ok !== "boolean"){
+const err2 = {instancePath:instancePath+"/ok",schemaPath:"#/properties/ok/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.approval !== undefined){
+let data1 = data.approval;
+if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+}
+else {
+const err3 = {instancePath:instancePath+"/approval",schemaPath:"#/properties/approval/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+}
+else {
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+validate19.errors = vErrors;
+return errors === 0;
+}
+
+export const ApprovalsDenyParams = validate20;
+const schema19 = {"type":"object","description":"Deny a pending request (it never runs).","properties":{"id":{"type":"string","minLength":1},"note":{"type":"string"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["id"],"additionalProperties":false,"title":"ApprovalsDenyParams"};
+
+function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.id === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(((key0 === "id") || (key0 === "note")) || (key0 === "_meta"))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.id !== undefined){
+let data0 = data.id;
+if(typeof data0 === "string"){
+if(func2(data0) < 1){
+const err2 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+else {
+const err3 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.note !== undefined){
+if(typeof data.note !== "string"){
+const err4 = {instancePath:instancePath+"/note",schemaPath:"#/properties/note/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data._meta !== undefined){
+if(!(validate13(data._meta, {instancePath:instancePath+"/_meta",parentData:data,parentDataProperty:"_meta",rootData}))){
+vErrors = vErrors === null ? validate13.errors : vErrors.concat(validate13.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
 validate20.errors = vErrors;
 return errors === 0;
 }
 
-export const ApprovalsListParams = validate21;
-const schema20 = {"type":"object","description":"Pending approval requests.","properties":{"all":{"type":"boolean"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"ApprovalsListParams"};
+export const ApprovalsDenyResult = validate22;
+const schema20 = {"type":"object","properties":{"ok":{"type":"boolean"},"approval":{"type":"object","additionalProperties":true}},"required":["ok","approval"],"additionalProperties":true,"title":"ApprovalsDenyResult"};
 
-function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.ok === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "ok"},message:"must have required property '"+"ok"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.approval === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "approval"},message:"must have required property '"+"approval"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.ok !== undefined){
+if(typeof data.ok !== "boolean"){
+const err2 = {instancePath:instancePath+"/ok",schemaPath:"#/properties/ok/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.approval !== undefined){
+let data1 = data.approval;
+if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+}
+else {
+const err3 = {instancePath:instancePath+"/approval",schemaPath:"#/properties/approval/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+}
+else {
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+validate22.errors = vErrors;
+return errors === 0;
+}
+
+export const ApprovalsListParams = validate23;
+const schema21 = {"type":"object","description":"Pending approval requests.","properties":{"all":{"type":"boolean"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"ApprovalsListParams"};
+
+function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -564,14 +809,14 @@ vErrors.push(err2);
 }
 errors++;
 }
-validate21.errors = vErrors;
+validate23.errors = vErrors;
 return errors === 0;
 }
 
-export const ApprovalsListResult = validate23;
-const schema21 = {"type":"object","properties":{"approvals":{"type":"array","items":{"type":"object","additionalProperties":true}}},"required":["approvals"],"additionalProperties":true,"title":"ApprovalsListResult"};
+export const ApprovalsListResult = validate25;
+const schema22 = {"type":"object","properties":{"approvals":{"type":"array","items":{"type":"object","additionalProperties":true}}},"required":["approvals"],"additionalProperties":true,"title":"ApprovalsListResult"};
 
-function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate25(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -627,14 +872,14 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate23.errors = vErrors;
+validate25.errors = vErrors;
 return errors === 0;
 }
 
-export const AuditVerifyParams = validate24;
-const schema22 = {"type":"object","description":"Verify the journal: canonical lines, contiguous seq, hash chain, signatures, seals, signed checkpoint.","properties":{"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"AuditVerifyParams"};
+export const AuditVerifyParams = validate26;
+const schema23 = {"type":"object","description":"Verify the journal: canonical lines, contiguous seq, hash chain, signatures, seals, signed checkpoint.","properties":{"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"AuditVerifyParams"};
 
-function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate26(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -667,14 +912,14 @@ vErrors.push(err1);
 }
 errors++;
 }
-validate24.errors = vErrors;
+validate26.errors = vErrors;
 return errors === 0;
 }
 
-export const AuditVerifyResult = validate26;
-const schema23 = {"type":"object","properties":{"ok":{"type":"boolean"},"entries":{"type":"integer"},"epochs":{"type":"integer"},"lastSeq":{"type":"integer"},"headHash":{"type":"string"},"firstBadSeq":{"type":"integer"},"reason":{"type":"string"},"checkpoint":{"type":"object","properties":{"seq":{"type":"integer"},"ok":{"type":"boolean"}},"required":["seq","ok"],"additionalProperties":true}},"required":["ok","entries","lastSeq"],"additionalProperties":true,"title":"VerifyReport"};
+export const AuditVerifyResult = validate28;
+const schema24 = {"type":"object","properties":{"ok":{"type":"boolean"},"entries":{"type":"integer"},"epochs":{"type":"integer"},"lastSeq":{"type":"integer"},"headHash":{"type":"string"},"firstBadSeq":{"type":"integer"},"reason":{"type":"string"},"checkpoint":{"type":"object","properties":{"seq":{"type":"integer"},"ok":{"type":"boolean"}},"required":["seq","ok"],"additionalProperties":true}},"required":["ok","entries","lastSeq"],"additionalProperties":true,"title":"VerifyReport"};
 
-function validate26(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate28(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -867,14 +1112,14 @@ vErrors.push(err15);
 }
 errors++;
 }
-validate26.errors = vErrors;
+validate28.errors = vErrors;
 return errors === 0;
 }
 
-export const CacheInvalidateParams = validate27;
-const schema24 = {"type":"object","description":"Marks stale the cached responses whose requests mentioned these paths or carried this old content.","properties":{"paths":{"type":"array","items":{"type":"string","minLength":1},"maxItems":10000,"description":"Changed files, workspace-relative or absolute"},"contents":{"type":"array","items":{"type":"string"},"maxItems":1000,"description":"Old contents of changed files (matched by lines, never stored)"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"CacheInvalidateParams"};
+export const CacheInvalidateParams = validate29;
+const schema25 = {"type":"object","description":"Marks stale the cached responses whose requests mentioned these paths or carried this old content.","properties":{"paths":{"type":"array","items":{"type":"string","minLength":1},"maxItems":10000,"description":"Changed files, workspace-relative or absolute"},"contents":{"type":"array","items":{"type":"string"},"maxItems":1000,"description":"Old contents of changed files (matched by lines, never stored)"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"CacheInvalidateParams"};
 
-function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate29(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -996,14 +1241,14 @@ vErrors.push(err8);
 }
 errors++;
 }
-validate27.errors = vErrors;
+validate29.errors = vErrors;
 return errors === 0;
 }
 
-export const CacheInvalidateResult = validate29;
-const schema25 = {"type":"object","required":["stale"],"additionalProperties":false,"properties":{"stale":{"type":"integer","minimum":0,"description":"Entries newly marked stale"}},"title":"CacheInvalidateResult"};
+export const CacheInvalidateResult = validate31;
+const schema26 = {"type":"object","required":["stale"],"additionalProperties":false,"properties":{"stale":{"type":"integer","minimum":0,"description":"Entries newly marked stale"}},"title":"CacheInvalidateResult"};
 
-function validate29(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate31(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1065,15 +1310,15 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate29.errors = vErrors;
+validate31.errors = vErrors;
 return errors === 0;
 }
 
-export const CacheStatsParams = validate30;
-const schema26 = {"type":"object","description":"Counters of the running cache proxy and a ledger summary over a time window.","properties":{"window":{"type":"string","pattern":"^([0-9]+(s|m|h|d)|all)$","default":"24h","description":"Ledger window: a duration such as 30m, 24h, 7d, or \"all\""},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"CacheStatsParams"};
+export const CacheStatsParams = validate32;
+const schema27 = {"type":"object","description":"Counters of the running cache proxy and a ledger summary over a time window.","properties":{"window":{"type":"string","pattern":"^([0-9]+(s|m|h|d)|all)$","default":"24h","description":"Ledger window: a duration such as 30m, 24h, 7d, or \"all\""},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"CacheStatsParams"};
 const pattern1 = new RegExp("^([0-9]+(s|m|h|d)|all)$", "u");
 
-function validate30(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate32(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1131,14 +1376,14 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate30.errors = vErrors;
+validate32.errors = vErrors;
 return errors === 0;
 }
 
-export const CacheStatsResult = validate32;
-const schema27 = {"type":"object","required":["counters","ledger"],"additionalProperties":false,"properties":{"counters":{"type":"object","description":"Since the proxy started","required":["requests","errors","responseCache","tokens","costUsd","uncachedCostUsd","tiers","invalidated"],"properties":{"requests":{"type":"integer","minimum":0},"errors":{"type":"integer","minimum":0},"responseCache":{"type":"object","properties":{"hit":{"type":"integer"},"coalesced":{"type":"integer"},"miss":{"type":"integer"},"bypass":{"type":"integer"},"stored":{"type":"integer"}}},"tokens":{"type":"object","properties":{"input":{"type":"integer"},"cacheRead":{"type":"integer"},"cacheWrite":{"type":"integer"},"output":{"type":"integer"}}},"costUsd":{"type":"number"},"uncachedCostUsd":{"type":"number"},"tiers":{"type":"object","properties":{"A":{"type":"integer"},"B":{"type":"integer"},"C":{"type":"integer"},"D":{"type":"integer"}}},"invalidated":{"type":"integer","minimum":0}}},"store":{"type":"object","required":["driver","entries","bytes","stale"],"properties":{"driver":{"type":"string","enum":["sqlite","redis"]},"entries":{"type":"integer","minimum":0},"bytes":{"type":"integer","minimum":0},"stale":{"type":"integer","minimum":0}}},"invalidation":{"type":"string","enum":["kernel","journal","none"]},"ledger":{"type":"object","description":"Summary of .ostk/memory/ledger.jsonl over the window","required":["window","requests","prompt_cache_hit_rate","cost_usd","uncached_cost_usd","net_saving_usd"],"properties":{"window":{"type":"string"},"requests":{"type":"integer","minimum":0},"errors":{"type":"integer","minimum":0},"input_tokens":{"type":"integer"},"cache_read_tokens":{"type":"integer"},"cache_write_tokens":{"type":"integer"},"output_tokens":{"type":"integer"},"prompt_cache_hit_rate":{"type":"number","minimum":0,"maximum":1},"response_cache_hits":{"type":"integer"},"response_cache_hit_rate":{"type":"number","minimum":0,"maximum":1},"cost_usd":{"type":"number"},"uncached_cost_usd":{"type":"number"},"net_saving_usd":{"type":"number"},"by_model":{"type":"object","additionalProperties":{"type":"object"}}}}},"title":"CacheStatsResult"};
+export const CacheStatsResult = validate34;
+const schema28 = {"type":"object","required":["counters","ledger"],"additionalProperties":false,"properties":{"counters":{"type":"object","description":"Since the proxy started","required":["requests","errors","responseCache","tokens","costUsd","uncachedCostUsd","tiers","invalidated"],"properties":{"requests":{"type":"integer","minimum":0},"errors":{"type":"integer","minimum":0},"responseCache":{"type":"object","properties":{"hit":{"type":"integer"},"coalesced":{"type":"integer"},"miss":{"type":"integer"},"bypass":{"type":"integer"},"stored":{"type":"integer"}}},"tokens":{"type":"object","properties":{"input":{"type":"integer"},"cacheRead":{"type":"integer"},"cacheWrite":{"type":"integer"},"output":{"type":"integer"}}},"costUsd":{"type":"number"},"uncachedCostUsd":{"type":"number"},"tiers":{"type":"object","properties":{"A":{"type":"integer"},"B":{"type":"integer"},"C":{"type":"integer"},"D":{"type":"integer"}}},"invalidated":{"type":"integer","minimum":0}}},"store":{"type":"object","required":["driver","entries","bytes","stale"],"properties":{"driver":{"type":"string","enum":["sqlite","redis"]},"entries":{"type":"integer","minimum":0},"bytes":{"type":"integer","minimum":0},"stale":{"type":"integer","minimum":0}}},"invalidation":{"type":"string","enum":["kernel","journal","none"]},"ledger":{"type":"object","description":"Summary of .ostk/memory/ledger.jsonl over the window","required":["window","requests","prompt_cache_hit_rate","cost_usd","uncached_cost_usd","net_saving_usd"],"properties":{"window":{"type":"string"},"requests":{"type":"integer","minimum":0},"errors":{"type":"integer","minimum":0},"input_tokens":{"type":"integer"},"cache_read_tokens":{"type":"integer"},"cache_write_tokens":{"type":"integer"},"output_tokens":{"type":"integer"},"prompt_cache_hit_rate":{"type":"number","minimum":0,"maximum":1},"response_cache_hits":{"type":"integer"},"response_cache_hit_rate":{"type":"number","minimum":0,"maximum":1},"cost_usd":{"type":"number"},"uncached_cost_usd":{"type":"number"},"net_saving_usd":{"type":"number"},"by_model":{"type":"object","additionalProperties":{"type":"object"}}}}},"title":"CacheStatsResult"};
 
-function validate32(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate34(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1638,7 +1883,7 @@ vErrors.push(err40);
 errors++;
 }
 if(!((data23 === "sqlite") || (data23 === "redis"))){
-const err41 = {instancePath:instancePath+"/store/driver",schemaPath:"#/properties/store/properties/driver/enum",keyword:"enum",params:{allowedValues: schema27.properties.store.properties.driver.enum},message:"must be equal to one of the allowed values"};
+const err41 = {instancePath:instancePath+"/store/driver",schemaPath:"#/properties/store/properties/driver/enum",keyword:"enum",params:{allowedValues: schema28.properties.store.properties.driver.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -1748,7 +1993,7 @@ vErrors.push(err49);
 errors++;
 }
 if(!(((data27 === "kernel") || (data27 === "journal")) || (data27 === "none"))){
-const err50 = {instancePath:instancePath+"/invalidation",schemaPath:"#/properties/invalidation/enum",keyword:"enum",params:{allowedValues: schema27.properties.invalidation.enum},message:"must be equal to one of the allowed values"};
+const err50 = {instancePath:instancePath+"/invalidation",schemaPath:"#/properties/invalidation/enum",keyword:"enum",params:{allowedValues: schema28.properties.invalidation.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -2105,13 +2350,13 @@ vErrors.push(err79);
 }
 errors++;
 }
-validate32.errors = vErrors;
+validate34.errors = vErrors;
 return errors === 0;
 }
 
-export const CallerIdentity = validate33;
+export const CallerIdentity = validate35;
 
-function validate33(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate35(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -2291,14 +2536,14 @@ vErrors.push(err14);
 }
 errors++;
 }
-validate33.errors = vErrors;
+validate35.errors = vErrors;
 return errors === 0;
 }
 
-export const Capability = validate34;
-const schema30 = {"description":"A capability token, e.g. 'read:src/**', 'write:docs/**', 'execute:shell', 'pin:default'.","type":"string","minLength":1,"maxLength":500,"title":"Capability"};
+export const Capability = validate36;
+const schema31 = {"description":"A capability token, e.g. 'read:src/**', 'write:docs/**', 'execute:shell', 'pin:default'.","type":"string","minLength":1,"maxLength":500,"title":"Capability"};
 
-function validate34(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate36(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(typeof data === "string"){
@@ -2333,14 +2578,14 @@ vErrors.push(err2);
 }
 errors++;
 }
-validate34.errors = vErrors;
+validate36.errors = vErrors;
 return errors === 0;
 }
 
-export const CapabilityScope = validate35;
-const schema31 = {"type":"object","properties":{"pins":{"type":"array","items":{"type":"string"}},"capabilities":{"type":"array","items":{"$ref":"#/definitions/Capability"}},"ttl_ms":{"type":"integer","minimum":1}},"additionalProperties":false,"title":"CapabilityScope"};
+export const CapabilityScope = validate37;
+const schema32 = {"type":"object","properties":{"pins":{"type":"array","items":{"type":"string"}},"capabilities":{"type":"array","items":{"$ref":"#/definitions/Capability"}},"ttl_ms":{"type":"integer","minimum":1}},"additionalProperties":false,"title":"CapabilityScope"};
 
-function validate35(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate37(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -2471,14 +2716,14 @@ vErrors.push(err9);
 }
 errors++;
 }
-validate35.errors = vErrors;
+validate37.errors = vErrors;
 return errors === 0;
 }
 
-export const ClientSubscribeParams = validate36;
-const schema33 = {"type":"object","description":"Subscribe this connection to committed journal entries; the daemon then sends journal/event notifications.","properties":{"paths":{"type":"array","items":{"type":"string"}},"events":{"type":"array","items":{"type":"string"}},"since_seq":{"type":"integer","minimum":0},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"ClientSubscribeParams"};
+export const ClientSubscribeParams = validate38;
+const schema34 = {"type":"object","description":"Subscribe this connection to committed journal entries; the daemon then sends journal/event notifications.","properties":{"paths":{"type":"array","items":{"type":"string"}},"events":{"type":"array","items":{"type":"string"}},"since_seq":{"type":"integer","minimum":0},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"ClientSubscribeParams"};
 
-function validate36(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate38(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -2592,14 +2837,14 @@ vErrors.push(err7);
 }
 errors++;
 }
-validate36.errors = vErrors;
+validate38.errors = vErrors;
 return errors === 0;
 }
 
-export const ClientSubscribeResult = validate38;
-const schema34 = {"type":"object","properties":{"subscription":{"type":"string"},"head_seq":{"type":"integer","minimum":0}},"required":["subscription","head_seq"],"additionalProperties":false,"title":"Subscription"};
+export const ClientSubscribeResult = validate40;
+const schema35 = {"type":"object","properties":{"subscription":{"type":"string"},"head_seq":{"type":"integer","minimum":0}},"required":["subscription","head_seq"],"additionalProperties":false,"title":"Subscription"};
 
-function validate38(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate40(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -2683,14 +2928,14 @@ vErrors.push(err6);
 }
 errors++;
 }
-validate38.errors = vErrors;
+validate40.errors = vErrors;
 return errors === 0;
 }
 
-export const ClientUnsubscribeParams = validate39;
-const schema35 = {"type":"object","description":"Stop a subscription made on this connection.","properties":{"subscription":{"type":"string"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["subscription"],"additionalProperties":false,"title":"ClientUnsubscribeParams"};
+export const ClientUnsubscribeParams = validate41;
+const schema36 = {"type":"object","description":"Stop a subscription made on this connection.","properties":{"subscription":{"type":"string"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["subscription"],"additionalProperties":false,"title":"ClientUnsubscribeParams"};
 
-function validate39(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate41(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -2745,14 +2990,14 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate39.errors = vErrors;
+validate41.errors = vErrors;
 return errors === 0;
 }
 
-export const ClientUnsubscribeResult = validate41;
-const schema36 = {"type":"boolean","title":"ClientUnsubscribeResult"};
+export const ClientUnsubscribeResult = validate43;
+const schema37 = {"type":"boolean","title":"ClientUnsubscribeResult"};
 
-function validate41(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate43(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(typeof data !== "boolean"){
@@ -2765,14 +3010,14 @@ vErrors.push(err0);
 }
 errors++;
 }
-validate41.errors = vErrors;
+validate43.errors = vErrors;
 return errors === 0;
 }
 
-export const EditReceipt = validate42;
-const schema37 = {"type":"object","properties":{"path":{"type":"string"},"gen":{"type":"integer","minimum":0},"sha256":{"type":["string","null"]},"replacements":{"type":"integer"},"merged":{"type":"boolean"},"merged_over":{"type":"object","properties":{"from_gen":{"type":"integer","minimum":0},"to_gen":{"type":"integer","minimum":0}},"required":["from_gen","to_gen"],"additionalProperties":true},"note":{"type":"string"},"seq":{"type":"integer"}},"required":["path","gen","sha256","replacements","merged","seq"],"additionalProperties":true,"title":"EditReceipt"};
+export const EditReceipt = validate44;
+const schema38 = {"type":"object","properties":{"path":{"type":"string"},"gen":{"type":"integer","minimum":0},"sha256":{"type":["string","null"]},"replacements":{"type":"integer"},"merged":{"type":"boolean"},"merged_over":{"type":"object","properties":{"from_gen":{"type":"integer","minimum":0},"to_gen":{"type":"integer","minimum":0}},"required":["from_gen","to_gen"],"additionalProperties":true},"note":{"type":"string"},"seq":{"type":"integer"}},"required":["path","gen","sha256","replacements","merged","seq"],"additionalProperties":true,"title":"EditReceipt"};
 
-function validate42(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate44(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -2876,7 +3121,7 @@ errors++;
 if(data.sha256 !== undefined){
 let data2 = data.sha256;
 if((typeof data2 !== "string") && (data2 !== null)){
-const err9 = {instancePath:instancePath+"/sha256",schemaPath:"#/properties/sha256/type",keyword:"type",params:{type: schema37.properties.sha256.type},message:"must be string,null"};
+const err9 = {instancePath:instancePath+"/sha256",schemaPath:"#/properties/sha256/type",keyword:"type",params:{type: schema38.properties.sha256.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -3032,14 +3277,14 @@ vErrors.push(err21);
 }
 errors++;
 }
-validate42.errors = vErrors;
+validate44.errors = vErrors;
 return errors === 0;
 }
 
-export const Effect = validate43;
-const schema38 = {"description":"A side effect an integration step caused, for audit and replay.","type":"object","properties":{"kind":{"type":"string"},"path":{"type":"string"},"seq":{"type":"integer"},"detail":{"type":"object","additionalProperties":true}},"required":["kind"],"additionalProperties":false,"title":"Effect"};
+export const Effect = validate45;
+const schema39 = {"description":"A side effect an integration step caused, for audit and replay.","type":"object","properties":{"kind":{"type":"string"},"path":{"type":"string"},"seq":{"type":"integer"},"detail":{"type":"object","additionalProperties":true}},"required":["kind"],"additionalProperties":false,"title":"Effect"};
 
-function validate43(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate45(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -3128,19 +3373,19 @@ vErrors.push(err6);
 }
 errors++;
 }
-validate43.errors = vErrors;
+validate45.errors = vErrors;
 return errors === 0;
 }
 
-export const ExecOutcome = validate44;
-const schema39 = {"type":"object","properties":{"exit_code":{"type":["integer","null"]},"signal":{"type":["string","null"]},"stdout":{"type":"string"},"stderr":{"type":"string"},"timed_out":{"type":"boolean"},"truncated":{"type":"boolean"},"duration_ms":{"type":"number"},"changed":{"type":"array","items":{"type":"object","properties":{"path":{"type":"string"},"gen":{"type":"integer","minimum":0},"op":{"type":"string"}},"required":["path"],"additionalProperties":true}},"seq":{"type":"integer"}},"required":["exit_code","stdout","stderr"],"additionalProperties":true,"title":"ExecOutcome"};
+export const ExecOutcome = validate46;
+const schema40 = {"type":"object","properties":{"exitCode":{"type":["integer","null"]},"signal":{"type":["string","null"]},"stdout":{"type":"string"},"stderr":{"type":"string"},"truncated":{"type":"boolean"},"timedOut":{"type":"boolean"},"cancelled":{"type":"boolean"},"durationMs":{"type":"number"},"files":{"type":"object","properties":{"changed":{"type":"array","items":{"type":"string"}},"created":{"type":"array","items":{"type":"string"}},"deleted":{"type":"array","items":{"type":"string"}}},"required":["changed","created","deleted"],"additionalProperties":true}},"required":["exitCode","stdout","stderr","timedOut","files"],"additionalProperties":true,"title":"ExecOutcome"};
 
-function validate44(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate46(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.exit_code === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "exit_code"},message:"must have required property '"+"exit_code"+"'"};
+if(data.exitCode === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "exitCode"},message:"must have required property '"+"exitCode"+"'"};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -3169,10 +3414,8 @@ vErrors.push(err2);
 }
 errors++;
 }
-if(data.exit_code !== undefined){
-let data0 = data.exit_code;
-if((!((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0)))) && (data0 !== null)){
-const err3 = {instancePath:instancePath+"/exit_code",schemaPath:"#/properties/exit_code/type",keyword:"type",params:{type: schema39.properties.exit_code.type},message:"must be integer,null"};
+if(data.timedOut === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "timedOut"},message:"must have required property '"+"timedOut"+"'"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -3181,11 +3424,8 @@ vErrors.push(err3);
 }
 errors++;
 }
-}
-if(data.signal !== undefined){
-let data1 = data.signal;
-if((typeof data1 !== "string") && (data1 !== null)){
-const err4 = {instancePath:instancePath+"/signal",schemaPath:"#/properties/signal/type",keyword:"type",params:{type: schema39.properties.signal.type},message:"must be string,null"};
+if(data.files === undefined){
+const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "files"},message:"must have required property '"+"files"+"'"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -3194,10 +3434,10 @@ vErrors.push(err4);
 }
 errors++;
 }
-}
-if(data.stdout !== undefined){
-if(typeof data.stdout !== "string"){
-const err5 = {instancePath:instancePath+"/stdout",schemaPath:"#/properties/stdout/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.exitCode !== undefined){
+let data0 = data.exitCode;
+if((!((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0)))) && (data0 !== null)){
+const err5 = {instancePath:instancePath+"/exitCode",schemaPath:"#/properties/exitCode/type",keyword:"type",params:{type: schema40.properties.exitCode.type},message:"must be integer,null"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -3207,9 +3447,10 @@ vErrors.push(err5);
 errors++;
 }
 }
-if(data.stderr !== undefined){
-if(typeof data.stderr !== "string"){
-const err6 = {instancePath:instancePath+"/stderr",schemaPath:"#/properties/stderr/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.signal !== undefined){
+let data1 = data.signal;
+if((typeof data1 !== "string") && (data1 !== null)){
+const err6 = {instancePath:instancePath+"/signal",schemaPath:"#/properties/signal/type",keyword:"type",params:{type: schema40.properties.signal.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -3219,9 +3460,9 @@ vErrors.push(err6);
 errors++;
 }
 }
-if(data.timed_out !== undefined){
-if(typeof data.timed_out !== "boolean"){
-const err7 = {instancePath:instancePath+"/timed_out",schemaPath:"#/properties/timed_out/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data.stdout !== undefined){
+if(typeof data.stdout !== "string"){
+const err7 = {instancePath:instancePath+"/stdout",schemaPath:"#/properties/stdout/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -3231,9 +3472,9 @@ vErrors.push(err7);
 errors++;
 }
 }
-if(data.truncated !== undefined){
-if(typeof data.truncated !== "boolean"){
-const err8 = {instancePath:instancePath+"/truncated",schemaPath:"#/properties/truncated/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data.stderr !== undefined){
+if(typeof data.stderr !== "string"){
+const err8 = {instancePath:instancePath+"/stderr",schemaPath:"#/properties/stderr/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -3243,9 +3484,9 @@ vErrors.push(err8);
 errors++;
 }
 }
-if(data.duration_ms !== undefined){
-if(!(typeof data.duration_ms == "number")){
-const err9 = {instancePath:instancePath+"/duration_ms",schemaPath:"#/properties/duration_ms/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(data.truncated !== undefined){
+if(typeof data.truncated !== "boolean"){
+const err9 = {instancePath:instancePath+"/truncated",schemaPath:"#/properties/truncated/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -3255,15 +3496,9 @@ vErrors.push(err9);
 errors++;
 }
 }
-if(data.changed !== undefined){
-let data7 = data.changed;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-let data8 = data7[i0];
-if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
-if(data8.path === undefined){
-const err10 = {instancePath:instancePath+"/changed/" + i0,schemaPath:"#/properties/changed/items/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
+if(data.timedOut !== undefined){
+if(typeof data.timedOut !== "boolean"){
+const err10 = {instancePath:instancePath+"/timedOut",schemaPath:"#/properties/timedOut/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -3272,9 +3507,10 @@ vErrors.push(err10);
 }
 errors++;
 }
-if(data8.path !== undefined){
-if(typeof data8.path !== "string"){
-const err11 = {instancePath:instancePath+"/changed/" + i0+"/path",schemaPath:"#/properties/changed/items/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data.cancelled !== undefined){
+if(typeof data.cancelled !== "boolean"){
+const err11 = {instancePath:instancePath+"/cancelled",schemaPath:"#/properties/cancelled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -3284,10 +3520,9 @@ vErrors.push(err11);
 errors++;
 }
 }
-if(data8.gen !== undefined){
-let data10 = data8.gen;
-if(!((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10)))){
-const err12 = {instancePath:instancePath+"/changed/" + i0+"/gen",schemaPath:"#/properties/changed/items/properties/gen/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data.durationMs !== undefined){
+if(!(typeof data.durationMs == "number")){
+const err12 = {instancePath:instancePath+"/durationMs",schemaPath:"#/properties/durationMs/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -3296,9 +3531,12 @@ vErrors.push(err12);
 }
 errors++;
 }
-if(typeof data10 == "number"){
-if(data10 < 0 || isNaN(data10)){
-const err13 = {instancePath:instancePath+"/changed/" + i0+"/gen",schemaPath:"#/properties/changed/items/properties/gen/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data.files !== undefined){
+let data8 = data.files;
+if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
+if(data8.changed === undefined){
+const err13 = {instancePath:instancePath+"/files",schemaPath:"#/properties/files/required",keyword:"required",params:{missingProperty: "changed"},message:"must have required property '"+"changed"+"'"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -3307,11 +3545,8 @@ vErrors.push(err13);
 }
 errors++;
 }
-}
-}
-if(data8.op !== undefined){
-if(typeof data8.op !== "string"){
-const err14 = {instancePath:instancePath+"/changed/" + i0+"/op",schemaPath:"#/properties/changed/items/properties/op/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data8.created === undefined){
+const err14 = {instancePath:instancePath+"/files",schemaPath:"#/properties/files/required",keyword:"required",params:{missingProperty: "created"},message:"must have required property '"+"created"+"'"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -3320,10 +3555,8 @@ vErrors.push(err14);
 }
 errors++;
 }
-}
-}
-else {
-const err15 = {instancePath:instancePath+"/changed/" + i0,schemaPath:"#/properties/changed/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data8.deleted === undefined){
+const err15 = {instancePath:instancePath+"/files",schemaPath:"#/properties/files/required",keyword:"required",params:{missingProperty: "deleted"},message:"must have required property '"+"deleted"+"'"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -3332,10 +3565,13 @@ vErrors.push(err15);
 }
 errors++;
 }
-}
-}
-else {
-const err16 = {instancePath:instancePath+"/changed",schemaPath:"#/properties/changed/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data8.changed !== undefined){
+let data9 = data8.changed;
+if(Array.isArray(data9)){
+const len0 = data9.length;
+for(let i0=0; i0<len0; i0++){
+if(typeof data9[i0] !== "string"){
+const err16 = {instancePath:instancePath+"/files/changed/" + i0,schemaPath:"#/properties/files/properties/changed/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -3345,10 +3581,9 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data.seq !== undefined){
-let data12 = data.seq;
-if(!((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12)))){
-const err17 = {instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+else {
+const err17 = {instancePath:instancePath+"/files/changed",schemaPath:"#/properties/files/properties/changed/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -3358,9 +3593,13 @@ vErrors.push(err17);
 errors++;
 }
 }
-}
-else {
-const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data8.created !== undefined){
+let data11 = data8.created;
+if(Array.isArray(data11)){
+const len1 = data11.length;
+for(let i1=0; i1<len1; i1++){
+if(typeof data11[i1] !== "string"){
+const err18 = {instancePath:instancePath+"/files/created/" + i1,schemaPath:"#/properties/files/properties/created/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -3369,19 +3608,83 @@ vErrors.push(err18);
 }
 errors++;
 }
-validate44.errors = vErrors;
+}
+}
+else {
+const err19 = {instancePath:instancePath+"/files/created",schemaPath:"#/properties/files/properties/created/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+if(data8.deleted !== undefined){
+let data13 = data8.deleted;
+if(Array.isArray(data13)){
+const len2 = data13.length;
+for(let i2=0; i2<len2; i2++){
+if(typeof data13[i2] !== "string"){
+const err20 = {instancePath:instancePath+"/files/deleted/" + i2,schemaPath:"#/properties/files/properties/deleted/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+}
+else {
+const err21 = {instancePath:instancePath+"/files/deleted",schemaPath:"#/properties/files/properties/deleted/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+}
+else {
+const err22 = {instancePath:instancePath+"/files",schemaPath:"#/properties/files/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+}
+else {
+const err23 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+validate46.errors = vErrors;
 return errors === 0;
 }
 
-export const ExecOutputParams = validate45;
-const schema40 = {"type":"object","description":"A chunk of a running exec call's output (sent to the calling connection).","properties":{"exec_id":{"type":"string"},"stream":{"enum":["stdout","stderr"]},"data":{"type":"string"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["exec_id","stream","data"],"additionalProperties":false,"title":"ExecOutputParams"};
+export const ExecOutputParams = validate47;
+const schema41 = {"type":"object","description":"A chunk of a running exec call's output (sent to the calling connection).","properties":{"stream":{"enum":["stdout","stderr"]},"chunk":{"type":"string"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["stream","chunk"],"additionalProperties":false,"title":"ExecOutputParams"};
 
-function validate45(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate47(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.exec_id === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "exec_id"},message:"must have required property '"+"exec_id"+"'"};
+if(data.stream === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "stream"},message:"must have required property '"+"stream"+"'"};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -3390,8 +3693,8 @@ vErrors.push(err0);
 }
 errors++;
 }
-if(data.stream === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "stream"},message:"must have required property '"+"stream"+"'"};
+if(data.chunk === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "chunk"},message:"must have required property '"+"chunk"+"'"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -3400,8 +3703,9 @@ vErrors.push(err1);
 }
 errors++;
 }
-if(data.data === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "data"},message:"must have required property '"+"data"+"'"};
+for(const key0 in data){
+if(!(((key0 === "stream") || (key0 === "chunk")) || (key0 === "_meta"))){
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -3410,9 +3714,11 @@ vErrors.push(err2);
 }
 errors++;
 }
-for(const key0 in data){
-if(!((((key0 === "exec_id") || (key0 === "stream")) || (key0 === "data")) || (key0 === "_meta"))){
-const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+}
+if(data.stream !== undefined){
+let data0 = data.stream;
+if(!((data0 === "stdout") || (data0 === "stderr"))){
+const err3 = {instancePath:instancePath+"/stream",schemaPath:"#/properties/stream/enum",keyword:"enum",params:{allowedValues: schema41.properties.stream.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -3422,39 +3728,14 @@ vErrors.push(err3);
 errors++;
 }
 }
-if(data.exec_id !== undefined){
-if(typeof data.exec_id !== "string"){
-const err4 = {instancePath:instancePath+"/exec_id",schemaPath:"#/properties/exec_id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.chunk !== undefined){
+if(typeof data.chunk !== "string"){
+const err4 = {instancePath:instancePath+"/chunk",schemaPath:"#/properties/chunk/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err4];
 }
 else {
 vErrors.push(err4);
-}
-errors++;
-}
-}
-if(data.stream !== undefined){
-let data1 = data.stream;
-if(!((data1 === "stdout") || (data1 === "stderr"))){
-const err5 = {instancePath:instancePath+"/stream",schemaPath:"#/properties/stream/enum",keyword:"enum",params:{allowedValues: schema40.properties.stream.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-if(data.data !== undefined){
-if(typeof data.data !== "string"){
-const err6 = {instancePath:instancePath+"/data",schemaPath:"#/properties/data/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
 }
 errors++;
 }
@@ -3467,23 +3748,23 @@ errors = vErrors.length;
 }
 }
 else {
-const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err7];
+vErrors = [err5];
 }
 else {
-vErrors.push(err7);
+vErrors.push(err5);
 }
 errors++;
 }
-validate45.errors = vErrors;
+validate47.errors = vErrors;
 return errors === 0;
 }
 
-export const ExecParams = validate47;
-const schema41 = {"type":"object","description":"Run a shell command in the sandbox with the workspace as cwd; output streams as exec/output notifications; changed files are journaled.","properties":{"command":{"type":"string","minLength":1,"maxLength":100000},"timeout_ms":{"type":"integer","minimum":1,"maximum":3600000},"env":{"type":"object","additionalProperties":{"type":"string"}},"stream":{"type":"boolean"},"max_output_bytes":{"type":"integer","minimum":1},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["command"],"additionalProperties":false,"title":"ExecParams"};
+export const ExecParams = validate49;
+const schema42 = {"type":"object","description":"Run a shell command in the sandbox with the workspace as cwd after the decision chain (pin → risk → approval); output streams as exec/output notifications; files it changed are journaled (fs.commit op exec).","properties":{"command":{"type":"string","minLength":1,"maxLength":100000},"cwd":{"type":"string","maxLength":4096},"timeoutMs":{"type":"integer","minimum":1,"maximum":3600000},"maxOutputBytes":{"type":"integer","minimum":1,"maximum":67108864},"env":{"type":"object","additionalProperties":{"type":"string"}},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["command"],"additionalProperties":false,"title":"ExecParams"};
 
-function validate47(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate49(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -3498,7 +3779,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!((((((key0 === "command") || (key0 === "timeout_ms")) || (key0 === "env")) || (key0 === "stream")) || (key0 === "max_output_bytes")) || (key0 === "_meta"))){
+if(!((((((key0 === "command") || (key0 === "cwd")) || (key0 === "timeoutMs")) || (key0 === "maxOutputBytes")) || (key0 === "env")) || (key0 === "_meta"))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -3544,10 +3825,11 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data.timeout_ms !== undefined){
-let data1 = data.timeout_ms;
-if(!((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1)))){
-const err5 = {instancePath:instancePath+"/timeout_ms",schemaPath:"#/properties/timeout_ms/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data.cwd !== undefined){
+let data1 = data.cwd;
+if(typeof data1 === "string"){
+if(func2(data1) > 4096){
+const err5 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -3556,9 +3838,9 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(typeof data1 == "number"){
-if(data1 > 3600000 || isNaN(data1)){
-const err6 = {instancePath:instancePath+"/timeout_ms",schemaPath:"#/properties/timeout_ms/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600000},message:"must be <= 3600000"};
+}
+else {
+const err6 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -3567,8 +3849,11 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(data1 < 1 || isNaN(data1)){
-const err7 = {instancePath:instancePath+"/timeout_ms",schemaPath:"#/properties/timeout_ms/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+if(data.timeoutMs !== undefined){
+let data2 = data.timeoutMs;
+if(!((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2)))){
+const err7 = {instancePath:instancePath+"/timeoutMs",schemaPath:"#/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -3577,14 +3862,9 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-}
-if(data.env !== undefined){
-let data2 = data.env;
-if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
-for(const key1 in data2){
-if(typeof data2[key1] !== "string"){
-const err8 = {instancePath:instancePath+"/env/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/env/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(typeof data2 == "number"){
+if(data2 > 3600000 || isNaN(data2)){
+const err8 = {instancePath:instancePath+"/timeoutMs",schemaPath:"#/properties/timeoutMs/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600000},message:"must be <= 3600000"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -3593,10 +3873,8 @@ vErrors.push(err8);
 }
 errors++;
 }
-}
-}
-else {
-const err9 = {instancePath:instancePath+"/env",schemaPath:"#/properties/env/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data2 < 1 || isNaN(data2)){
+const err9 = {instancePath:instancePath+"/timeoutMs",schemaPath:"#/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -3606,9 +3884,11 @@ vErrors.push(err9);
 errors++;
 }
 }
-if(data.stream !== undefined){
-if(typeof data.stream !== "boolean"){
-const err10 = {instancePath:instancePath+"/stream",schemaPath:"#/properties/stream/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+}
+if(data.maxOutputBytes !== undefined){
+let data3 = data.maxOutputBytes;
+if(!((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3)))){
+const err10 = {instancePath:instancePath+"/maxOutputBytes",schemaPath:"#/properties/maxOutputBytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -3617,11 +3897,9 @@ vErrors.push(err10);
 }
 errors++;
 }
-}
-if(data.max_output_bytes !== undefined){
-let data5 = data.max_output_bytes;
-if(!((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5)))){
-const err11 = {instancePath:instancePath+"/max_output_bytes",schemaPath:"#/properties/max_output_bytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(typeof data3 == "number"){
+if(data3 > 67108864 || isNaN(data3)){
+const err11 = {instancePath:instancePath+"/maxOutputBytes",schemaPath:"#/properties/maxOutputBytes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 67108864},message:"must be <= 67108864"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -3630,9 +3908,8 @@ vErrors.push(err11);
 }
 errors++;
 }
-if(typeof data5 == "number"){
-if(data5 < 1 || isNaN(data5)){
-const err12 = {instancePath:instancePath+"/max_output_bytes",schemaPath:"#/properties/max_output_bytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(data3 < 1 || isNaN(data3)){
+const err12 = {instancePath:instancePath+"/maxOutputBytes",schemaPath:"#/properties/maxOutputBytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -3643,15 +3920,12 @@ errors++;
 }
 }
 }
-if(data._meta !== undefined){
-if(!(validate13(data._meta, {instancePath:instancePath+"/_meta",parentData:data,parentDataProperty:"_meta",rootData}))){
-vErrors = vErrors === null ? validate13.errors : vErrors.concat(validate13.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err13 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.env !== undefined){
+let data4 = data.env;
+if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
+for(const key1 in data4){
+if(typeof data4[key1] !== "string"){
+const err13 = {instancePath:instancePath+"/env/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/env/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -3660,18 +3934,48 @@ vErrors.push(err13);
 }
 errors++;
 }
-validate47.errors = vErrors;
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/env",schemaPath:"#/properties/env/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data._meta !== undefined){
+if(!(validate13(data._meta, {instancePath:instancePath+"/_meta",parentData:data,parentDataProperty:"_meta",rootData}))){
+vErrors = vErrors === null ? validate13.errors : vErrors.concat(validate13.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+validate49.errors = vErrors;
 return errors === 0;
 }
 
-export const ExecResult = validate49;
+export const ExecResult = validate51;
 
-function validate49(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate51(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.exit_code === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "exit_code"},message:"must have required property '"+"exit_code"+"'"};
+if(data.exitCode === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "exitCode"},message:"must have required property '"+"exitCode"+"'"};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -3700,10 +4004,8 @@ vErrors.push(err2);
 }
 errors++;
 }
-if(data.exit_code !== undefined){
-let data0 = data.exit_code;
-if((!((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0)))) && (data0 !== null)){
-const err3 = {instancePath:instancePath+"/exit_code",schemaPath:"#/properties/exit_code/type",keyword:"type",params:{type: schema39.properties.exit_code.type},message:"must be integer,null"};
+if(data.timedOut === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "timedOut"},message:"must have required property '"+"timedOut"+"'"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -3712,11 +4014,8 @@ vErrors.push(err3);
 }
 errors++;
 }
-}
-if(data.signal !== undefined){
-let data1 = data.signal;
-if((typeof data1 !== "string") && (data1 !== null)){
-const err4 = {instancePath:instancePath+"/signal",schemaPath:"#/properties/signal/type",keyword:"type",params:{type: schema39.properties.signal.type},message:"must be string,null"};
+if(data.files === undefined){
+const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "files"},message:"must have required property '"+"files"+"'"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -3725,10 +4024,10 @@ vErrors.push(err4);
 }
 errors++;
 }
-}
-if(data.stdout !== undefined){
-if(typeof data.stdout !== "string"){
-const err5 = {instancePath:instancePath+"/stdout",schemaPath:"#/properties/stdout/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.exitCode !== undefined){
+let data0 = data.exitCode;
+if((!((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0)))) && (data0 !== null)){
+const err5 = {instancePath:instancePath+"/exitCode",schemaPath:"#/properties/exitCode/type",keyword:"type",params:{type: schema40.properties.exitCode.type},message:"must be integer,null"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -3738,9 +4037,10 @@ vErrors.push(err5);
 errors++;
 }
 }
-if(data.stderr !== undefined){
-if(typeof data.stderr !== "string"){
-const err6 = {instancePath:instancePath+"/stderr",schemaPath:"#/properties/stderr/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.signal !== undefined){
+let data1 = data.signal;
+if((typeof data1 !== "string") && (data1 !== null)){
+const err6 = {instancePath:instancePath+"/signal",schemaPath:"#/properties/signal/type",keyword:"type",params:{type: schema40.properties.signal.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -3750,9 +4050,9 @@ vErrors.push(err6);
 errors++;
 }
 }
-if(data.timed_out !== undefined){
-if(typeof data.timed_out !== "boolean"){
-const err7 = {instancePath:instancePath+"/timed_out",schemaPath:"#/properties/timed_out/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data.stdout !== undefined){
+if(typeof data.stdout !== "string"){
+const err7 = {instancePath:instancePath+"/stdout",schemaPath:"#/properties/stdout/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -3762,9 +4062,9 @@ vErrors.push(err7);
 errors++;
 }
 }
-if(data.truncated !== undefined){
-if(typeof data.truncated !== "boolean"){
-const err8 = {instancePath:instancePath+"/truncated",schemaPath:"#/properties/truncated/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data.stderr !== undefined){
+if(typeof data.stderr !== "string"){
+const err8 = {instancePath:instancePath+"/stderr",schemaPath:"#/properties/stderr/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -3774,9 +4074,9 @@ vErrors.push(err8);
 errors++;
 }
 }
-if(data.duration_ms !== undefined){
-if(!(typeof data.duration_ms == "number")){
-const err9 = {instancePath:instancePath+"/duration_ms",schemaPath:"#/properties/duration_ms/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(data.truncated !== undefined){
+if(typeof data.truncated !== "boolean"){
+const err9 = {instancePath:instancePath+"/truncated",schemaPath:"#/properties/truncated/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -3786,15 +4086,9 @@ vErrors.push(err9);
 errors++;
 }
 }
-if(data.changed !== undefined){
-let data7 = data.changed;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-let data8 = data7[i0];
-if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
-if(data8.path === undefined){
-const err10 = {instancePath:instancePath+"/changed/" + i0,schemaPath:"#/properties/changed/items/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
+if(data.timedOut !== undefined){
+if(typeof data.timedOut !== "boolean"){
+const err10 = {instancePath:instancePath+"/timedOut",schemaPath:"#/properties/timedOut/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -3803,9 +4097,10 @@ vErrors.push(err10);
 }
 errors++;
 }
-if(data8.path !== undefined){
-if(typeof data8.path !== "string"){
-const err11 = {instancePath:instancePath+"/changed/" + i0+"/path",schemaPath:"#/properties/changed/items/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data.cancelled !== undefined){
+if(typeof data.cancelled !== "boolean"){
+const err11 = {instancePath:instancePath+"/cancelled",schemaPath:"#/properties/cancelled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -3815,10 +4110,9 @@ vErrors.push(err11);
 errors++;
 }
 }
-if(data8.gen !== undefined){
-let data10 = data8.gen;
-if(!((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10)))){
-const err12 = {instancePath:instancePath+"/changed/" + i0+"/gen",schemaPath:"#/properties/changed/items/properties/gen/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data.durationMs !== undefined){
+if(!(typeof data.durationMs == "number")){
+const err12 = {instancePath:instancePath+"/durationMs",schemaPath:"#/properties/durationMs/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -3827,9 +4121,12 @@ vErrors.push(err12);
 }
 errors++;
 }
-if(typeof data10 == "number"){
-if(data10 < 0 || isNaN(data10)){
-const err13 = {instancePath:instancePath+"/changed/" + i0+"/gen",schemaPath:"#/properties/changed/items/properties/gen/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data.files !== undefined){
+let data8 = data.files;
+if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
+if(data8.changed === undefined){
+const err13 = {instancePath:instancePath+"/files",schemaPath:"#/properties/files/required",keyword:"required",params:{missingProperty: "changed"},message:"must have required property '"+"changed"+"'"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -3838,11 +4135,8 @@ vErrors.push(err13);
 }
 errors++;
 }
-}
-}
-if(data8.op !== undefined){
-if(typeof data8.op !== "string"){
-const err14 = {instancePath:instancePath+"/changed/" + i0+"/op",schemaPath:"#/properties/changed/items/properties/op/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data8.created === undefined){
+const err14 = {instancePath:instancePath+"/files",schemaPath:"#/properties/files/required",keyword:"required",params:{missingProperty: "created"},message:"must have required property '"+"created"+"'"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -3851,10 +4145,8 @@ vErrors.push(err14);
 }
 errors++;
 }
-}
-}
-else {
-const err15 = {instancePath:instancePath+"/changed/" + i0,schemaPath:"#/properties/changed/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data8.deleted === undefined){
+const err15 = {instancePath:instancePath+"/files",schemaPath:"#/properties/files/required",keyword:"required",params:{missingProperty: "deleted"},message:"must have required property '"+"deleted"+"'"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -3863,10 +4155,13 @@ vErrors.push(err15);
 }
 errors++;
 }
-}
-}
-else {
-const err16 = {instancePath:instancePath+"/changed",schemaPath:"#/properties/changed/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data8.changed !== undefined){
+let data9 = data8.changed;
+if(Array.isArray(data9)){
+const len0 = data9.length;
+for(let i0=0; i0<len0; i0++){
+if(typeof data9[i0] !== "string"){
+const err16 = {instancePath:instancePath+"/files/changed/" + i0,schemaPath:"#/properties/files/properties/changed/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -3876,10 +4171,9 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data.seq !== undefined){
-let data12 = data.seq;
-if(!((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12)))){
-const err17 = {instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+else {
+const err17 = {instancePath:instancePath+"/files/changed",schemaPath:"#/properties/files/properties/changed/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -3889,9 +4183,13 @@ vErrors.push(err17);
 errors++;
 }
 }
-}
-else {
-const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data8.created !== undefined){
+let data11 = data8.created;
+if(Array.isArray(data11)){
+const len1 = data11.length;
+for(let i1=0; i1<len1; i1++){
+if(typeof data11[i1] !== "string"){
+const err18 = {instancePath:instancePath+"/files/created/" + i1,schemaPath:"#/properties/files/properties/created/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -3900,14 +4198,78 @@ vErrors.push(err18);
 }
 errors++;
 }
-validate49.errors = vErrors;
+}
+}
+else {
+const err19 = {instancePath:instancePath+"/files/created",schemaPath:"#/properties/files/properties/created/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+if(data8.deleted !== undefined){
+let data13 = data8.deleted;
+if(Array.isArray(data13)){
+const len2 = data13.length;
+for(let i2=0; i2<len2; i2++){
+if(typeof data13[i2] !== "string"){
+const err20 = {instancePath:instancePath+"/files/deleted/" + i2,schemaPath:"#/properties/files/properties/deleted/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+}
+else {
+const err21 = {instancePath:instancePath+"/files/deleted",schemaPath:"#/properties/files/properties/deleted/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+}
+else {
+const err22 = {instancePath:instancePath+"/files",schemaPath:"#/properties/files/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+}
+else {
+const err23 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+validate51.errors = vErrors;
 return errors === 0;
 }
 
-export const FileContent = validate50;
-const schema43 = {"type":"object","properties":{"path":{"type":"string"},"content":{"type":"string"},"encoding":{"enum":["utf8","base64"]},"gen":{"type":"integer","minimum":0},"sha256":{"type":["string","null"]},"size":{"type":"integer"},"offset":{"type":"integer"},"total_lines":{"type":"integer"},"truncated":{"type":"boolean"}},"required":["path","content","encoding","gen","sha256","size"],"additionalProperties":true,"title":"FileContent"};
+export const FileContent = validate52;
+const schema44 = {"type":"object","properties":{"path":{"type":"string"},"content":{"type":"string"},"encoding":{"enum":["utf8","base64"]},"gen":{"type":"integer","minimum":0},"sha256":{"type":["string","null"]},"size":{"type":"integer"},"offset":{"type":"integer"},"total_lines":{"type":"integer"},"truncated":{"type":"boolean"}},"required":["path","content","encoding","gen","sha256","size"],"additionalProperties":true,"title":"FileContent"};
 
-function validate50(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate52(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -3998,7 +4360,7 @@ errors++;
 if(data.encoding !== undefined){
 let data2 = data.encoding;
 if(!((data2 === "utf8") || (data2 === "base64"))){
-const err8 = {instancePath:instancePath+"/encoding",schemaPath:"#/properties/encoding/enum",keyword:"enum",params:{allowedValues: schema43.properties.encoding.enum},message:"must be equal to one of the allowed values"};
+const err8 = {instancePath:instancePath+"/encoding",schemaPath:"#/properties/encoding/enum",keyword:"enum",params:{allowedValues: schema44.properties.encoding.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -4036,7 +4398,7 @@ errors++;
 if(data.sha256 !== undefined){
 let data4 = data.sha256;
 if((typeof data4 !== "string") && (data4 !== null)){
-const err11 = {instancePath:instancePath+"/sha256",schemaPath:"#/properties/sha256/type",keyword:"type",params:{type: schema43.properties.sha256.type},message:"must be string,null"};
+const err11 = {instancePath:instancePath+"/sha256",schemaPath:"#/properties/sha256/type",keyword:"type",params:{type: schema44.properties.sha256.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -4108,14 +4470,14 @@ vErrors.push(err16);
 }
 errors++;
 }
-validate50.errors = vErrors;
+validate52.errors = vErrors;
 return errors === 0;
 }
 
-export const FsDeleteParams = validate51;
-const schema44 = {"type":"object","description":"Delete a file (or an empty directory with dir: true).","properties":{"path":{"type":"string","minLength":0,"maxLength":4096,"description":"Workspace-relative path (absolute paths inside the workspace are accepted)."},"expected_gen":{"type":"integer","minimum":0},"dir":{"type":"boolean"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["path"],"additionalProperties":false,"title":"FsDeleteParams"};
+export const FsDeleteParams = validate53;
+const schema45 = {"type":"object","description":"Delete a file (or an empty directory with dir: true).","properties":{"path":{"type":"string","minLength":0,"maxLength":4096,"description":"Workspace-relative path (absolute paths inside the workspace are accepted)."},"expected_gen":{"type":"integer","minimum":0},"dir":{"type":"boolean"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["path"],"additionalProperties":false,"title":"FsDeleteParams"};
 
-function validate51(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate53(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -4230,14 +4592,14 @@ vErrors.push(err8);
 }
 errors++;
 }
-validate51.errors = vErrors;
+validate53.errors = vErrors;
 return errors === 0;
 }
 
-export const FsDeleteResult = validate53;
-const schema45 = {"type":"object","properties":{"path":{"type":"string"},"gen":{"type":"integer","minimum":0},"seq":{"type":"integer"}},"required":["path","gen","seq"],"additionalProperties":true,"title":"FsDeleteResult"};
+export const FsDeleteResult = validate55;
+const schema46 = {"type":"object","properties":{"path":{"type":"string"},"gen":{"type":"integer","minimum":0},"seq":{"type":"integer"}},"required":["path","gen","seq"],"additionalProperties":true,"title":"FsDeleteResult"};
 
-function validate53(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate55(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -4332,14 +4694,14 @@ vErrors.push(err7);
 }
 errors++;
 }
-validate53.errors = vErrors;
+validate55.errors = vErrors;
 return errors === 0;
 }
 
-export const FsEditParams = validate54;
-const schema46 = {"type":"object","description":"Replace old_str with new_str (unique match unless replace_all). A stale expected_gen is merged when the intervening change is more than 3 lines away.","properties":{"path":{"type":"string","minLength":0,"maxLength":4096,"description":"Workspace-relative path (absolute paths inside the workspace are accepted)."},"old_str":{"type":"string","minLength":1},"new_str":{"type":"string"},"replace_all":{"type":"boolean"},"expected_gen":{"type":"integer","minimum":0},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["path","old_str","new_str"],"additionalProperties":false,"title":"FsEditParams"};
+export const FsEditParams = validate56;
+const schema47 = {"type":"object","description":"Replace old_str with new_str (unique match unless replace_all). A stale expected_gen is merged when the intervening change is more than 3 lines away.","properties":{"path":{"type":"string","minLength":0,"maxLength":4096,"description":"Workspace-relative path (absolute paths inside the workspace are accepted)."},"old_str":{"type":"string","minLength":1},"new_str":{"type":"string"},"replace_all":{"type":"boolean"},"expected_gen":{"type":"integer","minimum":0},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["path","old_str","new_str"],"additionalProperties":false,"title":"FsEditParams"};
 
-function validate54(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate56(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -4511,13 +4873,13 @@ vErrors.push(err13);
 }
 errors++;
 }
-validate54.errors = vErrors;
+validate56.errors = vErrors;
 return errors === 0;
 }
 
-export const FsEditResult = validate56;
+export const FsEditResult = validate58;
 
-function validate56(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate58(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -4621,7 +4983,7 @@ errors++;
 if(data.sha256 !== undefined){
 let data2 = data.sha256;
 if((typeof data2 !== "string") && (data2 !== null)){
-const err9 = {instancePath:instancePath+"/sha256",schemaPath:"#/properties/sha256/type",keyword:"type",params:{type: schema37.properties.sha256.type},message:"must be string,null"};
+const err9 = {instancePath:instancePath+"/sha256",schemaPath:"#/properties/sha256/type",keyword:"type",params:{type: schema38.properties.sha256.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -4777,14 +5139,14 @@ vErrors.push(err21);
 }
 errors++;
 }
-validate56.errors = vErrors;
+validate58.errors = vErrors;
 return errors === 0;
 }
 
-export const FsGlobParams = validate57;
-const schema48 = {"type":"object","description":"Workspace paths matching a glob pattern.","properties":{"pattern":{"type":"string","minLength":1,"maxLength":1000},"path":{"type":"string","minLength":0,"maxLength":4096,"description":"Workspace-relative path (absolute paths inside the workspace are accepted)."},"all":{"type":"boolean"},"max":{"type":"integer","minimum":1,"maximum":100000},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["pattern"],"additionalProperties":false,"title":"FsGlobParams"};
+export const FsGlobParams = validate59;
+const schema49 = {"type":"object","description":"Workspace paths matching a glob pattern.","properties":{"pattern":{"type":"string","minLength":1,"maxLength":1000},"path":{"type":"string","minLength":0,"maxLength":4096,"description":"Workspace-relative path (absolute paths inside the workspace are accepted)."},"all":{"type":"boolean"},"max":{"type":"integer","minimum":1,"maximum":100000},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["pattern"],"additionalProperties":false,"title":"FsGlobParams"};
 
-function validate57(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -4944,14 +5306,14 @@ vErrors.push(err12);
 }
 errors++;
 }
-validate57.errors = vErrors;
+validate59.errors = vErrors;
 return errors === 0;
 }
 
-export const FsGlobResult = validate59;
-const schema49 = {"type":"object","properties":{"pattern":{"type":"string"},"paths":{"type":"array","items":{"type":"string"}},"truncated":{"type":"boolean"}},"required":["pattern","paths","truncated"],"additionalProperties":true,"title":"FsGlobResult"};
+export const FsGlobResult = validate61;
+const schema50 = {"type":"object","properties":{"pattern":{"type":"string"},"paths":{"type":"array","items":{"type":"string"}},"truncated":{"type":"boolean"}},"required":["pattern","paths","truncated"],"additionalProperties":true,"title":"FsGlobResult"};
 
-function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate61(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -5048,14 +5410,14 @@ vErrors.push(err7);
 }
 errors++;
 }
-validate59.errors = vErrors;
+validate61.errors = vErrors;
 return errors === 0;
 }
 
-export const FsListParams = validate60;
-const schema50 = {"type":"object","description":"List a directory (optionally recursive to depth); .gitignore respected unless all.","properties":{"path":{"type":"string","minLength":0,"maxLength":4096,"description":"Workspace-relative path (absolute paths inside the workspace are accepted)."},"depth":{"type":"integer","minimum":1,"maximum":32},"all":{"type":"boolean"},"max":{"type":"integer","minimum":1,"maximum":100000},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"FsListParams"};
+export const FsListParams = validate62;
+const schema51 = {"type":"object","description":"List a directory (optionally recursive to depth); .gitignore respected unless all.","properties":{"path":{"type":"string","minLength":0,"maxLength":4096,"description":"Workspace-relative path (absolute paths inside the workspace are accepted)."},"depth":{"type":"integer","minimum":1,"maximum":32},"all":{"type":"boolean"},"max":{"type":"integer","minimum":1,"maximum":100000},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"FsListParams"};
 
-function validate60(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate62(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -5205,14 +5567,14 @@ vErrors.push(err11);
 }
 errors++;
 }
-validate60.errors = vErrors;
+validate62.errors = vErrors;
 return errors === 0;
 }
 
-export const FsListResult = validate62;
-const schema51 = {"type":"object","properties":{"path":{"type":"string"},"entries":{"type":"array","items":{"type":"object","properties":{"path":{"type":"string"},"type":{"enum":["file","dir","symlink","other"]},"size":{"type":"integer"},"gen":{"type":"integer","minimum":0}},"required":["path","type"],"additionalProperties":true}},"truncated":{"type":"boolean"}},"required":["path","entries","truncated"],"additionalProperties":true,"title":"FsListResult"};
+export const FsListResult = validate64;
+const schema52 = {"type":"object","properties":{"path":{"type":"string"},"entries":{"type":"array","items":{"type":"object","properties":{"path":{"type":"string"},"type":{"enum":["file","dir","symlink","other"]},"size":{"type":"integer"},"gen":{"type":"integer","minimum":0}},"required":["path","type"],"additionalProperties":true}},"truncated":{"type":"boolean"}},"required":["path","entries","truncated"],"additionalProperties":true,"title":"FsListResult"};
 
-function validate62(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate64(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -5300,7 +5662,7 @@ errors++;
 if(data2.type !== undefined){
 let data4 = data2.type;
 if(!((((data4 === "file") || (data4 === "dir")) || (data4 === "symlink")) || (data4 === "other"))){
-const err7 = {instancePath:instancePath+"/entries/" + i0+"/type",schemaPath:"#/properties/entries/items/properties/type/enum",keyword:"enum",params:{allowedValues: schema51.properties.entries.items.properties.type.enum},message:"must be equal to one of the allowed values"};
+const err7 = {instancePath:instancePath+"/entries/" + i0+"/type",schemaPath:"#/properties/entries/items/properties/type/enum",keyword:"enum",params:{allowedValues: schema52.properties.entries.items.properties.type.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -5395,14 +5757,14 @@ vErrors.push(err14);
 }
 errors++;
 }
-validate62.errors = vErrors;
+validate64.errors = vErrors;
 return errors === 0;
 }
 
-export const FsMkdirParams = validate63;
-const schema52 = {"type":"object","description":"Create a directory and its parents.","properties":{"path":{"type":"string","minLength":0,"maxLength":4096,"description":"Workspace-relative path (absolute paths inside the workspace are accepted)."},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["path"],"additionalProperties":false,"title":"FsMkdirParams"};
+export const FsMkdirParams = validate65;
+const schema53 = {"type":"object","description":"Create a directory and its parents.","properties":{"path":{"type":"string","minLength":0,"maxLength":4096,"description":"Workspace-relative path (absolute paths inside the workspace are accepted)."},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["path"],"additionalProperties":false,"title":"FsMkdirParams"};
 
-function validate63(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate65(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -5480,14 +5842,14 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate63.errors = vErrors;
+validate65.errors = vErrors;
 return errors === 0;
 }
 
-export const FsMkdirResult = validate65;
-const schema53 = {"type":"object","properties":{"path":{"type":"string"},"created":{"type":"boolean"},"seq":{"type":"integer"}},"required":["path","created"],"additionalProperties":true,"title":"FsMkdirResult"};
+export const FsMkdirResult = validate67;
+const schema54 = {"type":"object","properties":{"path":{"type":"string"},"created":{"type":"boolean"},"seq":{"type":"integer"}},"required":["path","created"],"additionalProperties":true,"title":"FsMkdirResult"};
 
-function validate65(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate67(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -5559,14 +5921,14 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate65.errors = vErrors;
+validate67.errors = vErrors;
 return errors === 0;
 }
 
-export const FsMoveParams = validate66;
-const schema54 = {"type":"object","description":"Rename a file inside the workspace.","properties":{"from":{"type":"string","minLength":0,"maxLength":4096,"description":"Workspace-relative path (absolute paths inside the workspace are accepted)."},"to":{"type":"string","minLength":0,"maxLength":4096,"description":"Workspace-relative path (absolute paths inside the workspace are accepted)."},"overwrite":{"type":"boolean"},"expected_gen":{"type":"integer","minimum":0},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["from","to"],"additionalProperties":false,"title":"FsMoveParams"};
+export const FsMoveParams = validate68;
+const schema55 = {"type":"object","description":"Rename a file inside the workspace.","properties":{"from":{"type":"string","minLength":0,"maxLength":4096,"description":"Workspace-relative path (absolute paths inside the workspace are accepted)."},"to":{"type":"string","minLength":0,"maxLength":4096,"description":"Workspace-relative path (absolute paths inside the workspace are accepted)."},"overwrite":{"type":"boolean"},"expected_gen":{"type":"integer","minimum":0},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["from","to"],"additionalProperties":false,"title":"FsMoveParams"};
 
-function validate66(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate68(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -5726,14 +6088,14 @@ vErrors.push(err12);
 }
 errors++;
 }
-validate66.errors = vErrors;
+validate68.errors = vErrors;
 return errors === 0;
 }
 
-export const FsMoveResult = validate68;
-const schema55 = {"type":"object","properties":{"from":{"type":"string"},"to":{"type":"string"},"gen":{"type":"integer","minimum":0},"to_gen":{"type":"integer","minimum":0},"seq":{"type":"integer"}},"required":["from","to","gen","to_gen","seq"],"additionalProperties":true,"title":"FsMoveResult"};
+export const FsMoveResult = validate70;
+const schema56 = {"type":"object","properties":{"from":{"type":"string"},"to":{"type":"string"},"gen":{"type":"integer","minimum":0},"to_gen":{"type":"integer","minimum":0},"seq":{"type":"integer"}},"required":["from","to","gen","to_gen","seq"],"additionalProperties":true,"title":"FsMoveResult"};
 
-function validate68(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate70(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -5885,14 +6247,14 @@ vErrors.push(err12);
 }
 errors++;
 }
-validate68.errors = vErrors;
+validate70.errors = vErrors;
 return errors === 0;
 }
 
-export const FsReadParams = validate69;
-const schema56 = {"type":"object","description":"Read a file: content (utf8, or base64 for binary) and its generation.","properties":{"path":{"type":"string","minLength":0,"maxLength":4096,"description":"Workspace-relative path (absolute paths inside the workspace are accepted)."},"offset":{"description":"1-based first line","type":"integer","minimum":1},"limit":{"description":"number of lines","type":"integer","minimum":1},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["path"],"additionalProperties":false,"title":"FsReadParams"};
+export const FsReadParams = validate71;
+const schema57 = {"type":"object","description":"Read a file: content (utf8, or base64 for binary) and its generation.","properties":{"path":{"type":"string","minLength":0,"maxLength":4096,"description":"Workspace-relative path (absolute paths inside the workspace are accepted)."},"offset":{"description":"1-based first line","type":"integer","minimum":1},"limit":{"description":"number of lines","type":"integer","minimum":1},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["path"],"additionalProperties":false,"title":"FsReadParams"};
 
-function validate69(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate71(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -6020,13 +6382,13 @@ vErrors.push(err9);
 }
 errors++;
 }
-validate69.errors = vErrors;
+validate71.errors = vErrors;
 return errors === 0;
 }
 
-export const FsReadResult = validate71;
+export const FsReadResult = validate73;
 
-function validate71(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate73(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -6117,7 +6479,7 @@ errors++;
 if(data.encoding !== undefined){
 let data2 = data.encoding;
 if(!((data2 === "utf8") || (data2 === "base64"))){
-const err8 = {instancePath:instancePath+"/encoding",schemaPath:"#/properties/encoding/enum",keyword:"enum",params:{allowedValues: schema43.properties.encoding.enum},message:"must be equal to one of the allowed values"};
+const err8 = {instancePath:instancePath+"/encoding",schemaPath:"#/properties/encoding/enum",keyword:"enum",params:{allowedValues: schema44.properties.encoding.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -6155,7 +6517,7 @@ errors++;
 if(data.sha256 !== undefined){
 let data4 = data.sha256;
 if((typeof data4 !== "string") && (data4 !== null)){
-const err11 = {instancePath:instancePath+"/sha256",schemaPath:"#/properties/sha256/type",keyword:"type",params:{type: schema43.properties.sha256.type},message:"must be string,null"};
+const err11 = {instancePath:instancePath+"/sha256",schemaPath:"#/properties/sha256/type",keyword:"type",params:{type: schema44.properties.sha256.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -6227,14 +6589,14 @@ vErrors.push(err16);
 }
 errors++;
 }
-validate71.errors = vErrors;
+validate73.errors = vErrors;
 return errors === 0;
 }
 
-export const FsSearchParams = validate72;
-const schema58 = {"type":"object","description":"Grep-style regular-expression search over text files.","properties":{"pattern":{"type":"string","minLength":1,"maxLength":1000},"path":{"type":"string","minLength":0,"maxLength":4096,"description":"Workspace-relative path (absolute paths inside the workspace are accepted)."},"glob":{"type":"string","maxLength":1000},"ignore_case":{"type":"boolean"},"max":{"type":"integer","minimum":1,"maximum":10000},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["pattern"],"additionalProperties":false,"title":"FsSearchParams"};
+export const FsSearchParams = validate74;
+const schema59 = {"type":"object","description":"Grep-style regular-expression search over text files.","properties":{"pattern":{"type":"string","minLength":1,"maxLength":1000},"path":{"type":"string","minLength":0,"maxLength":4096,"description":"Workspace-relative path (absolute paths inside the workspace are accepted)."},"glob":{"type":"string","maxLength":1000},"ignore_case":{"type":"boolean"},"max":{"type":"integer","minimum":1,"maximum":10000},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["pattern"],"additionalProperties":false,"title":"FsSearchParams"};
 
-function validate72(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate74(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -6419,14 +6781,14 @@ vErrors.push(err14);
 }
 errors++;
 }
-validate72.errors = vErrors;
+validate74.errors = vErrors;
 return errors === 0;
 }
 
-export const FsSearchResult = validate74;
-const schema59 = {"type":"object","properties":{"pattern":{"type":"string"},"matches":{"type":"array","items":{"type":"object","properties":{"path":{"type":"string"},"line":{"type":"integer"},"text":{"type":"string"}},"required":["path","line","text"],"additionalProperties":true}},"truncated":{"type":"boolean"}},"required":["pattern","matches","truncated"],"additionalProperties":true,"title":"FsSearchResult"};
+export const FsSearchResult = validate76;
+const schema60 = {"type":"object","properties":{"pattern":{"type":"string"},"matches":{"type":"array","items":{"type":"object","properties":{"path":{"type":"string"},"line":{"type":"integer"},"text":{"type":"string"}},"required":["path","line","text"],"additionalProperties":true}},"truncated":{"type":"boolean"}},"required":["pattern","matches","truncated"],"additionalProperties":true,"title":"FsSearchResult"};
 
-function validate74(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate76(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -6593,14 +6955,14 @@ vErrors.push(err13);
 }
 errors++;
 }
-validate74.errors = vErrors;
+validate76.errors = vErrors;
 return errors === 0;
 }
 
-export const FsStatParams = validate75;
-const schema60 = {"type":"object","description":"Existence, type, size, generation and hash of a path.","properties":{"path":{"type":"string","minLength":0,"maxLength":4096,"description":"Workspace-relative path (absolute paths inside the workspace are accepted)."},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["path"],"additionalProperties":false,"title":"FsStatParams"};
+export const FsStatParams = validate77;
+const schema61 = {"type":"object","description":"Existence, type, size, generation and hash of a path.","properties":{"path":{"type":"string","minLength":0,"maxLength":4096,"description":"Workspace-relative path (absolute paths inside the workspace are accepted)."},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["path"],"additionalProperties":false,"title":"FsStatParams"};
 
-function validate75(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate77(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -6678,14 +7040,14 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate75.errors = vErrors;
+validate77.errors = vErrors;
 return errors === 0;
 }
 
-export const FsStatResult = validate77;
-const schema61 = {"type":"object","properties":{"path":{"type":"string"},"exists":{"type":"boolean"},"type":{"enum":["file","dir","symlink","other"]},"size":{"type":"integer"},"mode":{"type":"integer"},"mtime":{"type":"number"},"gen":{"type":"integer","minimum":0},"sha256":{"type":["string","null"]},"writer":{"type":"string"}},"required":["path","exists","gen"],"additionalProperties":true,"title":"FsStatResult"};
+export const FsStatResult = validate79;
+const schema62 = {"type":"object","properties":{"path":{"type":"string"},"exists":{"type":"boolean"},"type":{"enum":["file","dir","symlink","other"]},"size":{"type":"integer"},"mode":{"type":"integer"},"mtime":{"type":"number"},"gen":{"type":"integer","minimum":0},"sha256":{"type":["string","null"]},"writer":{"type":"string"}},"required":["path","exists","gen"],"additionalProperties":true,"title":"FsStatResult"};
 
-function validate77(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate79(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -6746,7 +7108,7 @@ errors++;
 if(data.type !== undefined){
 let data2 = data.type;
 if(!((((data2 === "file") || (data2 === "dir")) || (data2 === "symlink")) || (data2 === "other"))){
-const err5 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema61.properties.type.enum},message:"must be equal to one of the allowed values"};
+const err5 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema62.properties.type.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -6822,7 +7184,7 @@ errors++;
 if(data.sha256 !== undefined){
 let data7 = data.sha256;
 if((typeof data7 !== "string") && (data7 !== null)){
-const err11 = {instancePath:instancePath+"/sha256",schemaPath:"#/properties/sha256/type",keyword:"type",params:{type: schema61.properties.sha256.type},message:"must be string,null"};
+const err11 = {instancePath:instancePath+"/sha256",schemaPath:"#/properties/sha256/type",keyword:"type",params:{type: schema62.properties.sha256.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -6855,14 +7217,14 @@ vErrors.push(err13);
 }
 errors++;
 }
-validate77.errors = vErrors;
+validate79.errors = vErrors;
 return errors === 0;
 }
 
-export const FsWriteParams = validate78;
-const schema62 = {"type":"object","description":"Create or replace a file. With expected_gen, refused with RevisionConflict when stale.","properties":{"path":{"type":"string","minLength":0,"maxLength":4096,"description":"Workspace-relative path (absolute paths inside the workspace are accepted)."},"content":{"type":"string"},"encoding":{"enum":["utf8","base64"]},"expected_gen":{"type":"integer","minimum":0},"create_only":{"type":"boolean"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["path","content"],"additionalProperties":false,"title":"FsWriteParams"};
+export const FsWriteParams = validate80;
+const schema63 = {"type":"object","description":"Create or replace a file. With expected_gen, refused with RevisionConflict when stale.","properties":{"path":{"type":"string","minLength":0,"maxLength":4096,"description":"Workspace-relative path (absolute paths inside the workspace are accepted)."},"content":{"type":"string"},"encoding":{"enum":["utf8","base64"]},"expected_gen":{"type":"integer","minimum":0},"create_only":{"type":"boolean"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["path","content"],"additionalProperties":false,"title":"FsWriteParams"};
 
-function validate78(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate80(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -6948,7 +7310,7 @@ errors++;
 if(data.encoding !== undefined){
 let data2 = data.encoding;
 if(!((data2 === "utf8") || (data2 === "base64"))){
-const err7 = {instancePath:instancePath+"/encoding",schemaPath:"#/properties/encoding/enum",keyword:"enum",params:{allowedValues: schema62.properties.encoding.enum},message:"must be equal to one of the allowed values"};
+const err7 = {instancePath:instancePath+"/encoding",schemaPath:"#/properties/encoding/enum",keyword:"enum",params:{allowedValues: schema63.properties.encoding.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -7012,14 +7374,14 @@ vErrors.push(err11);
 }
 errors++;
 }
-validate78.errors = vErrors;
+validate80.errors = vErrors;
 return errors === 0;
 }
 
-export const FsWriteResult = validate80;
-const schema63 = {"type":"object","properties":{"path":{"type":"string"},"gen":{"type":"integer","minimum":0},"sha256":{"type":["string","null"]},"size":{"type":"integer"},"created":{"type":"boolean"},"seq":{"type":"integer"}},"required":["path","gen","sha256","size","created","seq"],"additionalProperties":true,"title":"WriteReceipt"};
+export const FsWriteResult = validate82;
+const schema64 = {"type":"object","properties":{"path":{"type":"string"},"gen":{"type":"integer","minimum":0},"sha256":{"type":["string","null"]},"size":{"type":"integer"},"created":{"type":"boolean"},"seq":{"type":"integer"}},"required":["path","gen","sha256","size","created","seq"],"additionalProperties":true,"title":"WriteReceipt"};
 
-function validate80(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate82(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -7123,7 +7485,7 @@ errors++;
 if(data.sha256 !== undefined){
 let data2 = data.sha256;
 if((typeof data2 !== "string") && (data2 !== null)){
-const err9 = {instancePath:instancePath+"/sha256",schemaPath:"#/properties/sha256/type",keyword:"type",params:{type: schema63.properties.sha256.type},message:"must be string,null"};
+const err9 = {instancePath:instancePath+"/sha256",schemaPath:"#/properties/sha256/type",keyword:"type",params:{type: schema64.properties.sha256.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -7182,14 +7544,14 @@ vErrors.push(err13);
 }
 errors++;
 }
-validate80.errors = vErrors;
+validate82.errors = vErrors;
 return errors === 0;
 }
 
-export const GenLookupParams = validate81;
-const schema64 = {"type":"object","description":"Current generation rows for paths (or all tracked paths).","properties":{"paths":{"type":"array","items":{"type":"string","minLength":0,"maxLength":4096,"description":"Workspace-relative path (absolute paths inside the workspace are accepted)."},"maxItems":10000},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"GenLookupParams"};
+export const GenLookupParams = validate83;
+const schema65 = {"type":"object","description":"Current generation rows for paths (or all tracked paths).","properties":{"paths":{"type":"array","items":{"type":"string","minLength":0,"maxLength":4096,"description":"Workspace-relative path (absolute paths inside the workspace are accepted)."},"maxItems":10000},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"GenLookupParams"};
 
-function validate81(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate83(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -7283,15 +7645,15 @@ vErrors.push(err6);
 }
 errors++;
 }
-validate81.errors = vErrors;
+validate83.errors = vErrors;
 return errors === 0;
 }
 
-export const GenLookupResult = validate83;
-const schema65 = {"type":"object","properties":{"rows":{"type":"array","items":{"$ref":"#/definitions/GenRow"}}},"required":["rows"],"additionalProperties":true,"title":"GenLookupResult"};
-const schema66 = {"type":"object","properties":{"path":{"type":"string"},"gen":{"type":"integer","minimum":0},"sha256":{"type":["string","null"]},"size":{"type":"integer"},"ino":{"type":"number"},"mtime":{"type":"number"},"ctime":{"type":"number"},"writer":{"type":"string"},"ts":{"type":"integer"}},"required":["path","gen","sha256","writer","ts"],"additionalProperties":true,"title":"GenRow"};
+export const GenLookupResult = validate85;
+const schema66 = {"type":"object","properties":{"rows":{"type":"array","items":{"$ref":"#/definitions/GenRow"}}},"required":["rows"],"additionalProperties":true,"title":"GenLookupResult"};
+const schema67 = {"type":"object","properties":{"path":{"type":"string"},"gen":{"type":"integer","minimum":0},"sha256":{"type":["string","null"]},"size":{"type":"integer"},"ino":{"type":"number"},"mtime":{"type":"number"},"ctime":{"type":"number"},"writer":{"type":"string"},"ts":{"type":"integer"}},"required":["path","gen","sha256","writer","ts"],"additionalProperties":true,"title":"GenRow"};
 
-function validate83(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate85(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -7402,7 +7764,7 @@ errors++;
 if(data1.sha256 !== undefined){
 let data4 = data1.sha256;
 if((typeof data4 !== "string") && (data4 !== null)){
-const err9 = {instancePath:instancePath+"/rows/" + i0+"/sha256",schemaPath:"#/definitions/GenRow/properties/sha256/type",keyword:"type",params:{type: schema66.properties.sha256.type},message:"must be string,null"};
+const err9 = {instancePath:instancePath+"/rows/" + i0+"/sha256",schemaPath:"#/definitions/GenRow/properties/sha256/type",keyword:"type",params:{type: schema67.properties.sha256.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -7521,13 +7883,13 @@ vErrors.push(err18);
 }
 errors++;
 }
-validate83.errors = vErrors;
+validate85.errors = vErrors;
 return errors === 0;
 }
 
-export const GenRow = validate84;
+export const GenRow = validate86;
 
-function validate84(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate86(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -7621,7 +7983,7 @@ errors++;
 if(data.sha256 !== undefined){
 let data2 = data.sha256;
 if((typeof data2 !== "string") && (data2 !== null)){
-const err8 = {instancePath:instancePath+"/sha256",schemaPath:"#/properties/sha256/type",keyword:"type",params:{type: schema66.properties.sha256.type},message:"must be string,null"};
+const err8 = {instancePath:instancePath+"/sha256",schemaPath:"#/properties/sha256/type",keyword:"type",params:{type: schema67.properties.sha256.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -7716,15 +8078,15 @@ vErrors.push(err15);
 }
 errors++;
 }
-validate84.errors = vErrors;
+validate86.errors = vErrors;
 return errors === 0;
 }
 
-export const IntegrationResult = validate85;
-const schema68 = {"description":"What an integration step (workflow script, bot command) reports back.","type":"object","properties":{"ok":{"type":"boolean"},"status":{"type":"string","enum":["ok","denied","error","timeout","cancelled"]},"result":{},"effects":{"type":"array","items":{"$ref":"#/definitions/Effect"}},"error":{"$ref":"#/definitions/RpcErrorObject"},"metrics":{"type":"object","properties":{"duration_ms":{"type":"number","minimum":0},"calls":{"type":"integer","minimum":0}},"additionalProperties":{"type":"number"}}},"required":["ok","status","effects","metrics"],"additionalProperties":false,"title":"IntegrationResult"};
-const schema70 = {"description":"A JSON-RPC error object; data.kind is the catalog name (x-error-codes).","type":"object","properties":{"code":{"type":"integer"},"message":{"type":"string"},"data":{"type":"object","properties":{"kind":{"type":"string"},"errors":{"type":"array","items":{"type":"string"}}},"additionalProperties":true}},"required":["code","message"],"additionalProperties":false,"title":"RpcErrorObject"};
+export const IntegrationResult = validate87;
+const schema69 = {"description":"What an integration step (workflow script, bot command) reports back.","type":"object","properties":{"ok":{"type":"boolean"},"status":{"type":"string","enum":["ok","denied","error","timeout","cancelled"]},"result":{},"effects":{"type":"array","items":{"$ref":"#/definitions/Effect"}},"error":{"$ref":"#/definitions/RpcErrorObject"},"metrics":{"type":"object","properties":{"duration_ms":{"type":"number","minimum":0},"calls":{"type":"integer","minimum":0}},"additionalProperties":{"type":"number"}}},"required":["ok","status","effects","metrics"],"additionalProperties":false,"title":"IntegrationResult"};
+const schema71 = {"description":"A JSON-RPC error object; data.kind is the catalog name (x-error-codes).","type":"object","properties":{"code":{"type":"integer"},"message":{"type":"string"},"data":{"type":"object","properties":{"kind":{"type":"string"},"errors":{"type":"array","items":{"type":"string"}}},"additionalProperties":true}},"required":["code","message"],"additionalProperties":false,"title":"RpcErrorObject"};
 
-function validate85(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate87(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -7805,7 +8167,7 @@ vErrors.push(err6);
 errors++;
 }
 if(!(((((data1 === "ok") || (data1 === "denied")) || (data1 === "error")) || (data1 === "timeout")) || (data1 === "cancelled"))){
-const err7 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema68.properties.status.enum},message:"must be equal to one of the allowed values"};
+const err7 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema69.properties.status.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -8137,14 +8499,14 @@ vErrors.push(err32);
 }
 errors++;
 }
-validate85.errors = vErrors;
+validate87.errors = vErrors;
 return errors === 0;
 }
 
-export const JournalActor = validate86;
-const schema71 = {"type":"object","properties":{"id":{"type":"string"},"kind":{"$ref":"#/definitions/ActorKind"},"session":{"type":"string"}},"required":["id","kind"],"additionalProperties":false,"title":"JournalActor"};
+export const JournalActor = validate88;
+const schema72 = {"type":"object","properties":{"id":{"type":"string"},"kind":{"$ref":"#/definitions/ActorKind"},"session":{"type":"string"}},"required":["id","kind"],"additionalProperties":false,"title":"JournalActor"};
 
-function validate86(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate88(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -8238,15 +8600,15 @@ vErrors.push(err7);
 }
 errors++;
 }
-validate86.errors = vErrors;
+validate88.errors = vErrors;
 return errors === 0;
 }
 
-export const JournalCheckpoint = validate87;
-const schema73 = {"type":"object","properties":{"v":{"type":"integer"},"epoch":{"type":"integer","minimum":0},"seq":{"type":"integer","minimum":0},"offset":{"type":"integer","minimum":0},"head_hash":{"type":"string"},"ts":{"type":"integer"},"key_id":{"type":"string"},"sig":{"type":"string"},"gpg_sig":{"type":"string"}},"required":["v","epoch","seq","offset","head_hash","ts","key_id","sig"],"additionalProperties":false,"title":"JournalCheckpoint"};
-const func52 = Object.prototype.hasOwnProperty;
+export const JournalCheckpoint = validate89;
+const schema74 = {"type":"object","properties":{"v":{"type":"integer"},"epoch":{"type":"integer","minimum":0},"seq":{"type":"integer","minimum":0},"offset":{"type":"integer","minimum":0},"head_hash":{"type":"string"},"ts":{"type":"integer"},"key_id":{"type":"string"},"sig":{"type":"string"},"gpg_sig":{"type":"string"}},"required":["v","epoch","seq","offset","head_hash","ts","key_id","sig"],"additionalProperties":false,"title":"JournalCheckpoint"};
+const func53 = Object.prototype.hasOwnProperty;
 
-function validate87(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate89(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -8331,7 +8693,7 @@ vErrors.push(err7);
 errors++;
 }
 for(const key0 in data){
-if(!(func52.call(schema73.properties, key0))){
+if(!(func53.call(schema74.properties, key0))){
 const err8 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err8];
@@ -8502,15 +8864,15 @@ vErrors.push(err21);
 }
 errors++;
 }
-validate87.errors = vErrors;
+validate89.errors = vErrors;
 return errors === 0;
 }
 
-export const JournalEntry = validate88;
-const schema74 = {"description":"One line of .ostk/journal.jsonl (see JOURNAL.md).","type":"object","properties":{"v":{"type":"integer","const":1},"seq":{"type":"integer","minimum":1},"ts":{"type":"integer"},"event":{"type":"string"},"actor":{"$ref":"#/definitions/JournalActor"},"trace":{"type":"string"},"path":{"type":"string"},"gen_before":{"type":"integer"},"gen_after":{"type":"integer"},"hash_before":{"type":["string","null"]},"hash_after":{"type":["string","null"]},"data":{"type":"object","additionalProperties":true},"prev_hash":{"type":"string","pattern":"^[0-9a-f]{64}$"},"key_id":{"type":"string"},"sig":{"type":"string"}},"required":["v","seq","ts","event","actor","prev_hash","key_id","sig"],"additionalProperties":false,"title":"JournalEntry"};
+export const JournalEntry = validate90;
+const schema75 = {"description":"One line of .ostk/journal.jsonl (see JOURNAL.md).","type":"object","properties":{"v":{"type":"integer","const":1},"seq":{"type":"integer","minimum":1},"ts":{"type":"integer"},"event":{"type":"string"},"actor":{"$ref":"#/definitions/JournalActor"},"trace":{"type":"string"},"path":{"type":"string"},"gen_before":{"type":"integer"},"gen_after":{"type":"integer"},"hash_before":{"type":["string","null"]},"hash_after":{"type":["string","null"]},"data":{"type":"object","additionalProperties":true},"prev_hash":{"type":"string","pattern":"^[0-9a-f]{64}$"},"key_id":{"type":"string"},"sig":{"type":"string"}},"required":["v","seq","ts","event","actor","prev_hash","key_id","sig"],"additionalProperties":false,"title":"JournalEntry"};
 const pattern2 = new RegExp("^[0-9a-f]{64}$", "u");
 
-function validate88(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate90(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -8595,7 +8957,7 @@ vErrors.push(err7);
 errors++;
 }
 for(const key0 in data){
-if(!(func52.call(schema74.properties, key0))){
+if(!(func53.call(schema75.properties, key0))){
 const err8 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err8];
@@ -8680,8 +9042,8 @@ errors++;
 }
 }
 if(data.actor !== undefined){
-if(!(validate86(data.actor, {instancePath:instancePath+"/actor",parentData:data,parentDataProperty:"actor",rootData}))){
-vErrors = vErrors === null ? validate86.errors : vErrors.concat(validate86.errors);
+if(!(validate88(data.actor, {instancePath:instancePath+"/actor",parentData:data,parentDataProperty:"actor",rootData}))){
+vErrors = vErrors === null ? validate88.errors : vErrors.concat(validate88.errors);
 errors = vErrors.length;
 }
 }
@@ -8738,7 +9100,7 @@ errors++;
 if(data.hash_before !== undefined){
 let data9 = data.hash_before;
 if((typeof data9 !== "string") && (data9 !== null)){
-const err19 = {instancePath:instancePath+"/hash_before",schemaPath:"#/properties/hash_before/type",keyword:"type",params:{type: schema74.properties.hash_before.type},message:"must be string,null"};
+const err19 = {instancePath:instancePath+"/hash_before",schemaPath:"#/properties/hash_before/type",keyword:"type",params:{type: schema75.properties.hash_before.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -8751,7 +9113,7 @@ errors++;
 if(data.hash_after !== undefined){
 let data10 = data.hash_after;
 if((typeof data10 !== "string") && (data10 !== null)){
-const err20 = {instancePath:instancePath+"/hash_after",schemaPath:"#/properties/hash_after/type",keyword:"type",params:{type: schema74.properties.hash_after.type},message:"must be string,null"};
+const err20 = {instancePath:instancePath+"/hash_after",schemaPath:"#/properties/hash_after/type",keyword:"type",params:{type: schema75.properties.hash_after.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -8836,14 +9198,14 @@ vErrors.push(err26);
 }
 errors++;
 }
-validate88.errors = vErrors;
+validate90.errors = vErrors;
 return errors === 0;
 }
 
-export const JournalEventParams = validate90;
-const schema75 = {"type":"object","description":"Notification: one committed journal entry, sent to subscribed connections in seq order.","properties":{"subscription":{"type":"string"},"entry":{"$ref":"#/definitions/JournalEntry"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["subscription","entry"],"additionalProperties":false,"title":"JournalEventParams"};
+export const JournalEventParams = validate92;
+const schema76 = {"type":"object","description":"Notification: one committed journal entry, sent to subscribed connections in seq order.","properties":{"subscription":{"type":"string"},"entry":{"$ref":"#/definitions/JournalEntry"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["subscription","entry"],"additionalProperties":false,"title":"JournalEventParams"};
 
-function validate90(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate92(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -8892,8 +9254,8 @@ errors++;
 }
 }
 if(data.entry !== undefined){
-if(!(validate88(data.entry, {instancePath:instancePath+"/entry",parentData:data,parentDataProperty:"entry",rootData}))){
-vErrors = vErrors === null ? validate88.errors : vErrors.concat(validate88.errors);
+if(!(validate90(data.entry, {instancePath:instancePath+"/entry",parentData:data,parentDataProperty:"entry",rootData}))){
+vErrors = vErrors === null ? validate90.errors : vErrors.concat(validate90.errors);
 errors = vErrors.length;
 }
 }
@@ -8914,14 +9276,14 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate90.errors = vErrors;
+validate92.errors = vErrors;
 return errors === 0;
 }
 
-export const JournalQueryParams = validate93;
-const schema76 = {"type":"object","description":"Journal entries filtered by seq, time, path, actor, events.","properties":{"since_seq":{"type":"integer","minimum":0},"since_ts":{"type":"integer"},"path":{"type":"string"},"actor":{"type":"string"},"events":{"type":"array","items":{"type":"string"}},"limit":{"type":"integer","minimum":1,"maximum":100000},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"JournalQueryParams"};
+export const JournalQueryParams = validate95;
+const schema77 = {"type":"object","description":"Journal entries filtered by seq, time, path, actor, events.","properties":{"since_seq":{"type":"integer","minimum":0},"since_ts":{"type":"integer"},"path":{"type":"string"},"actor":{"type":"string"},"events":{"type":"array","items":{"type":"string"}},"limit":{"type":"integer","minimum":1,"maximum":100000},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"JournalQueryParams"};
 
-function validate93(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate95(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -9079,14 +9441,14 @@ vErrors.push(err11);
 }
 errors++;
 }
-validate93.errors = vErrors;
+validate95.errors = vErrors;
 return errors === 0;
 }
 
-export const JournalQueryResult = validate95;
-const schema77 = {"type":"object","properties":{"entries":{"type":"array","items":{"$ref":"#/definitions/JournalEntry"}},"head_seq":{"type":"integer"}},"required":["entries","head_seq"],"additionalProperties":true,"title":"JournalQueryResult"};
+export const JournalQueryResult = validate97;
+const schema78 = {"type":"object","properties":{"entries":{"type":"array","items":{"$ref":"#/definitions/JournalEntry"}},"head_seq":{"type":"integer"}},"required":["entries","head_seq"],"additionalProperties":true,"title":"JournalQueryResult"};
 
-function validate95(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate97(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -9115,8 +9477,8 @@ let data0 = data.entries;
 if(Array.isArray(data0)){
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate88(data0[i0], {instancePath:instancePath+"/entries/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate88.errors : vErrors.concat(validate88.errors);
+if(!(validate90(data0[i0], {instancePath:instancePath+"/entries/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate90.errors : vErrors.concat(validate90.errors);
 errors = vErrors.length;
 }
 }
@@ -9156,14 +9518,14 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate95.errors = vErrors;
+validate97.errors = vErrors;
 return errors === 0;
 }
 
-export const KernelProjection = validate97;
-const schema78 = {"type":"object","properties":{"workspace":{"type":"string"},"head_seq":{"type":"integer"},"files":{"type":"array","items":{"type":"object","properties":{"path":{"type":"string"},"gen":{"type":"integer","minimum":0},"writer":{"type":"string"},"ts":{"type":"integer"},"sha256":{"type":["string","null"]}},"required":["path","gen"],"additionalProperties":true}},"text":{"type":"string"}},"required":["workspace","head_seq","files","text"],"additionalProperties":true,"title":"KernelProjection"};
+export const KernelProjection = validate99;
+const schema79 = {"type":"object","properties":{"workspace":{"type":"string"},"head_seq":{"type":"integer"},"files":{"type":"array","items":{"type":"object","properties":{"path":{"type":"string"},"gen":{"type":"integer","minimum":0},"writer":{"type":"string"},"ts":{"type":"integer"},"sha256":{"type":["string","null"]}},"required":["path","gen"],"additionalProperties":true}},"text":{"type":"string"}},"required":["workspace","head_seq","files","text"],"additionalProperties":true,"title":"KernelProjection"};
 
-function validate97(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate99(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -9324,7 +9686,7 @@ errors++;
 if(data3.sha256 !== undefined){
 let data8 = data3.sha256;
 if((typeof data8 !== "string") && (data8 !== null)){
-const err13 = {instancePath:instancePath+"/files/" + i0+"/sha256",schemaPath:"#/properties/files/items/properties/sha256/type",keyword:"type",params:{type: schema78.properties.files.items.properties.sha256.type},message:"must be string,null"};
+const err13 = {instancePath:instancePath+"/files/" + i0+"/sha256",schemaPath:"#/properties/files/items/properties/sha256/type",keyword:"type",params:{type: schema79.properties.files.items.properties.sha256.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -9381,14 +9743,14 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate97.errors = vErrors;
+validate99.errors = vErrors;
 return errors === 0;
 }
 
-export const KernelProjectionParams = validate98;
-const schema79 = {"type":"object","description":"A compact projection of workspace state for context rebuilding: recently changed files with generations and writers, head of the journal.","properties":{"since_seq":{"type":"integer","minimum":0},"max_files":{"type":"integer","minimum":1,"maximum":10000},"session":{"type":"string"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"KernelProjectionParams"};
+export const KernelProjectionParams = validate100;
+const schema80 = {"type":"object","description":"A compact projection of workspace state for context rebuilding: recently changed files with generations and writers, head of the journal.","properties":{"since_seq":{"type":"integer","minimum":0},"max_files":{"type":"integer","minimum":1,"maximum":10000},"session":{"type":"string"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"KernelProjectionParams"};
 
-function validate98(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate100(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -9493,13 +9855,13 @@ vErrors.push(err7);
 }
 errors++;
 }
-validate98.errors = vErrors;
+validate100.errors = vErrors;
 return errors === 0;
 }
 
-export const KernelProjectionResult = validate100;
+export const KernelProjectionResult = validate102;
 
-function validate100(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate102(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -9660,7 +10022,7 @@ errors++;
 if(data3.sha256 !== undefined){
 let data8 = data3.sha256;
 if((typeof data8 !== "string") && (data8 !== null)){
-const err13 = {instancePath:instancePath+"/files/" + i0+"/sha256",schemaPath:"#/properties/files/items/properties/sha256/type",keyword:"type",params:{type: schema78.properties.files.items.properties.sha256.type},message:"must be string,null"};
+const err13 = {instancePath:instancePath+"/files/" + i0+"/sha256",schemaPath:"#/properties/files/items/properties/sha256/type",keyword:"type",params:{type: schema79.properties.files.items.properties.sha256.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -9717,14 +10079,14 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate100.errors = vErrors;
+validate102.errors = vErrors;
 return errors === 0;
 }
 
-export const KernelStatus = validate101;
-const schema81 = {"type":"object","properties":{"pid":{"type":"integer"},"version":{"type":"string"},"workspace":{"type":"string"},"uptime_ms":{"type":"number"},"head_seq":{"type":"integer"},"durable_seq":{"type":"integer"},"key_id":{"type":"string"},"tracked_files":{"type":"integer"},"connections":{"type":"integer"},"in_flight":{"type":"integer"},"sessions":{"type":"integer"},"sandbox":{"type":"object","additionalProperties":true}},"required":["pid","workspace","head_seq","key_id"],"additionalProperties":true,"title":"KernelStatus"};
+export const KernelStatus = validate103;
+const schema82 = {"type":"object","properties":{"pid":{"type":"integer"},"version":{"type":"string"},"workspace":{"type":"string"},"uptime_ms":{"type":"number"},"head_seq":{"type":"integer"},"durable_seq":{"type":"integer"},"key_id":{"type":"string"},"tracked_files":{"type":"integer"},"connections":{"type":"integer"},"in_flight":{"type":"integer"},"sessions":{"type":"integer"},"sandbox":{"type":"object","additionalProperties":true}},"required":["pid","workspace","head_seq","key_id"],"additionalProperties":true,"title":"KernelStatus"};
 
-function validate101(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate103(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -9933,14 +10295,14 @@ vErrors.push(err16);
 }
 errors++;
 }
-validate101.errors = vErrors;
+validate103.errors = vErrors;
 return errors === 0;
 }
 
-export const KernelStatusParams = validate102;
-const schema82 = {"type":"object","description":"Daemon status: pid, uptime, workspace, journal head, sessions, in-flight calls.","properties":{"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"KernelStatusParams"};
+export const KernelStatusParams = validate104;
+const schema83 = {"type":"object","description":"Daemon status: pid, uptime, workspace, journal head, sessions, in-flight calls.","properties":{"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"KernelStatusParams"};
 
-function validate102(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate104(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -9973,13 +10335,13 @@ vErrors.push(err1);
 }
 errors++;
 }
-validate102.errors = vErrors;
+validate104.errors = vErrors;
 return errors === 0;
 }
 
-export const KernelStatusResult = validate104;
+export const KernelStatusResult = validate106;
 
-function validate104(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate106(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -10188,14 +10550,14 @@ vErrors.push(err16);
 }
 errors++;
 }
-validate104.errors = vErrors;
+validate106.errors = vErrors;
 return errors === 0;
 }
 
-export const Negotiation = validate105;
-const schema84 = {"type":"object","properties":{"session":{"type":"string"},"granted":{"type":"array","items":{"$ref":"#/definitions/Capability"}},"denied":{"type":"array","items":{"type":"object","properties":{"capability":{"$ref":"#/definitions/Capability"},"reason":{"type":"string"}},"required":["capability","reason"],"additionalProperties":false}},"reason":{"type":"string"},"expires_at":{"type":"integer"}},"required":["session","granted","denied","reason"],"additionalProperties":false,"title":"Negotiation"};
+export const Negotiation = validate107;
+const schema85 = {"type":"object","properties":{"session":{"type":"string"},"granted":{"type":"array","items":{"$ref":"#/definitions/Capability"}},"denied":{"type":"array","items":{"type":"object","properties":{"capability":{"$ref":"#/definitions/Capability"},"reason":{"type":"string"}},"required":["capability","reason"],"additionalProperties":false}},"reason":{"type":"string"},"expires_at":{"type":"integer"}},"required":["session","granted","denied","reason"],"additionalProperties":false,"title":"Negotiation"};
 
-function validate105(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate107(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -10460,14 +10822,14 @@ vErrors.push(err21);
 }
 errors++;
 }
-validate105.errors = vErrors;
+validate107.errors = vErrors;
 return errors === 0;
 }
 
-export const RecallProgress = validate106;
-const schema87 = {"type":"object","properties":{"phase":{"type":"string","enum":["walk","index","embed","done"]},"done":{"type":"integer"},"total":{"type":"integer"},"path":{"type":"string"}},"required":["phase","done","total"],"title":"RecallProgress"};
+export const RecallProgress = validate108;
+const schema88 = {"type":"object","properties":{"phase":{"type":"string","enum":["walk","index","embed","done"]},"done":{"type":"integer"},"total":{"type":"integer"},"path":{"type":"string"}},"required":["phase","done","total"],"title":"RecallProgress"};
 
-function validate106(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate108(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -10514,7 +10876,7 @@ vErrors.push(err3);
 errors++;
 }
 if(!((((data0 === "walk") || (data0 === "index")) || (data0 === "embed")) || (data0 === "done"))){
-const err4 = {instancePath:instancePath+"/phase",schemaPath:"#/properties/phase/enum",keyword:"enum",params:{allowedValues: schema87.properties.phase.enum},message:"must be equal to one of the allowed values"};
+const err4 = {instancePath:instancePath+"/phase",schemaPath:"#/properties/phase/enum",keyword:"enum",params:{allowedValues: schema88.properties.phase.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -10573,14 +10935,14 @@ vErrors.push(err8);
 }
 errors++;
 }
-validate106.errors = vErrors;
+validate108.errors = vErrors;
 return errors === 0;
 }
 
-export const RecallProgressParams = validate107;
-const schema88 = {"type":"object","description":"Progress of a running recall/scan (server → client notification).","properties":{"phase":{"type":"string","enum":["walk","index","embed","done"]},"done":{"type":"integer"},"total":{"type":"integer"},"path":{"type":"string"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["phase","done","total"],"additionalProperties":false,"title":"RecallProgressParams"};
+export const RecallProgressParams = validate109;
+const schema89 = {"type":"object","description":"Progress of a running recall/scan (server → client notification).","properties":{"phase":{"type":"string","enum":["walk","index","embed","done"]},"done":{"type":"integer"},"total":{"type":"integer"},"path":{"type":"string"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["phase","done","total"],"additionalProperties":false,"title":"RecallProgressParams"};
 
-function validate107(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate109(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -10639,7 +11001,7 @@ vErrors.push(err4);
 errors++;
 }
 if(!((((data0 === "walk") || (data0 === "index")) || (data0 === "embed")) || (data0 === "done"))){
-const err5 = {instancePath:instancePath+"/phase",schemaPath:"#/properties/phase/enum",keyword:"enum",params:{allowedValues: schema88.properties.phase.enum},message:"must be equal to one of the allowed values"};
+const err5 = {instancePath:instancePath+"/phase",schemaPath:"#/properties/phase/enum",keyword:"enum",params:{allowedValues: schema89.properties.phase.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -10704,14 +11066,14 @@ vErrors.push(err9);
 }
 errors++;
 }
-validate107.errors = vErrors;
+validate109.errors = vErrors;
 return errors === 0;
 }
 
-export const RecallScanParams = validate109;
-const schema89 = {"type":"object","description":"Index the workspace (or one directory) now; sends recall/progress notifications on the same connection.","properties":{"dir":{"type":"string","description":"Only this directory (workspace-relative); default the whole workspace"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"RecallScanParams"};
+export const RecallScanParams = validate111;
+const schema90 = {"type":"object","description":"Index the workspace (or one directory) now; sends recall/progress notifications on the same connection.","properties":{"dir":{"type":"string","description":"Only this directory (workspace-relative); default the whole workspace"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"RecallScanParams"};
 
-function validate109(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate111(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -10756,14 +11118,14 @@ vErrors.push(err2);
 }
 errors++;
 }
-validate109.errors = vErrors;
+validate111.errors = vErrors;
 return errors === 0;
 }
 
-export const RecallScanResult = validate111;
-const schema90 = {"type":"object","properties":{"files":{"type":"integer"},"changedFiles":{"type":"integer"},"removedFiles":{"type":"integer"},"skipped":{"type":"integer"},"chunksAdded":{"type":"integer"},"chunksRemoved":{"type":"integer"},"ms":{"type":"integer"}},"required":["files","changedFiles","removedFiles","chunksAdded","chunksRemoved","ms"],"title":"RecallScanResult"};
+export const RecallScanResult = validate113;
+const schema91 = {"type":"object","properties":{"files":{"type":"integer"},"changedFiles":{"type":"integer"},"removedFiles":{"type":"integer"},"skipped":{"type":"integer"},"chunksAdded":{"type":"integer"},"chunksRemoved":{"type":"integer"},"ms":{"type":"integer"}},"required":["files","changedFiles","removedFiles","chunksAdded","chunksRemoved","ms"],"title":"RecallScanResult"};
 
-function validate111(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate113(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -10929,14 +11291,14 @@ vErrors.push(err13);
 }
 errors++;
 }
-validate111.errors = vErrors;
+validate113.errors = vErrors;
 return errors === 0;
 }
 
-export const RecallSearchParams = validate112;
-const schema91 = {"type":"object","description":"Hybrid search (BM25 + vectors, fused and reranked) over the indexed workspace.","properties":{"query":{"type":"string","minLength":1,"maxLength":2000,"description":"What to look for: words, a question, or an identifier"},"limit":{"type":"integer","minimum":1,"maximum":100,"default":10,"description":"Maximum hits"},"path":{"type":"string","description":"Only files whose workspace-relative path starts with this"},"lang":{"type":"string","description":"Only this language (typescript, python, go, markdown, …)"},"lanes":{"type":"array","items":{"type":"string","enum":["bm25","vector"]},"minItems":1,"description":"Retrieval lanes (default both)"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["query"],"additionalProperties":false,"title":"RecallSearchParams"};
+export const RecallSearchParams = validate114;
+const schema92 = {"type":"object","description":"Hybrid search (BM25 + vectors, fused and reranked) over the indexed workspace.","properties":{"query":{"type":"string","minLength":1,"maxLength":2000,"description":"What to look for: words, a question, or an identifier"},"limit":{"type":"integer","minimum":1,"maximum":100,"default":10,"description":"Maximum hits"},"path":{"type":"string","description":"Only files whose workspace-relative path starts with this"},"lang":{"type":"string","description":"Only this language (typescript, python, go, markdown, …)"},"lanes":{"type":"array","items":{"type":"string","enum":["bm25","vector"]},"minItems":1,"description":"Retrieval lanes (default both)"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["query"],"additionalProperties":false,"title":"RecallSearchParams"};
 
-function validate112(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate114(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -11083,7 +11445,7 @@ vErrors.push(err11);
 errors++;
 }
 if(!((data5 === "bm25") || (data5 === "vector"))){
-const err12 = {instancePath:instancePath+"/lanes/" + i0,schemaPath:"#/properties/lanes/items/enum",keyword:"enum",params:{allowedValues: schema91.properties.lanes.items.enum},message:"must be equal to one of the allowed values"};
+const err12 = {instancePath:instancePath+"/lanes/" + i0,schemaPath:"#/properties/lanes/items/enum",keyword:"enum",params:{allowedValues: schema92.properties.lanes.items.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -11122,14 +11484,14 @@ vErrors.push(err14);
 }
 errors++;
 }
-validate112.errors = vErrors;
+validate114.errors = vErrors;
 return errors === 0;
 }
 
-export const RecallSearchResult = validate114;
-const schema92 = {"type":"object","properties":{"query":{"type":"string"},"hits":{"type":"array","items":{"type":"object","properties":{"id":{"type":"string"},"path":{"type":"string"},"startLine":{"type":"integer"},"endLine":{"type":"integer"},"symbol":{"type":["string","null"]},"kind":{"type":"string"},"lang":{"type":"string"},"snippet":{"type":"string"},"score":{"type":"number"},"lanes":{"type":"array","items":{"type":"string","enum":["bm25","vector"]}}},"required":["id","path","startLine","endLine","symbol","kind","lang","snippet","score","lanes"]}},"tookMs":{"type":"number"},"lanes":{"type":"array","items":{"type":"string"}}},"required":["query","hits","tookMs"],"title":"RecallSearchResult"};
+export const RecallSearchResult = validate116;
+const schema93 = {"type":"object","properties":{"query":{"type":"string"},"hits":{"type":"array","items":{"type":"object","properties":{"id":{"type":"string"},"path":{"type":"string"},"startLine":{"type":"integer"},"endLine":{"type":"integer"},"symbol":{"type":["string","null"]},"kind":{"type":"string"},"lang":{"type":"string"},"snippet":{"type":"string"},"score":{"type":"number"},"lanes":{"type":"array","items":{"type":"string","enum":["bm25","vector"]}}},"required":["id","path","startLine","endLine","symbol","kind","lang","snippet","score","lanes"]}},"tookMs":{"type":"number"},"lanes":{"type":"array","items":{"type":"string"}}},"required":["query","hits","tookMs"],"title":"RecallSearchResult"};
 
-function validate114(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate116(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -11335,7 +11697,7 @@ errors++;
 if(data2.symbol !== undefined){
 let data7 = data2.symbol;
 if((typeof data7 !== "string") && (data7 !== null)){
-const err18 = {instancePath:instancePath+"/hits/" + i0+"/symbol",schemaPath:"#/properties/hits/items/properties/symbol/type",keyword:"type",params:{type: schema92.properties.hits.items.properties.symbol.type},message:"must be string,null"};
+const err18 = {instancePath:instancePath+"/hits/" + i0+"/symbol",schemaPath:"#/properties/hits/items/properties/symbol/type",keyword:"type",params:{type: schema93.properties.hits.items.properties.symbol.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -11410,7 +11772,7 @@ vErrors.push(err23);
 errors++;
 }
 if(!((data13 === "bm25") || (data13 === "vector"))){
-const err24 = {instancePath:instancePath+"/hits/" + i0+"/lanes/" + i1,schemaPath:"#/properties/hits/items/properties/lanes/items/enum",keyword:"enum",params:{allowedValues: schema92.properties.hits.items.properties.lanes.items.enum},message:"must be equal to one of the allowed values"};
+const err24 = {instancePath:instancePath+"/hits/" + i0+"/lanes/" + i1,schemaPath:"#/properties/hits/items/properties/lanes/items/enum",keyword:"enum",params:{allowedValues: schema93.properties.hits.items.properties.lanes.items.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -11507,14 +11869,14 @@ vErrors.push(err31);
 }
 errors++;
 }
-validate114.errors = vErrors;
+validate116.errors = vErrors;
 return errors === 0;
 }
 
-export const RecallStatusParams = validate115;
-const schema93 = {"type":"object","description":"Counts, sources, the embedder in use, vector index type, last scan, watcher state and index health.","properties":{"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"RecallStatusParams"};
+export const RecallStatusParams = validate117;
+const schema94 = {"type":"object","description":"Counts, sources, the embedder in use, vector index type, last scan, watcher state and index health.","properties":{"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"RecallStatusParams"};
 
-function validate115(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate117(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -11547,14 +11909,14 @@ vErrors.push(err1);
 }
 errors++;
 }
-validate115.errors = vErrors;
+validate117.errors = vErrors;
 return errors === 0;
 }
 
-export const RecallStatusResult = validate117;
-const schema94 = {"type":"object","properties":{"workspace":{"type":"string"},"files":{"type":"integer"},"chunks":{"type":"integer"},"vectors":{"type":"integer"},"events":{"type":"integer"},"sources":{"type":"array","items":{"type":"string"}},"embedder":{"type":"object","properties":{"id":{"type":"string"},"dim":{"type":"integer"},"description":{"type":"string"}},"required":["id","dim","description"]},"vectorIndex":{"type":"string","enum":["flat","hnsw"]},"lastScan":{"type":["object","null"]},"health":{"type":"string","enum":["ok","degraded"]},"healthNotes":{"type":"array","items":{"type":"string"}},"watch":{"type":"object","properties":{"running":{"type":"boolean"},"pending":{"type":"integer"},"batches":{"type":"integer"},"lastBatchAt":{"type":["integer","null"]},"lastError":{"type":["string","null"]}},"required":["running","pending","batches"]}},"required":["workspace","files","chunks","vectors","embedder","health"],"title":"RecallStatusResult"};
+export const RecallStatusResult = validate119;
+const schema95 = {"type":"object","properties":{"workspace":{"type":"string"},"files":{"type":"integer"},"chunks":{"type":"integer"},"vectors":{"type":"integer"},"events":{"type":"integer"},"sources":{"type":"array","items":{"type":"string"}},"embedder":{"type":"object","properties":{"id":{"type":"string"},"dim":{"type":"integer"},"description":{"type":"string"}},"required":["id","dim","description"]},"vectorIndex":{"type":"string","enum":["flat","hnsw"]},"lastScan":{"type":["object","null"]},"health":{"type":"string","enum":["ok","degraded"]},"healthNotes":{"type":"array","items":{"type":"string"}},"watch":{"type":"object","properties":{"running":{"type":"boolean"},"pending":{"type":"integer"},"batches":{"type":"integer"},"lastBatchAt":{"type":["integer","null"]},"lastError":{"type":["string","null"]}},"required":["running","pending","batches"]}},"required":["workspace","files","chunks","vectors","embedder","health"],"title":"RecallStatusResult"};
 
-function validate117(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate119(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -11805,7 +12167,7 @@ vErrors.push(err20);
 errors++;
 }
 if(!((data11 === "flat") || (data11 === "hnsw"))){
-const err21 = {instancePath:instancePath+"/vectorIndex",schemaPath:"#/properties/vectorIndex/enum",keyword:"enum",params:{allowedValues: schema94.properties.vectorIndex.enum},message:"must be equal to one of the allowed values"};
+const err21 = {instancePath:instancePath+"/vectorIndex",schemaPath:"#/properties/vectorIndex/enum",keyword:"enum",params:{allowedValues: schema95.properties.vectorIndex.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -11818,7 +12180,7 @@ errors++;
 if(data.lastScan !== undefined){
 let data12 = data.lastScan;
 if((!(data12 && typeof data12 == "object" && !Array.isArray(data12))) && (data12 !== null)){
-const err22 = {instancePath:instancePath+"/lastScan",schemaPath:"#/properties/lastScan/type",keyword:"type",params:{type: schema94.properties.lastScan.type},message:"must be object,null"};
+const err22 = {instancePath:instancePath+"/lastScan",schemaPath:"#/properties/lastScan/type",keyword:"type",params:{type: schema95.properties.lastScan.type},message:"must be object,null"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -11841,7 +12203,7 @@ vErrors.push(err23);
 errors++;
 }
 if(!((data13 === "ok") || (data13 === "degraded"))){
-const err24 = {instancePath:instancePath+"/health",schemaPath:"#/properties/health/enum",keyword:"enum",params:{allowedValues: schema94.properties.health.enum},message:"must be equal to one of the allowed values"};
+const err24 = {instancePath:instancePath+"/health",schemaPath:"#/properties/health/enum",keyword:"enum",params:{allowedValues: schema95.properties.health.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -11953,7 +12315,7 @@ errors++;
 if(data16.lastBatchAt !== undefined){
 let data20 = data16.lastBatchAt;
 if((!((typeof data20 == "number") && (!(data20 % 1) && !isNaN(data20)))) && (data20 !== null)){
-const err33 = {instancePath:instancePath+"/watch/lastBatchAt",schemaPath:"#/properties/watch/properties/lastBatchAt/type",keyword:"type",params:{type: schema94.properties.watch.properties.lastBatchAt.type},message:"must be integer,null"};
+const err33 = {instancePath:instancePath+"/watch/lastBatchAt",schemaPath:"#/properties/watch/properties/lastBatchAt/type",keyword:"type",params:{type: schema95.properties.watch.properties.lastBatchAt.type},message:"must be integer,null"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -11966,7 +12328,7 @@ errors++;
 if(data16.lastError !== undefined){
 let data21 = data16.lastError;
 if((typeof data21 !== "string") && (data21 !== null)){
-const err34 = {instancePath:instancePath+"/watch/lastError",schemaPath:"#/properties/watch/properties/lastError/type",keyword:"type",params:{type: schema94.properties.watch.properties.lastError.type},message:"must be string,null"};
+const err34 = {instancePath:instancePath+"/watch/lastError",schemaPath:"#/properties/watch/properties/lastError/type",keyword:"type",params:{type: schema95.properties.watch.properties.lastError.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -11999,14 +12361,14 @@ vErrors.push(err36);
 }
 errors++;
 }
-validate117.errors = vErrors;
+validate119.errors = vErrors;
 return errors === 0;
 }
 
-export const RecallViewParams = validate118;
-const schema95 = {"type":"object","description":"A chunk by id, or a line range of a workspace file, with context lines.","properties":{"id":{"type":"string","minLength":1,"description":"A chunk id from a search hit"},"path":{"type":"string","minLength":1,"description":"A workspace-relative file path (when no id)"},"startLine":{"type":"integer","minimum":1},"endLine":{"type":"integer","minimum":1},"context":{"type":"integer","minimum":0,"maximum":200,"default":0,"description":"Extra lines before and after"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"RecallViewParams"};
+export const RecallViewParams = validate120;
+const schema96 = {"type":"object","description":"A chunk by id, or a line range of a workspace file, with context lines.","properties":{"id":{"type":"string","minLength":1,"description":"A chunk id from a search hit"},"path":{"type":"string","minLength":1,"description":"A workspace-relative file path (when no id)"},"startLine":{"type":"integer","minimum":1},"endLine":{"type":"integer","minimum":1},"context":{"type":"integer","minimum":0,"maximum":200,"default":0,"description":"Extra lines before and after"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"RecallViewParams"};
 
-function validate118(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate120(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -12174,14 +12536,14 @@ vErrors.push(err12);
 }
 errors++;
 }
-validate118.errors = vErrors;
+validate120.errors = vErrors;
 return errors === 0;
 }
 
-export const RecallViewResult = validate120;
-const schema96 = {"type":"object","properties":{"path":{"type":"string"},"startLine":{"type":"integer"},"endLine":{"type":"integer"},"totalLines":{"type":"integer"},"symbol":{"type":["string","null"]},"text":{"type":"string"}},"required":["path","startLine","endLine","text"],"title":"RecallViewResult"};
+export const RecallViewResult = validate122;
+const schema97 = {"type":"object","properties":{"path":{"type":"string"},"startLine":{"type":"integer"},"endLine":{"type":"integer"},"totalLines":{"type":"integer"},"symbol":{"type":["string","null"]},"text":{"type":"string"}},"required":["path","startLine","endLine","text"],"title":"RecallViewResult"};
 
-function validate120(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate122(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -12279,7 +12641,7 @@ errors++;
 if(data.symbol !== undefined){
 let data4 = data.symbol;
 if((typeof data4 !== "string") && (data4 !== null)){
-const err8 = {instancePath:instancePath+"/symbol",schemaPath:"#/properties/symbol/type",keyword:"type",params:{type: schema96.properties.symbol.type},message:"must be string,null"};
+const err8 = {instancePath:instancePath+"/symbol",schemaPath:"#/properties/symbol/type",keyword:"type",params:{type: schema97.properties.symbol.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -12312,14 +12674,14 @@ vErrors.push(err10);
 }
 errors++;
 }
-validate120.errors = vErrors;
+validate122.errors = vErrors;
 return errors === 0;
 }
 
-export const RecallWatchParams = validate121;
-const schema97 = {"type":"object","description":"Start, stop or report the debounced file watcher.","properties":{"action":{"type":"string","enum":["start","stop","status"],"default":"status"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"RecallWatchParams"};
+export const RecallWatchParams = validate123;
+const schema98 = {"type":"object","description":"Start, stop or report the debounced file watcher.","properties":{"action":{"type":"string","enum":["start","stop","status"],"default":"status"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"RecallWatchParams"};
 
-function validate121(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate123(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -12348,7 +12710,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(((data0 === "start") || (data0 === "stop")) || (data0 === "status"))){
-const err2 = {instancePath:instancePath+"/action",schemaPath:"#/properties/action/enum",keyword:"enum",params:{allowedValues: schema97.properties.action.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/action",schemaPath:"#/properties/action/enum",keyword:"enum",params:{allowedValues: schema98.properties.action.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -12375,14 +12737,14 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate121.errors = vErrors;
+validate123.errors = vErrors;
 return errors === 0;
 }
 
-export const RecallWatchResult = validate123;
-const schema98 = {"type":"object","properties":{"running":{"type":"boolean"},"pending":{"type":"integer"},"batches":{"type":"integer"},"lastBatchAt":{"type":["integer","null"]},"lastError":{"type":["string","null"]}},"required":["running","pending","batches"],"title":"RecallWatchResult"};
+export const RecallWatchResult = validate125;
+const schema99 = {"type":"object","properties":{"running":{"type":"boolean"},"pending":{"type":"integer"},"batches":{"type":"integer"},"lastBatchAt":{"type":["integer","null"]},"lastError":{"type":["string","null"]}},"required":["running","pending","batches"],"title":"RecallWatchResult"};
 
-function validate123(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate125(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -12457,7 +12819,7 @@ errors++;
 if(data.lastBatchAt !== undefined){
 let data3 = data.lastBatchAt;
 if((!((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3)))) && (data3 !== null)){
-const err6 = {instancePath:instancePath+"/lastBatchAt",schemaPath:"#/properties/lastBatchAt/type",keyword:"type",params:{type: schema98.properties.lastBatchAt.type},message:"must be integer,null"};
+const err6 = {instancePath:instancePath+"/lastBatchAt",schemaPath:"#/properties/lastBatchAt/type",keyword:"type",params:{type: schema99.properties.lastBatchAt.type},message:"must be integer,null"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -12470,7 +12832,7 @@ errors++;
 if(data.lastError !== undefined){
 let data4 = data.lastError;
 if((typeof data4 !== "string") && (data4 !== null)){
-const err7 = {instancePath:instancePath+"/lastError",schemaPath:"#/properties/lastError/type",keyword:"type",params:{type: schema98.properties.lastError.type},message:"must be string,null"};
+const err7 = {instancePath:instancePath+"/lastError",schemaPath:"#/properties/lastError/type",keyword:"type",params:{type: schema99.properties.lastError.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -12491,13 +12853,13 @@ vErrors.push(err8);
 }
 errors++;
 }
-validate123.errors = vErrors;
+validate125.errors = vErrors;
 return errors === 0;
 }
 
-export const RequestMeta = validate124;
+export const RequestMeta = validate126;
 
-function validate124(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate126(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -12568,14 +12930,14 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate124.errors = vErrors;
+validate126.errors = vErrors;
 return errors === 0;
 }
 
-export const RevisionConflictData = validate126;
-const schema100 = {"type":"object","properties":{"kind":{"const":"RevisionConflict"},"path":{"type":"string"},"expected_gen":{"type":"integer","minimum":0},"current_gen":{"type":"integer","minimum":0},"current_hash":{"type":["string","null"]},"writer":{"type":["string","null"]},"ts":{"type":["integer","null"]},"changes":{"type":"array","items":{"type":"string"}}},"required":["path","expected_gen","current_gen","current_hash"],"additionalProperties":true,"title":"RevisionConflictData"};
+export const RevisionConflictData = validate128;
+const schema101 = {"type":"object","properties":{"kind":{"const":"RevisionConflict"},"path":{"type":"string"},"expected_gen":{"type":"integer","minimum":0},"current_gen":{"type":"integer","minimum":0},"current_hash":{"type":["string","null"]},"writer":{"type":["string","null"]},"ts":{"type":["integer","null"]},"changes":{"type":"array","items":{"type":"string"}}},"required":["path","expected_gen","current_gen","current_hash"],"additionalProperties":true,"title":"RevisionConflictData"};
 
-function validate126(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate128(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -12696,7 +13058,7 @@ errors++;
 if(data.current_hash !== undefined){
 let data4 = data.current_hash;
 if((typeof data4 !== "string") && (data4 !== null)){
-const err10 = {instancePath:instancePath+"/current_hash",schemaPath:"#/properties/current_hash/type",keyword:"type",params:{type: schema100.properties.current_hash.type},message:"must be string,null"};
+const err10 = {instancePath:instancePath+"/current_hash",schemaPath:"#/properties/current_hash/type",keyword:"type",params:{type: schema101.properties.current_hash.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -12709,7 +13071,7 @@ errors++;
 if(data.writer !== undefined){
 let data5 = data.writer;
 if((typeof data5 !== "string") && (data5 !== null)){
-const err11 = {instancePath:instancePath+"/writer",schemaPath:"#/properties/writer/type",keyword:"type",params:{type: schema100.properties.writer.type},message:"must be string,null"};
+const err11 = {instancePath:instancePath+"/writer",schemaPath:"#/properties/writer/type",keyword:"type",params:{type: schema101.properties.writer.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -12722,7 +13084,7 @@ errors++;
 if(data.ts !== undefined){
 let data6 = data.ts;
 if((!((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6)))) && (data6 !== null)){
-const err12 = {instancePath:instancePath+"/ts",schemaPath:"#/properties/ts/type",keyword:"type",params:{type: schema100.properties.ts.type},message:"must be integer,null"};
+const err12 = {instancePath:instancePath+"/ts",schemaPath:"#/properties/ts/type",keyword:"type",params:{type: schema101.properties.ts.type},message:"must be integer,null"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -12771,14 +13133,14 @@ vErrors.push(err15);
 }
 errors++;
 }
-validate126.errors = vErrors;
+validate128.errors = vErrors;
 return errors === 0;
 }
 
-export const RpcDiscoverParams = validate127;
-const schema101 = {"type":"object","description":"Returns this OpenRPC document.","properties":{"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"RpcDiscoverParams"};
+export const RpcDiscoverParams = validate129;
+const schema102 = {"type":"object","description":"Returns this OpenRPC document.","properties":{"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"RpcDiscoverParams"};
 
-function validate127(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate129(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -12811,14 +13173,14 @@ vErrors.push(err1);
 }
 errors++;
 }
-validate127.errors = vErrors;
+validate129.errors = vErrors;
 return errors === 0;
 }
 
-export const RpcDiscoverResult = validate129;
-const schema102 = {"type":"object","title":"RpcDiscoverResult"};
+export const RpcDiscoverResult = validate131;
+const schema103 = {"type":"object","title":"RpcDiscoverResult"};
 
-function validate129(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate131(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(!(data && typeof data == "object" && !Array.isArray(data))){
@@ -12831,13 +13193,13 @@ vErrors.push(err0);
 }
 errors++;
 }
-validate129.errors = vErrors;
+validate131.errors = vErrors;
 return errors === 0;
 }
 
-export const RpcErrorObject = validate130;
+export const RpcErrorObject = validate132;
 
-function validate130(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate132(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -12964,14 +13326,14 @@ vErrors.push(err9);
 }
 errors++;
 }
-validate130.errors = vErrors;
+validate132.errors = vErrors;
 return errors === 0;
 }
 
-export const SessionInfo = validate131;
-const schema104 = {"type":"object","properties":{"id":{"type":"string"},"client":{"type":"string"},"client_version":{"type":"string"},"kind":{"type":"string"},"started_at":{"type":"integer"},"last_seen":{"type":"integer"},"tool_calls":{"type":"integer"},"tokens":{"type":"integer"},"active":{"type":"boolean"}},"required":["id","client","started_at"],"additionalProperties":true,"title":"SessionInfo"};
+export const SessionInfo = validate133;
+const schema105 = {"type":"object","properties":{"id":{"type":"string"},"client":{"type":"string"},"client_version":{"type":"string"},"kind":{"type":"string"},"started_at":{"type":"integer"},"last_seen":{"type":"integer"},"tool_calls":{"type":"integer"},"tokens":{"type":"integer"},"active":{"type":"boolean"}},"required":["id","client","started_at"],"additionalProperties":true,"title":"SessionInfo"};
 
-function validate131(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate133(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -13128,14 +13490,14 @@ vErrors.push(err12);
 }
 errors++;
 }
-validate131.errors = vErrors;
+validate133.errors = vErrors;
 return errors === 0;
 }
 
-export const SessionListParams = validate132;
-const schema105 = {"type":"object","description":"Sessions known to the kernel (clients, counts).","properties":{"active":{"type":"boolean"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"SessionListParams"};
+export const SessionListParams = validate134;
+const schema106 = {"type":"object","description":"Sessions known to the kernel (clients, counts).","properties":{"active":{"type":"boolean"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"SessionListParams"};
 
-function validate132(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate134(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -13180,14 +13542,14 @@ vErrors.push(err2);
 }
 errors++;
 }
-validate132.errors = vErrors;
+validate134.errors = vErrors;
 return errors === 0;
 }
 
-export const SessionListResult = validate134;
-const schema106 = {"type":"object","properties":{"sessions":{"type":"array","items":{"$ref":"#/definitions/SessionInfo"}}},"required":["sessions"],"additionalProperties":true,"title":"SessionListResult"};
+export const SessionListResult = validate136;
+const schema107 = {"type":"object","properties":{"sessions":{"type":"array","items":{"$ref":"#/definitions/SessionInfo"}}},"required":["sessions"],"additionalProperties":true,"title":"SessionListResult"};
 
-function validate134(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate136(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -13385,14 +13747,14 @@ vErrors.push(err15);
 }
 errors++;
 }
-validate134.errors = vErrors;
+validate136.errors = vErrors;
 return errors === 0;
 }
 
-export const SessionNegotiateParams = validate135;
-const schema108 = {"type":"object","description":"Ask the daemon for a capability scope (requested pins/capabilities); returns the session and what was granted and denied, and why.","properties":{"scope":{"$ref":"#/definitions/CapabilityScope"},"label":{"type":"string","maxLength":200},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["scope"],"additionalProperties":false,"title":"SessionNegotiateParams"};
+export const SessionNegotiateParams = validate137;
+const schema109 = {"type":"object","description":"Ask the daemon for a capability scope (requested pins/capabilities); returns the session and what was granted and denied, and why.","properties":{"scope":{"$ref":"#/definitions/CapabilityScope"},"label":{"type":"string","maxLength":200},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["scope"],"additionalProperties":false,"title":"SessionNegotiateParams"};
 
-function validate135(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate137(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -13419,8 +13781,8 @@ errors++;
 }
 }
 if(data.scope !== undefined){
-if(!(validate35(data.scope, {instancePath:instancePath+"/scope",parentData:data,parentDataProperty:"scope",rootData}))){
-vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
+if(!(validate37(data.scope, {instancePath:instancePath+"/scope",parentData:data,parentDataProperty:"scope",rootData}))){
+vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
 errors = vErrors.length;
 }
 }
@@ -13466,13 +13828,13 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate135.errors = vErrors;
+validate137.errors = vErrors;
 return errors === 0;
 }
 
-export const SessionNegotiateResult = validate138;
+export const SessionNegotiateResult = validate140;
 
-function validate138(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate140(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -13737,13 +14099,13 @@ vErrors.push(err21);
 }
 errors++;
 }
-validate138.errors = vErrors;
+validate140.errors = vErrors;
 return errors === 0;
 }
 
-export const Subscription = validate139;
+export const Subscription = validate141;
 
-function validate139(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate141(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -13827,16 +14189,16 @@ vErrors.push(err6);
 }
 errors++;
 }
-validate139.errors = vErrors;
+validate141.errors = vErrors;
 return errors === 0;
 }
 
-export const TraceContext = validate140;
-const schema113 = {"type":"object","properties":{"traceId":{"type":"string","pattern":"^[0-9a-f]{32}$"},"spanId":{"type":"string","pattern":"^[0-9a-f]{16}$"},"sampled":{"type":"boolean"}},"required":["traceId","spanId","sampled"],"additionalProperties":false,"title":"TraceContext"};
+export const TraceContext = validate142;
+const schema114 = {"type":"object","properties":{"traceId":{"type":"string","pattern":"^[0-9a-f]{32}$"},"spanId":{"type":"string","pattern":"^[0-9a-f]{16}$"},"sampled":{"type":"boolean"}},"required":["traceId","spanId","sampled"],"additionalProperties":false,"title":"TraceContext"};
 const pattern4 = new RegExp("^[0-9a-f]{32}$", "u");
 const pattern5 = new RegExp("^[0-9a-f]{16}$", "u");
 
-function validate140(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate142(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -13955,13 +14317,13 @@ vErrors.push(err9);
 }
 errors++;
 }
-validate140.errors = vErrors;
+validate142.errors = vErrors;
 return errors === 0;
 }
 
-export const VerifyReport = validate141;
+export const VerifyReport = validate143;
 
-function validate141(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate143(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -14154,13 +14516,13 @@ vErrors.push(err15);
 }
 errors++;
 }
-validate141.errors = vErrors;
+validate143.errors = vErrors;
 return errors === 0;
 }
 
-export const WriteReceipt = validate142;
+export const WriteReceipt = validate144;
 
-function validate142(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate144(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -14264,7 +14626,7 @@ errors++;
 if(data.sha256 !== undefined){
 let data2 = data.sha256;
 if((typeof data2 !== "string") && (data2 !== null)){
-const err9 = {instancePath:instancePath+"/sha256",schemaPath:"#/properties/sha256/type",keyword:"type",params:{type: schema63.properties.sha256.type},message:"must be string,null"};
+const err9 = {instancePath:instancePath+"/sha256",schemaPath:"#/properties/sha256/type",keyword:"type",params:{type: schema64.properties.sha256.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -14323,6 +14685,6 @@ vErrors.push(err13);
 }
 errors++;
 }
-validate142.errors = vErrors;
+validate144.errors = vErrors;
 return errors === 0;
 }
