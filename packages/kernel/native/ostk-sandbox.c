@@ -152,6 +152,8 @@ static struct {
   long pids_max;
   const char *ro_binds[MAX_RULES];
   int nbinds;
+  const char *masks[MAX_PORTS];
+  int nmasks;
   int status_fd;
   int probe;
   char **argv;
@@ -235,6 +237,10 @@ static void parse_args(int argc, char **argv) {
       ADD_RULE(R_DEV);
     } else if (!strcmp(a, "--list")) {
       ADD_RULE(R_LIST);
+    } else if (!strcmp(a, "--mask")) {
+      NEED_VALUE();
+      if (opt.nmasks >= MAX_PORTS) usage_fail("too many --mask", NULL);
+      opt.masks[opt.nmasks++] = v;
     } else if (!strcmp(a, "--ro-bind")) {
       NEED_VALUE();
       if (opt.nbinds >= MAX_RULES) usage_fail("too many --ro-bind", NULL);
@@ -711,7 +717,7 @@ static int enter_mount_ns(void) {
 }
 
 static void apply_ro_binds(void) {
-  if (opt.nbinds == 0) return;
+  if (opt.nbinds == 0 && opt.nmasks == 0) return;
   if (enter_mount_ns() < 0) child_fail(EXIT_MOUNT, "mount-namespace", "unshare");
   if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) child_fail(EXIT_MOUNT, "mount-namespace", "make / private");
   for (int i = 0; i < opt.nbinds; i++) {
@@ -733,6 +739,14 @@ static void apply_ro_binds(void) {
     }
     if (mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | keep, NULL) < 0)
       child_fail(EXIT_MOUNT, "ro-bind", p);
+  }
+  /* Masks: /dev/null over a non-directory (e.g. the kernel's unix socket), so opening or connecting
+   * to it reaches nothing. */
+  for (int i = 0; i < opt.nmasks; i++) {
+    const char *p = opt.masks[i];
+    struct stat st;
+    if (lstat(p, &st) < 0 || S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode)) continue;
+    if (mount("/dev/null", p, NULL, MS_BIND, NULL) < 0) child_fail(EXIT_MOUNT, "mask", p);
   }
 }
 

@@ -36,6 +36,8 @@ export interface SandboxRules {
   carvedOut: string[];
   /** Paths made read-only by bind mounts in a private mount namespace (mount mode). */
   roBinds: string[];
+  /** Sockets hidden behind /dev/null in mount mode (the kernel's `.ostk/*.sock` when unix sockets are allowed). */
+  masks: string[];
   /** Protected names that do not exist and, in mount mode, could be created (see `droppableInMountMode`). */
   unprotected: string[];
 }
@@ -406,6 +408,15 @@ function compile(input: CompileInput): SandboxRules {
     );
   }
   for (const b of roBinds) writeSink.carvedOut.add(b);
+  // Unix sockets allowed: pathname connects are not confined by Landlock below ABI 9, so in mount mode
+  // the kernel's own sockets are masked with /dev/null.
+  const masks: string[] = [];
+  if (input.mountNamespace && policy.allowUnixSockets) {
+    for (const name of tryReaddir(join(ws, ".ostk")) ?? []) {
+      const p = join(ws, ".ostk", name);
+      if (tryLstat(p)?.isSocket()) masks.push(p);
+    }
+  }
   sink.absorb(writeSink);
   if (input.tmpDir) grant(realOrSelf(input.tmpDir), "rw", new ExclusionIndex([]), sink, true);
 
@@ -428,6 +439,7 @@ function compile(input: CompileInput): SandboxRules {
     minLandlockAbi: Math.max(policy.minLandlockAbi ?? 1, typeof net === "object" ? 4 : 1),
     carvedOut: [...sys.carvedOut, ...sink.carvedOut],
     roBinds,
+    masks,
     unprotected,
   };
   const total = rules.read.length + rules.list.length + rules.write.length + rules.writeFiles.length;
@@ -467,6 +479,7 @@ export function launcherArgs(
   if (rules.allowChmod) a.push("--allow-chmod");
   if (rules.noInet) a.push("--no-inet");
   for (const p of rules.roBinds) a.push("--ro-bind", p);
+  for (const p of rules.masks) a.push("--mask", p);
   a.push("--min-abi", String(rules.minLandlockAbi));
   for (const [k, v] of Object.entries(opts.env)) a.push("--env", `${k}=${v}`);
   a.push("--cwd", opts.cwd);
