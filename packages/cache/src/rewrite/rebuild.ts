@@ -78,7 +78,8 @@ export interface RebuildResult {
 
 /**
  * Replaces the turns between the first message and the in-flight chain with one synthetic
- * projection message (`projection` from the kernel when given, else built locally), keeps the
+ * projection message (built from the replaced turns, plus the kernel's live workspace state when
+ * `projection` is given), keeps the
  * chain verbatim, and repairs tool results whose call was summarised away (they become text) and
  * calls left without a result. Mutates `body`.
  */
@@ -92,7 +93,8 @@ export function rebuildHistory(
   const start = chainStart(messages);
   if (start <= 1) return none;
   const replaced = messages.slice(1, start);
-  const projectionText = opts.projection ?? localProjection(replaced);
+  const local = localProjection(replaced);
+  const projectionText = opts.projection ? `${local}\nWorkspace state (kernel):\n${opts.projection}` : local;
   const projection = {
     role: "user",
     content: [{ type: "text", text: `<ostk-projection>\n${projectionText}\n</ostk-projection>` }],

@@ -129,3 +129,42 @@ describe("enrich and the secret filter", () => {
     expect(streamed.content[1]).toMatchObject({ type: "tool_use", input: { content: "keep me" } });
   });
 });
+
+describe("rebuild-kernel with a kernel", () => {
+  it("adds the kernel's kernel/projection text to the projection message", async () => {
+    const lib = await import("@ostk/lib");
+    const serveRpc = (lib as Record<string, unknown>).serveRpc as
+      | ((o: {
+          socketPath: string;
+          handlers: Record<string, () => Promise<unknown>>;
+        }) => Promise<{ close(): Promise<void> }>)
+      | undefined;
+    if (!serveRpc) throw new Error("@ostk/lib has no serveRpc");
+    rig = await startRig({
+      mode: "rebuild-kernel",
+      rebuildAfterMessages: 8,
+      kernel: { projectionTimeoutMs: 1000, invalidation: false },
+    });
+    const server = await serveRpc({
+      socketPath: join(rig.workspace, ".ostk", "ostk.sock"),
+      handlers: {
+        "kernel/projection": async () => ({
+          workspace: rig?.workspace,
+          head_seq: 7,
+          files: [{ path: "src/a.ts", gen: 3 }],
+          text: "src/a.ts gen 3 (claude-code-1)",
+        }),
+      },
+    });
+    try {
+      const rows = await replay(rig, 8);
+      expect(rows[rows.length - 1].rebuild).toMatchObject({ source: "kernel" });
+      const sent = rig.up.requests[rig.up.requests.length - 1].body;
+      expect(sent.messages[1].content[0].text).toMatch(
+        /Prior user intents[\s\S]*Workspace state \(kernel\):\nsrc\/a\.ts gen 3/,
+      );
+    } finally {
+      await server.close();
+    }
+  });
+});
