@@ -1,6 +1,7 @@
 import { redact } from "@ostk/lib";
 import { ApprovalGate } from "../approvals/approval-gate.js";
 import { ApprovalStore } from "../approvals/approval-store.js";
+import { agentMethods } from "../orchestrator/agent-handlers.js";
 import { loadPin, selectPin } from "../policy/pin-select.js";
 import { sandboxMethods } from "../sandbox/sandbox-methods.js";
 import { loadConfig } from "./config.js";
@@ -46,5 +47,12 @@ export async function kernelExtensions(k: KernelHandle): Promise<Record<string, 
       (data as Record<string, unknown>).committed = committed;
     },
   });
-  return methods as Record<string, KernelMethod>;
+  return {
+    ...(methods as Record<string, KernelMethod>),
+    // agent/spawn, agent/event: Agentfile runs journal their signed hash and lifecycle (src/orchestrator).
+    ...(agentMethods({ workspace: k.workspace, record: (r) => k.core.recordDurable(r) }) as Record<
+      string,
+      KernelMethod
+    >),
+  };
 }
