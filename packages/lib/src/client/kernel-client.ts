@@ -106,8 +106,13 @@ export class KernelClient {
       if (opts.events) params.events = opts.events;
       if (lastSeq >= 0) params.since_seq = lastSeq;
       subscription = null;
-      const res = (await this.rpc.call("client/subscribe", params)) as { subscription: string };
+      const res = (await this.rpc.call("client/subscribe", params)) as {
+        subscription: string;
+        head_seq?: number;
+      };
       subscription = res.subscription;
+      // From here on nothing may be missed: a re-subscribe after a restart replays from this point.
+      if (lastSeq < 0 && typeof res.head_seq === "number") lastSeq = res.head_seq;
       for (const e of pending.splice(0)) deliver(e);
     };
     const offReconnect = this.rpc.onReconnect(() => {

@@ -60,6 +60,22 @@ describe("KernelClient", () => {
     await kernel.close();
   });
 
+  it("subscribe() does not miss entries committed while the kernel restarts, even before the first one", async () => {
+    using tmp = tempDir();
+    const kernel = await startFakeKernel(tmp.dir);
+    kernel.commit("src/old.ts", "write"); // before subscribing: not delivered
+    const k = await KernelClient.connect({ cwd: tmp.dir, reconnect: { initialDelayMs: 50 } });
+    const sub = k.subscribe();
+    await new Promise((r) => setTimeout(r, 30));
+    await kernel.restart();
+    kernel.commit("src/during.ts", "write"); // committed before the client is back
+    const [e] = await take<JournalEntry>(sub, 1);
+    expect(e.path).toBe("src/during.ts");
+    await sub.return?.();
+    await k.close();
+    await kernel.close();
+  });
+
   it("subscribe() yields committed entries, filtered, and resumes after a kernel restart without duplicates", async () => {
     using tmp = tempDir();
     const kernel = await startFakeKernel(tmp.dir);
