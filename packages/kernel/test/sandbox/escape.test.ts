@@ -360,6 +360,19 @@ describe.skipIf(!linuxSandbox).each(MODES)("sandbox escape suite (%s)", (_name, 
     expect(tcpConnections).toBe(before);
   });
 
+  it("23b TCP Fast Open (sendto MSG_FASTOPEN, which skips Landlock's connect check) cannot reach a denied port", async () => {
+    const before = tcpConnections;
+    const r = await sb(
+      py(
+        `import socket\ntry:\n  s=socket.socket(); s.sendto(b"x", socket.MSG_FASTOPEN, ("127.0.0.1",${tcpPort})); print("connected")\nexcept OSError as e: print("blocked",e.errno)`,
+      ),
+      { network: { connect: [tcpPort === 65535 ? 65534 : tcpPort + 1] } },
+    );
+    expect(r.stdout).toContain("blocked 13");
+    await new Promise((res) => setTimeout(res, 50));
+    expect(tcpConnections).toBe(before);
+  });
+
   it("24 an allowed port is reachable (the rule is real, not a blanket deny)", async () => {
     const before = tcpConnections;
     const r = await sb(
