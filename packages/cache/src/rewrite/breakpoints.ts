@@ -1,4 +1,3 @@
-import { estimateTokens } from "../tokens";
 import type { Json } from "../wire/anthropic";
 import { type CacheBlock, cacheBlocks } from "../wire/cache-blocks";
 import { firstReminderBlock } from "./strip-volatile";
@@ -53,7 +52,7 @@ export function placeBreakpoints(body: Json, opts: { minTokens: number; staticTt
   const cum: number[] = [];
   let total = 0;
   for (const b of blocks) {
-    total += estimateTokens(b.canonical);
+    total += Math.ceil(b.size / 4);
     cum.push(total);
   }
 

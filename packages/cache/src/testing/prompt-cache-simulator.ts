@@ -37,7 +37,7 @@ export class AnthropicCacheSimulator {
 
   /** Usage for a request, or an error message when the request breaks the caching rules. */
   process(apiKey: string, body: Json): { usage: SimulatedAnthropicUsage } | { error: string } {
-    const blocks = cacheBlocks(body);
+    const blocks = cacheBlocks(body, { canonical: true });
     const model = String(body?.model ?? "");
     const min = (this.opts.minTokens ?? anthropicMinCacheTokens)(model);
     const cum: number[] = [];
