@@ -50,6 +50,11 @@
 #include <linux/capability.h>
 #include <sched.h>
 #include <sys/mount.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/signalfd.h>
+#include <sys/uio.h>
 #include <sys/statvfs.h>
 #include <sys/ioctl.h>
 #include <termios.h>
@@ -154,6 +159,11 @@ static struct {
   int nbinds;
   const char *masks[MAX_PORTS];
   int nmasks;
+  struct {
+    unsigned char ip[16]; /* IPv6, or IPv4-mapped */
+    long port;
+  } hosts[MAX_PORTS];
+  int nhosts;
   int status_fd;
   int probe;
   char **argv;
@@ -178,6 +188,8 @@ static void status_line(const char *fmt, ...) {
 
 /* ---- failure reporting from the child: one record through a CLOEXEC pipe ---- */
 static int err_pipe = -1;
+/* Child end of the socketpair that carries the seccomp listener to the supervisor (--connect-host). */
+static int notif_sock = -1;
 
 static void child_fail(int code, const char *kind, const char *what) {
   char buf[512];
@@ -237,6 +249,23 @@ static void parse_args(int argc, char **argv) {
       ADD_RULE(R_DEV);
     } else if (!strcmp(a, "--list")) {
       ADD_RULE(R_LIST);
+    } else if (!strcmp(a, "--connect-host")) {
+      /* --connect-host IP PORT: TCP connect to exactly this address (checked by the supervisor) */
+      if (i + 2 >= argc) usage_fail("--connect-host wants IP PORT", NULL);
+      if (opt.nhosts >= MAX_PORTS) usage_fail("too many --connect-host", NULL);
+      const char *ip = argv[++i];
+      long port = parse_num(argv[++i], a);
+      if (port < 1 || port > 65535) usage_fail("port out of range", argv[i]);
+      unsigned char *dst = opt.hosts[opt.nhosts].ip;
+      struct in_addr v4;
+      if (inet_pton(AF_INET, ip, &v4) == 1) {
+        memset(dst, 0, 10);
+        dst[10] = dst[11] = 0xff;
+        memcpy(dst + 12, &v4, 4);
+      } else if (inet_pton(AF_INET6, ip, dst) != 1) {
+        usage_fail("--connect-host wants an IPv4 or IPv6 literal", ip);
+      }
+      opt.hosts[opt.nhosts++].port = port;
     } else if (!strcmp(a, "--mask")) {
       NEED_VALUE();
       if (opt.nmasks >= MAX_PORTS) usage_fail("too many --mask", NULL);
@@ -495,6 +524,11 @@ static void apply_seccomp(void) {
   JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 0, 1); /* x32 ABI */
   RET_ERRNO(ENOSYS);
 #endif
+  if (opt.nhosts > 0) {
+    /* connect() goes to the supervisor, which checks the destination address itself */
+    JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_connect, 0, 1);
+    STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF);
+  }
   for (size_t i = 0; i < sizeof denied_eperm / sizeof *denied_eperm; i++) deny_nr(denied_eperm[i], EPERM);
   for (size_t i = 0; i < sizeof denied_enosys / sizeof *denied_enosys; i++) deny_nr(denied_enosys[i], ENOSYS);
   /* listen() on an unbound TCP socket autobinds to an ephemeral port without Landlock's bind check:
@@ -567,7 +601,26 @@ static void apply_seccomp(void) {
   RET_ALLOW();
 
   struct sock_fprog fp = {.len = (unsigned short)plen, .filter = prog};
-  if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fp) < 0) child_fail(EXIT_SECCOMP, "seccomp", "install filter");
+  if (opt.nhosts == 0) {
+    if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fp) < 0) child_fail(EXIT_SECCOMP, "seccomp", "install filter");
+    return;
+  }
+  int listener = (int)syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &fp);
+  if (listener < 0) child_fail(EXIT_SECCOMP, "seccomp", "install filter with a notification listener");
+  /* hand the listener to the supervisor (SCM_RIGHTS), then drop it */
+  char cbuf[CMSG_SPACE(sizeof(int))];
+  memset(cbuf, 0, sizeof cbuf);
+  char one = 1;
+  struct iovec iov = {.iov_base = &one, .iov_len = 1};
+  struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf};
+  struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+  cm->cmsg_level = SOL_SOCKET;
+  cm->cmsg_type = SCM_RIGHTS;
+  cm->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(cm), &listener, sizeof(int));
+  if (sendmsg(notif_sock, &mh, 0) != 1) child_fail(EXIT_SECCOMP, "seccomp", "hand over the listener");
+  close(listener);
+  close(notif_sock);
 }
 
 /* ---- capabilities ---- */
@@ -767,19 +820,24 @@ static void apply_ro_binds(void) {
 }
 
 /* ---- child side ---- */
-static void close_fds_from_3(int keep) {
-  /* close_range(2) where available; fall back to a loop. */
-  if (keep > 3 && syscall(SYS_close_range, 3, keep - 1, 0) < 0) {
-    for (int fd = 3; fd < keep; fd++) close(fd);
+/* Close every fd >= 3 except `a` and `b` (either may be -1). */
+static void close_fds_except(int a, int b) {
+  int keep[2] = {a < b ? a : b, a < b ? b : a};
+  int from = 3;
+  for (int k = 0; k < 2; k++) {
+    if (keep[k] < 3) continue;
+    if (keep[k] > from && syscall(SYS_close_range, from, keep[k] - 1, 0) < 0)
+      for (int fd = from; fd < keep[k]; fd++) close(fd);
+    from = keep[k] + 1;
   }
-  if (syscall(SYS_close_range, keep + 1, ~0U, 0) < 0) {
+  if (syscall(SYS_close_range, from, ~0U, 0) < 0) {
     DIR *d = opendir("/proc/self/fd");
     if (!d) child_fail(EXIT_SESSION_FDS, "fds", "list /proc/self/fd");
     int dfd = dirfd(d);
     struct dirent *e;
     while ((e = readdir(d))) {
       int fd = atoi(e->d_name);
-      if (fd > keep && fd != dfd) close(fd);
+      if (fd >= from && fd != dfd) close(fd);
     }
     closedir(d);
   }
@@ -832,7 +890,7 @@ static void child_setup(int abi, int in_cgroup) {
   if (setsid() < 0) child_fail(EXIT_SESSION_FDS, "session", "setsid");
   if (in_cgroup && write_file(cgroup_dir, "cgroup.procs", "0") < 0)
     child_fail(EXIT_CGROUP, "cgroup", "join pids cgroup");
-  close_fds_from_3(err_pipe);
+  close_fds_except(err_pipe, notif_sock);
   set_limit(RLIMIT_CORE, 0, "core");
   set_limit(RLIMIT_NPROC, opt.nproc, "nproc");
   set_limit(RLIMIT_FSIZE, opt.fsize, "fsize");
@@ -915,6 +973,123 @@ static int run_probe(int abi) {
   return ok ? 0 : 1;
 }
 
+/* ---- supervisor: connect() destinations (--connect-host) ---- */
+static int notif_fd = -1;
+static int sig_fd = -1;
+
+static int host_allowed(const struct sockaddr_storage *ss) {
+  unsigned char ip[16];
+  long port;
+  if (ss->ss_family == AF_INET) {
+    const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
+    memset(ip, 0, 10);
+    ip[10] = ip[11] = 0xff;
+    memcpy(ip + 12, &in->sin_addr, 4);
+    port = ntohs(in->sin_port);
+  } else {
+    const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
+    memcpy(ip, &in6->sin6_addr, 16);
+    port = ntohs(in6->sin6_port);
+  }
+  for (int i = 0; i < opt.nconnect; i++)
+    if (opt.connect_ports[i] == port) return 1; /* a plain port rule: any host */
+  for (int i = 0; i < opt.nhosts; i++)
+    if (opt.hosts[i].port == port && !memcmp(opt.hosts[i].ip, ip, 16)) return 1;
+  return 0;
+}
+
+/* Connect the command's own socket (a duplicate via pidfd_getfd) to the address read and checked here, so
+ * a thread rewriting its sockaddr after the check changes nothing. Returns 0 or an errno. */
+static int proxy_connect(pid_t pid, int target_fd, const struct sockaddr_storage *ss, socklen_t len, uint64_t id) {
+  int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+  if (pidfd < 0) return errno;
+  int sfd = (int)syscall(SYS_pidfd_getfd, pidfd, target_fd, 0);
+  int e = errno;
+  close(pidfd);
+  if (sfd < 0) return e;
+  int fl = fcntl(sfd, F_GETFL);
+  int blocking = fl >= 0 && !(fl & O_NONBLOCK);
+  if (blocking) fcntl(sfd, F_SETFL, fl | O_NONBLOCK);
+  e = connect(sfd, (const struct sockaddr *)ss, len) < 0 ? errno : 0;
+  while (blocking && e == EINPROGRESS) {
+    struct pollfd p[2] = {{.fd = sfd, .events = POLLOUT}, {.fd = sig_fd, .events = POLLIN}};
+    int n = poll(p, 2, 200);
+    if (n > 0 && (p[0].revents & (POLLOUT | POLLERR | POLLHUP))) {
+      socklen_t l = sizeof e;
+      if (getsockopt(sfd, SOL_SOCKET, SO_ERROR, &e, &l) < 0) e = errno;
+      break;
+    }
+    if (n > 0 && (p[1].revents & POLLIN)) {
+      e = EINTR; /* a signal for the supervisor (timeout/cancel): stop waiting */
+      break;
+    }
+    if (ioctl(notif_fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) < 0) {
+      e = ECONNABORTED; /* the caller is gone */
+      break;
+    }
+  }
+  if (blocking) fcntl(sfd, F_SETFL, fl);
+  close(sfd);
+  return e;
+}
+
+static void handle_notification(void) {
+  static struct seccomp_notif_sizes sizes;
+  static struct seccomp_notif *req;
+  static struct seccomp_notif_resp *resp;
+  if (!req) {
+    if (syscall(__NR_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) < 0) return;
+    req = calloc(1, sizes.seccomp_notif);
+    resp = calloc(1, sizes.seccomp_notif_resp);
+    if (!req || !resp) return;
+  }
+  memset(req, 0, sizes.seccomp_notif);
+  if (ioctl(notif_fd, SECCOMP_IOCTL_NOTIF_RECV, req) < 0) return;
+  memset(resp, 0, sizes.seccomp_notif_resp);
+  resp->id = req->id;
+  struct sockaddr_storage ss;
+  memset(&ss, 0, sizeof ss);
+  socklen_t len = (socklen_t)req->data.args[2];
+  if (req->data.nr != __NR_connect) {
+    resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+  } else if (len < sizeof(sa_family_t) || len > sizeof ss) {
+    resp->error = -EINVAL;
+  } else {
+    struct iovec local = {.iov_base = &ss, .iov_len = len};
+    struct iovec remote = {.iov_base = (void *)(uintptr_t)req->data.args[1], .iov_len = len};
+    if (process_vm_readv(req->pid, &local, 1, &remote, 1, 0) != (ssize_t)len) {
+      resp->error = -EFAULT;
+    } else if (ioctl(notif_fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) < 0) {
+      return; /* the caller died meanwhile */
+    } else if (ss.ss_family != AF_INET && ss.ss_family != AF_INET6) {
+      /* unix sockets, AF_UNSPEC: Landlock and the rest of the filter still apply to the real call */
+      resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+    } else if ((ss.ss_family == AF_INET && len < sizeof(struct sockaddr_in)) ||
+               (ss.ss_family == AF_INET6 && len < sizeof(struct sockaddr_in6))) {
+      resp->error = -EINVAL;
+    } else if (!host_allowed(&ss)) {
+      resp->error = -EACCES;
+    } else {
+      int e = proxy_connect(req->pid, (int)req->data.args[0], &ss, len, req->id);
+      resp->error = e ? -e : 0;
+    }
+  }
+  ioctl(notif_fd, SECCOMP_IOCTL_NOTIF_SEND, resp);
+}
+
+static int receive_listener(int sock) {
+  char cbuf[CMSG_SPACE(sizeof(int))];
+  char one;
+  struct iovec iov = {.iov_base = &one, .iov_len = 1};
+  struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf};
+  if (recvmsg(sock, &mh, MSG_CMSG_CLOEXEC) != 1) return -1;
+  struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+  if (!cm || cm->cmsg_type != SCM_RIGHTS) return -1;
+  int fd;
+  memcpy(&fd, CMSG_DATA(cm), sizeof fd);
+  return fd;
+}
+
 int main(int argc, char **argv) {
   parse_args(argc, argv);
   status_fd = opt.status_fd;
@@ -950,6 +1125,8 @@ int main(int argc, char **argv) {
 
   int p[2];
   if (pipe2(p, O_CLOEXEC) < 0) return EXIT_FORK;
+  int sp[2] = {-1, -1};
+  if (opt.nhosts > 0 && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) return EXIT_FORK;
   main_child = fork();
   if (main_child < 0) {
     status_line("fail %d fork %s", EXIT_FORK, strerror(errno));
@@ -959,6 +1136,10 @@ int main(int argc, char **argv) {
   if (main_child == 0) {
     close(p[0]);
     err_pipe = p[1];
+    if (sp[0] >= 0) {
+      close(sp[0]);
+      notif_sock = sp[1];
+    }
     sigprocmask(SIG_SETMASK, &old, NULL);
     signal(SIGPIPE, SIG_DFL);
     child_setup(abi, in_cgroup);
@@ -966,6 +1147,7 @@ int main(int argc, char **argv) {
     _exit(EXIT_EXEC_NOTFOUND);
   }
   close(p[1]);
+  if (sp[1] >= 0) close(sp[1]);
   char buf[600];
   ssize_t n;
   do n = read(p[0], buf, sizeof buf - 1);
@@ -989,13 +1171,41 @@ int main(int argc, char **argv) {
     cgroup_remove();
     return code;
   }
+  if (sp[0] >= 0) {
+    notif_fd = receive_listener(sp[0]);
+    close(sp[0]);
+    if (notif_fd < 0) {
+      fprintf(stderr, "ostk-sandbox: sandbox setup failed (seccomp): no notification listener; nothing was run\n");
+      status_line("fail %d seccomp no notification listener", EXIT_SECCOMP);
+      kill_everything();
+      cgroup_remove();
+      return EXIT_SECCOMP;
+    }
+  }
   status_line("started %d", (int)main_child);
 
+  sig_fd = signalfd(-1, &mask, SFD_CLOEXEC);
   int wstatus = 0, done = 0, killed = 0;
   while (!done) {
-    siginfo_t si;
-    int sig = sigwaitinfo(&mask, &si);
-    if (sig < 0) continue;
+    int sig;
+    if (sig_fd >= 0) {
+      struct pollfd pf[2] = {{.fd = sig_fd, .events = POLLIN}, {.fd = notif_fd, .events = POLLIN}};
+      int n = poll(pf, notif_fd >= 0 ? 2 : 1, -1);
+      if (n < 0) continue;
+      if (notif_fd >= 0 && (pf[1].revents & POLLIN)) handle_notification();
+      if (notif_fd >= 0 && (pf[1].revents & (POLLHUP | POLLERR | POLLNVAL))) {
+        close(notif_fd); /* every process of the filter is gone */
+        notif_fd = -1;
+      }
+      if (!(pf[0].revents & POLLIN)) continue;
+      struct signalfd_siginfo fsi;
+      if (read(sig_fd, &fsi, sizeof fsi) != sizeof fsi) continue;
+      sig = (int)fsi.ssi_signo;
+    } else {
+      siginfo_t si;
+      sig = sigwaitinfo(&mask, &si);
+      if (sig < 0) continue;
+    }
     if (sig == SIGCHLD) {
       int st;
       pid_t r;

@@ -93,12 +93,24 @@ describe("compileRules", () => {
   });
 
   it("turns network and limits into launcher flags", () => {
-    const r = compileRules({ workspace: ws, policy: { network: { connect: [443, 443, 0], bind: [8080] } } });
+    const r = compileRules({
+      workspace: ws,
+      policy: { network: { connect: [443, 443, 0, "127.0.0.1:5432", "[::1]:8080"], bind: [8080] } },
+    });
     expect(r.connectPorts).toEqual([443]);
+    expect(r.connectHosts).toEqual([
+      { ip: "127.0.0.1", port: 5432 },
+      { ip: "::1", port: 8080 },
+    ]);
+    expect(() =>
+      compileRules({ workspace: ws, policy: { network: { connect: ["example.com:443"] } } }),
+    ).toThrow(/IP literals only/);
     expect(r.bindPorts).toEqual([8080]);
     expect(r.minLandlockAbi).toBe(4);
     const args = launcherArgs(r, { cwd: ws, env: { PATH: "/usr/bin" }, usePidsCgroup: true });
-    expect(args.join(" ")).toContain("--connect 443 --bind 8080");
+    expect(args.join(" ")).toContain(
+      "--connect 443 --connect-host 127.0.0.1 5432 --connect-host ::1 8080 --bind 8080",
+    );
     expect(args.join(" ")).toContain("--env PATH=/usr/bin");
     expect(args).toContain("--pids-max");
     expect(args).not.toContain("--net-open");

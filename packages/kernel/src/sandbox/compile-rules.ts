@@ -1,4 +1,5 @@
 import { lstatSync, mkdirSync, readdirSync, realpathSync, type Stats } from "node:fs";
+import { isIP } from "node:net";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { OstkRpcError } from "@ostk/lib";
 import {
@@ -23,6 +24,8 @@ export interface SandboxRules {
   writeFiles: string[];
   devices: string[];
   connectPorts: number[];
+  /** TCP connects allowed to exactly these addresses (IP literal + port), checked by the supervisor. */
+  connectHosts: { ip: string; port: number }[];
   bindPorts: number[];
   netOpen: boolean;
   allowUdp: boolean;
@@ -428,7 +431,10 @@ function compile(input: CompileInput): SandboxRules {
     write: sink.write,
     writeFiles: sink.writeFiles,
     devices: DEVICE_PATHS,
-    connectPorts: [...new Set(ports.connect ?? [])].filter(validPort),
+    connectPorts: [
+      ...new Set((ports.connect ?? []).filter((p): p is number => typeof p === "number")),
+    ].filter(validPort),
+    connectHosts: (ports.connect ?? []).filter((p): p is string => typeof p === "string").map(parseHostPort),
     bindPorts: [...new Set(ports.bind ?? [])].filter(validPort),
     netOpen: net === "open",
     allowUdp: net === "open",
@@ -456,6 +462,19 @@ function systemSecretAsWrite(): Exclusion[] {
   return SYSTEM_SECRET_PATHS.map((p) => ({ path: p, deny: "all" }));
 }
 
+/** `"127.0.0.1:5432"` or `"[::1]:8080"` → {ip, port}; anything else (host names too) is refused. */
+export function parseHostPort(s: string): { ip: string; port: number } {
+  const m = /^\[([0-9a-fA-F:.]+)\]:(\d{1,5})$/.exec(s) ?? /^([0-9.]+):(\d{1,5})$/.exec(s);
+  const port = m ? Number(m[2]) : 0;
+  if (!m || !isIP(m[1]!) || !validPort(port)) {
+    throw new OstkRpcError(
+      "InvalidParams",
+      `network.connect entry ${JSON.stringify(s)} must be a port or "IP:port" / "[IPv6]:port" (IP literals only)`,
+    );
+  }
+  return { ip: m[1]!, port };
+}
+
 function validPort(p: number): boolean {
   return Number.isInteger(p) && p > 0 && p <= 65535;
 }
@@ -472,6 +491,7 @@ export function launcherArgs(
   for (const p of rules.writeFiles) a.push("--wfile", p);
   for (const p of rules.devices) a.push("--dev", p);
   for (const p of rules.connectPorts) a.push("--connect", String(p));
+  for (const h of rules.connectHosts) a.push("--connect-host", h.ip, String(h.port));
   for (const p of rules.bindPorts) a.push("--bind", String(p));
   if (rules.netOpen) a.push("--net-open");
   if (rules.allowUdp) a.push("--allow-udp");

@@ -5,11 +5,12 @@ export interface SandboxPolicy {
   /** Extra read-only paths (absolute), on top of the system paths and the workspace. */
   readable?: string[];
   /**
-   * `"none"` (default): no IP sockets at all. An object: TCP only, to/on these ports (Landlock ABI >= 4;
-   * the destination host is not checked, and nothing may listen unless a bind port is allowed).
+   * `"none"` (default): no IP sockets at all. An object: TCP only. `connect` entries are a port (any
+   * host, Landlock ABI >= 4) or `"IP:port"` / `"[IPv6]:port"` (that address only: the launcher's supervisor
+   * checks each connect and makes it itself). Nothing may listen unless a `bind` port is allowed.
    * `"open"`: unrestricted TCP and UDP.
    */
-  network?: "none" | "open" | { connect?: number[]; bind?: number[] };
+  network?: "none" | "open" | { connect?: (number | string)[]; bind?: number[] };
   /** Workspace-relative paths that must never be writable, on top of the built-in list. */
   protectedPaths?: string[];
   /** Absolute paths that must be neither readable nor writable (the signing-key directory…). */

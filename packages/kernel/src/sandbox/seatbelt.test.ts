@@ -23,6 +23,12 @@ describe("seatbeltProfile", () => {
     expect(p).toContain('(allow network-outbound (remote tcp "*:443"))');
     expect(p).toContain('(allow network-bind network-inbound (local tcp "*:3000"))');
     expect(seatbeltProfile({ workspace: "/w", policy: { network: "open" } })).toContain("(allow network*)");
+    expect(
+      seatbeltProfile({ workspace: "/w", policy: { network: { connect: ["127.0.0.1:5432"] } } }),
+    ).toContain('(allow network-outbound (remote tcp "localhost:5432"))');
+    expect(() =>
+      seatbeltProfile({ workspace: "/w", policy: { network: { connect: ["10.0.0.5:443"] } } }),
+    ).toThrow(/cannot restrict a connection to 10.0.0.5:443/);
   });
 
   it("escapes quotes and refuses control characters in paths", () => {

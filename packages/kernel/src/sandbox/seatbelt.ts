@@ -1,4 +1,5 @@
 import { isAbsolute, join, resolve } from "node:path";
+import { OstkRpcError } from "@ostk/lib";
 import {
   DEVICE_PATHS,
   PROTECTED_WORKSPACE_PATHS,
@@ -67,8 +68,9 @@ export function seatbeltProfile(input: SeatbeltInput): string {
     lines.push("(allow network*)");
   } else {
     if (typeof net === "object") {
-      for (const p of net.connect ?? [])
-        lines.push(`(allow network-outbound (remote tcp ${sbplString(`*:${p}`)}))`);
+      for (const p of net.connect ?? []) {
+        lines.push(`(allow network-outbound (remote tcp ${sbplString(seatbeltRemote(p))}))`);
+      }
       for (const p of net.bind ?? []) {
         lines.push(`(allow network-bind network-inbound (local tcp ${sbplString(`*:${p}`)}))`);
       }
@@ -76,4 +78,17 @@ export function seatbeltProfile(input: SeatbeltInput): string {
     if (policy.allowUnixSockets) lines.push("(allow network-outbound (remote unix-socket))");
   }
   return `${lines.join("\n")}\n`;
+}
+
+/** SBPL can name only `*` or `localhost` as a remote host: other addresses cannot be expressed, so refuse. */
+function seatbeltRemote(entry: number | string): string {
+  if (typeof entry === "number") return `*:${entry}`;
+  const m = /^(?:\[(::1)\]|(127\.0\.0\.1)):(\d{1,5})$/.exec(entry);
+  if (!m) {
+    throw new OstkRpcError(
+      "SandboxUnavailable",
+      `Seatbelt cannot restrict a connection to ${entry}: only a port (any host) or localhost can be expressed`,
+    );
+  }
+  return `localhost:${m[3]}`;
 }

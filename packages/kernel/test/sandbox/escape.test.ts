@@ -373,6 +373,20 @@ describe.skipIf(!linuxSandbox).each(MODES)("sandbox escape suite (%s)", (_name, 
     expect(tcpConnections).toBe(before);
   });
 
+  it("23c an allowed address:port is reachable, while an outside address on that same port is refused", async () => {
+    const before = tcpConnections;
+    const r = await sb(
+      py(
+        `import socket\nfor host in ("127.0.0.1","127.0.0.2","192.0.2.1"):\n  s=socket.socket(); s.settimeout(2)\n  try:\n    s.connect((host,${tcpPort})); print("connected",host,s.recv(5).decode())\n  except OSError as e: print("blocked",host,e.errno)`,
+      ),
+      { network: { connect: [`127.0.0.1:${tcpPort}`] } },
+    );
+    expect(r.stdout).toContain("connected 127.0.0.1 hello");
+    expect(r.stdout).toContain("blocked 127.0.0.2 13");
+    expect(r.stdout).toContain("blocked 192.0.2.1 13");
+    expect(tcpConnections).toBe(before + 1);
+  });
+
   it("24 an allowed port is reachable (the rule is real, not a blanket deny)", async () => {
     const before = tcpConnections;
     const r = await sb(
