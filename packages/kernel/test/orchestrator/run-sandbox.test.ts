@@ -2,21 +2,27 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { JournalEntry } from "@ostk/lib";
 import { describe, expect, it } from "vitest";
-import { kernelExtensions } from "../../src/daemon/extensions.js";
 import { probeSandbox } from "../../src/sandbox/index.js";
 import { orchestratorEnv } from "./harness.js";
-import { sandboxExtras } from "./sandbox-extras.js";
 
 const sandbox = probeSandbox().available;
 
-/** The daemon's own exec once it serves one; until then the sandbox layer's handlers, wired the same way. */
-async function env(pin = "default") {
-  const extras = sandboxExtras(pin);
-  return orchestratorEnv({
-    methods: (k) => extras(k),
-  });
+/**
+ * The daemon's own wiring (kernelExtensions: exec, approvals, agent/*). The workspace pin comes from
+ * .ostk/config.toml (the daemon selects the pin for exec from config / OSTK_PIN).
+ */
+async function env(pin?: string) {
+  const t = await orchestratorEnv();
+  if (pin) {
+    fs.writeFileSync(path.join(t.env.workspace, ".ostk/config.toml"), `pin = "${pin}"\n`);
+    fs.mkdirSync(path.join(t.env.workspace, `.ostk/pins/${pin}`), { recursive: true });
+    fs.writeFileSync(
+      path.join(t.env.workspace, `.ostk/pins/${pin}/pin.caps`),
+      "read: **\nwrite: **\nexecute: none\n",
+    );
+  }
+  return t;
 }
-void kernelExtensions;
 
 const pendingApproval = async (t: Awaited<ReturnType<typeof env>>) => {
   for (let i = 0; i < 400; i++) {
@@ -93,6 +99,7 @@ describe.skipIf(!sandbox)("ostk run: sandboxed commands, pins and approvals", ()
       { toolUses: [{ name: "bash", input: { command: "rm -rf build/cache" } }] },
       { text: "cleaned" },
     );
+    await t.client.call("fs/read", { path: "build/cache/out.txt" }); // the kernel tracks it
     const statuses: string[] = [];
     const running = t.run(af, {
       onEvent: (e) => {
@@ -108,8 +115,20 @@ describe.skipIf(!sandbox)("ostk run: sandboxed commands, pins and approvals", ()
     expect(s).toMatchObject({ status: "finished", tool_errors: 0 });
     expect(fs.existsSync(path.join(t.env.workspace, "build/cache"))).toBe(false);
     expect(statuses).toContain("decided");
-    const approval = (await t.journal()).find((e) => e.event === "approval")!;
-    expect(approval).toMatchObject({ trace: s.trace_id, data: { outcome: "approved" } });
+    const approval = (await t.journal()).find((e) => e.event === "approval.approved")!;
+    expect(approval).toMatchObject({
+      trace: s.trace_id,
+      actor: { id: "agent:worker" },
+      data: { outcome: "approved" },
+    });
+    const deleted = (await t.journal()).find(
+      (e) => e.event === "fs.commit" && e.path === "build/cache/out.txt",
+    )!;
+    expect(deleted).toMatchObject({
+      trace: s.trace_id,
+      actor: { id: "agent:worker", session: s.session },
+      data: { op: "exec" },
+    });
   });
 
   it("denying returns a tool error; nothing ran", async () => {
