@@ -27,6 +27,9 @@ export interface SubscribeOptions {
   signal?: AbortSignal;
 }
 
+/** Committed journal entries as an async iterator; `ready` resolves once the kernel confirmed the subscription. */
+export type JournalSubscription = AsyncIterableIterator<JournalEntry> & { ready: Promise<void> };
+
 /** Typed facade over the kernel's JSON-RPC socket. */
 export class KernelClient {
   private constructor(readonly rpc: RpcClient) {}
@@ -82,7 +85,7 @@ export class KernelClient {
    * reconnect it re-subscribes from the last seq it delivered, so nothing is
    * duplicated (and nothing is lost while the kernel still holds the entries).
    */
-  subscribe(opts: SubscribeOptions = {}): AsyncIterableIterator<JournalEntry> {
+  subscribe(opts: SubscribeOptions = {}): JournalSubscription {
     let subscription: string | null = null;
     let lastSeq = opts.since_seq ?? -1;
     const pending: JournalEntry[] = [];
@@ -126,8 +129,11 @@ export class KernelClient {
         this.rpc.call("client/unsubscribe", { subscription: sub }).catch(() => {});
     };
     opts.signal?.addEventListener("abort", () => queue.return(), { once: true });
-    start().catch((err) => queue.fail(err));
-    return queue;
+    const started = start();
+    started.catch((err) => queue.fail(err));
+    const ready = started.then(() => undefined);
+    ready.catch(() => {}); // the failure also reaches the iterator; awaiting `ready` is optional
+    return Object.assign(queue, { ready });
   }
 
   close(): Promise<void> {

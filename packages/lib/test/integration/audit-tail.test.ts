@@ -32,7 +32,7 @@ function collect(path: string, n: number, opts: { cursor?: TailCursor; timeoutMs
  * a daemon does not replace its journal under a reader that never opened it.
  */
 async function caughtUp(seqs: number[], want: number): Promise<void> {
-  for (let i = 0; i < 2000 && seqs.length < want; i++) await new Promise((r) => setTimeout(r, 2));
+  for (let i = 0; i < 5000 && seqs.length < want; i++) await new Promise((r) => setTimeout(r, 2));
 }
 
 const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
@@ -176,7 +176,7 @@ describe("auditTail", () => {
           const total = ops.reduce((n, o) => n + (o.op === "append" || o.op === "replace" ? o.count : 0), 0);
           if (total === 0) return;
           // The tailer starts before the file exists, as a follower started with the daemon would.
-          const reading = collect(path, total, { timeoutMs: 5_000 });
+          const reading = collect(path, total, { timeoutMs: 15_000 });
           await runWriter(w, ops, every, reading.seqs);
           const { seqs } = await reading.done;
           expect(seqs).toEqual(range(1, total));

@@ -66,7 +66,7 @@ describe("KernelClient", () => {
     kernel.commit("src/old.ts", "write"); // before subscribing: not delivered
     const k = await KernelClient.connect({ cwd: tmp.dir, reconnect: { initialDelayMs: 50 } });
     const sub = k.subscribe();
-    await new Promise((r) => setTimeout(r, 30));
+    await sub.ready;
     await kernel.restart();
     kernel.commit("src/during.ts", "write"); // committed before the client is back
     const [e] = await take<JournalEntry>(sub, 1);
@@ -81,7 +81,7 @@ describe("KernelClient", () => {
     const kernel = await startFakeKernel(tmp.dir);
     const k = await KernelClient.connect({ cwd: tmp.dir, reconnect: { initialDelayMs: 10 } });
     const sub = k.subscribe({ paths: ["src/"] });
-    await new Promise((r) => setTimeout(r, 30));
+    await sub.ready;
     kernel.commit("src/a.ts", "write");
     kernel.commit("docs/x.md", "write");
     kernel.commit("src/b.ts", "edit");
