@@ -29,7 +29,6 @@ export { Journal, type JournalOptions } from "./journal/journal.js";
 export { ObjectStore } from "./journal/objects.js";
 export { type JournalQuery, queryEntries, readEntries } from "./journal/read.js";
 export { type VerifyResult, verifyJournalDir } from "./journal/verify.js";
-export { type EnvelopeInput, formatEnvelope } from "./mcp/envelope.js";
 export { createMcpBridge, type KernelCaller, type McpBridgeOptions } from "./mcp/mcp-bridge.js";
 export { type GenRow, GenTable } from "./occ/gen-table.js";
 export { canMergeEdit, diffLines, MERGE_DISTANCE } from "./occ/merge.js";

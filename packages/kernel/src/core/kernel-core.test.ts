@@ -34,7 +34,7 @@ describe("KernelCore", () => {
     await fsDelete(core, alice, { path: "b.txt" });
     expect(fs.existsSync(path.join(t.dir, "b.txt"))).toBe(false);
     await core.close();
-    const v = verifyJournalDir(path.join(t.dir, ".ostk"), [t.pub]);
+    const v = await verifyJournalDir(path.join(t.dir, ".ostk"), [t.pub]);
     expect(v).toMatchObject({ ok: true, checkpoint: { ok: true } });
     const lines = fs
       .readFileSync(path.join(t.dir, ".ostk/journal.jsonl"), "utf8")
@@ -144,6 +144,6 @@ describe("KernelCore", () => {
     expect(fs.existsSync(path.join(t.dir, ".r.txt.ostk-tmp-abc"))).toBe(false);
     expect(again.gens.get("r.txt")!.gen).toBe(1);
     await again.close();
-    expect(verifyJournalDir(path.join(t.dir, ".ostk"), [t.pub]).ok).toBe(true);
+    expect((await verifyJournalDir(path.join(t.dir, ".ostk"), [t.pub])).ok).toBe(true);
   });
 });

@@ -26,7 +26,7 @@ export interface HandlerDeps {
   core: KernelCore;
   sessions: SessionsDb;
   subs: Subscriptions;
-  verify(): VerifyResult;
+  verify(): Promise<VerifyResult>;
   status(): Record<string, unknown>;
 }
 

@@ -4,8 +4,7 @@ import {
   type CallToolResult,
   ListToolsRequestSchema,
 } from "@modelcontextprotocol/sdk/types.js";
-import { OstkRpcError } from "@ostk/lib";
-import { formatEnvelope } from "./envelope.js";
+import { type EnvelopeData, formatEnvelope, OstkRpcError } from "@ostk/lib";
 import { BASH_TOOL, FILE_TOOLS, type ToolSpec } from "./tools.js";
 
 /** The slice of a kernel client the bridge needs (KernelClient satisfies it). */
@@ -71,17 +70,15 @@ export function createMcpBridge(opts: McpBridgeOptions): Server {
     }
     try {
       const text = await runTool(k, spec, args, seen);
-      return { content: [{ type: "text", text: `${text}${await envelope(k, seen)}` }] };
+      return { content: [{ type: "text", text: formatEnvelope(text, await envelopeLines(k, seen)) }] };
     } catch (err) {
       const e = err instanceof OstkRpcError ? err : null;
       const msg = e
         ? `${e.kind}: ${e.message}${e.data ? `\n${JSON.stringify(e.data)}` : ""}`
         : String((err as Error)?.message ?? err);
       if (e?.kind === "RevisionConflict" && typeof e.data?.path === "string") seen.delete(e.data.path);
-      return {
-        isError: true,
-        content: [{ type: "text", text: `${msg}${await envelope(k, seen).catch(() => "")}` }],
-      };
+      const lines = await envelopeLines(k, seen).catch(() => []);
+      return { isError: true, content: [{ type: "text", text: formatEnvelope(msg, lines) }] };
     }
   });
   return server;
@@ -151,15 +148,22 @@ async function runTool(
   }
 }
 
-async function envelope(k: KernelCaller, seen: Map<string, number>): Promise<string> {
-  if (!seen.size) return "";
+function age(ms: number): string {
+  if (ms < 60_000) return `${Math.max(0, Math.round(ms / 1000))}s`;
+  if (ms < 3_600_000) return `${Math.round(ms / 60_000)}m`;
+  if (ms < 86_400_000) return `${Math.round(ms / 3_600_000)}h`;
+  return `${Math.round(ms / 86_400_000)}d`;
+}
+
+/** The status envelope (lib's format): `[files] path:gen=N:writer:age` for files others changed since this session saw them. */
+async function envelopeLines(k: KernelCaller, seen: Map<string, number>): Promise<EnvelopeData[]> {
+  if (!seen.size) return [];
   const { rows } = (await k.call("gen/lookup", { paths: [...seen.keys()].slice(0, 500) })) as {
     rows: GenRowLite[];
   };
   const now = Date.now();
   const stale = rows
     .filter((r) => (seen.get(r.path) ?? r.gen) < r.gen)
-    .map((r) => ({ path: r.path, gen: r.gen, writer: r.writer, ageMs: now - r.ts }));
-  const text = formatEnvelope({ stale });
-  return text ? `\n\n${text}` : "";
+    .map((r) => ({ path: r.path, gen: r.gen, writer: r.writer, age: age(now - r.ts), ageMs: now - r.ts }));
+  return stale.length ? [{ kind: "files", files: stale }] : [];
 }

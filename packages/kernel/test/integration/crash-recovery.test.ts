@@ -92,7 +92,7 @@ describe("crash recovery", () => {
       // Restart (recovery runs in open), then compare.
       const core = await KernelCore.open({ workspace: env.workspace, signer });
       await core.close();
-      const v = verifyJournalDir(path.join(env.workspace, ".ostk"), [env.pub]);
+      const v = await verifyJournalDir(path.join(env.workspace, ".ostk"), [env.pub]);
       expect(v, `run ${run}`).toMatchObject({ ok: true });
       const state = new Map<string, string | null>();
       const open = new Set<number>();

@@ -64,7 +64,7 @@ export async function audit({ args, flags, io }: CommandArgs): Promise<number> {
     const keys = trustedKeys(keyDirFor(workspace, io.env));
     if (!keys.length)
       throw new CliError("no trusted public keys found in your key directory; cannot verify signatures", 3);
-    const r = verifyJournalDir(stateDir, keys);
+    const r = await verifyJournalDir(stateDir, keys);
     if (flags.json) io.out(JSON.stringify(r));
     else if (r.ok) {
       io.out(

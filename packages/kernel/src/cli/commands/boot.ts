@@ -77,7 +77,7 @@ export async function bootChecks(workspace: string, env: NodeJS.ProcessEnv): Pro
   const keys = trustedKeys(keyDir);
   if (!fs.existsSync(path.join(stateDir, "journal.jsonl"))) add("journal", "ok", "empty (no entries yet)", 3);
   else {
-    const v = verifyJournalDir(stateDir, keys);
+    const v = await verifyJournalDir(stateDir, keys);
     if (v.ok) {
       add(
         "journal",
