@@ -54,18 +54,10 @@ async function main(): Promise<void> {
   await recall.scan();
   const prepared: Prepared[] = [];
   for (const q of queries) {
-    const { pq, cands } = await gatherCandidates(recall.store, recall.vectors, recall.embedder, q.query, {
+    const { cands, ctx } = await gatherCandidates(recall.store, recall.vectors, recall.embedder, q.query, {
       limit: 10,
     });
-    const qs = new Set(pq.terms);
-    const maxFused = Math.max(1e-9, ...cands.map((c) => c.fused));
-    prepared.push({
-      q,
-      cands: cands.map((c) => ({
-        c,
-        f: features(pq, qs, c, maxFused, recall.embedder.translate?.bind(recall.embedder)),
-      })),
-    });
+    prepared.push({ q, cands: cands.map((c) => ({ c, f: features(ctx, c) })) });
   }
   await recall.close();
   rmSync(root, { recursive: true, force: true });

@@ -22,6 +22,8 @@ export interface RecallConfig {
   onnxModelDir?: string;
   /** Vector count above which an HNSW index is built. */
   hnswThreshold: number;
+  /** While watching, also follow the kernel's committed changes when a kernel runs. */
+  followKernel: boolean;
 }
 
 export const DEFAULT_CONFIG: RecallConfig = {
@@ -33,6 +35,7 @@ export const DEFAULT_CONFIG: RecallConfig = {
   maxHitsPerFile: 3,
   embedder: "static",
   hnswThreshold: 20_000,
+  followKernel: true,
   onnxModelDir: undefined,
 };
 
@@ -93,6 +96,9 @@ function applyRaw(
     } else if (k === "embedder") {
       if (value === "static" || value === "hash" || value === "onnx") config.embedder = value;
       else warnings.push(`${where}: embedder must be "static", "hash" or "onnx"`);
+    } else if (k === "followKernel") {
+      if (typeof value === "boolean") config.followKernel = value;
+      else warnings.push(`${where}: follow_kernel must be true or false`);
     } else if (k === "onnxModelDir") {
       if (typeof value === "string") config.onnxModelDir = value;
       else warnings.push(`${where}: onnx_model_dir must be a string`);

@@ -9,6 +9,7 @@ import { type SearchOptions, type SearchResult, search } from "./query/search.js
 import { toRel } from "./scan/walk.js";
 import { SqliteStore } from "./store/sqlite-store.js";
 import { VectorStore } from "./store/vector-store.js";
+import { KernelFollower, type KernelFollowState } from "./watch/kernel-follow.js";
 import { Watcher, type WatchStatus } from "./watch/watcher.js";
 
 export interface OpenRecallOptions {
@@ -54,6 +55,8 @@ export interface RecallStatus {
   health: "ok" | "degraded";
   healthNotes: string[];
   watch: WatchStatus;
+  /** Kernel subscription: off (not watching or disabled), following, kernel not running, failed. */
+  kernel: KernelFollowState;
   configWarnings: string[];
 }
 
@@ -70,6 +73,7 @@ export class RecallError extends Error {
 export class Recall {
   private queue: Promise<unknown> = Promise.resolve();
   private watcher: Watcher | null = null;
+  private follower: KernelFollower | null = null;
 
   private constructor(
     readonly workspace: string,
@@ -236,6 +240,7 @@ export class Recall {
       health: integrity === "ok" ? "ok" : "degraded",
       healthNotes: notes,
       watch: this.watchStatus(),
+      kernel: this.follower?.state ?? "off",
       configWarnings: this.warnings,
     };
   }
@@ -259,12 +264,18 @@ export class Recall {
     this.watcher = w;
     await w.start();
     await this.scan();
+    if (this.config.followKernel) {
+      this.follower = new KernelFollower(this.workspace, (paths) => w.enqueue(paths), this.logger);
+      await this.follower.start();
+    }
     return this.watchStatus();
   }
 
   async unwatch(): Promise<WatchStatus> {
     const w = this.watcher;
     this.watcher = null;
+    await this.follower?.stop();
+    this.follower = null;
     await w?.stop();
     return this.watchStatus();
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ftsExpression, parseQuery, splitIdentifier, splitTerms } from "./tokenize.js";
+import { normTerms, parseQuery, splitIdentifier, splitTerms } from "./tokenize.js";
 
 describe("splitIdentifier", () => {
   it("splits camelCase, acronyms, snake_case and paths", () => {
@@ -21,7 +21,7 @@ describe("parseQuery", () => {
     expect(parseQuery("Foo.bar_baz").identifier).toBe("bar_baz");
     expect(parseQuery("parse the header").identifier).toBeUndefined();
   });
-  it("builds an FTS expression with whole words and parts, no stopwords", () => {
-    expect(ftsExpression(parseQuery("how to parseHeader"))).toBe('"parseheader" OR "parse" OR "header"');
+  it("normalises query words: split, stemmed, stopwords dropped", () => {
+    expect(normTerms("How to parseHeaders")).toEqual(["parse", "header"]);
   });
 });

@@ -108,17 +108,3 @@ export function parseQuery(q: string): ParsedQuery {
   }
   return { raw: q, whole, parts, terms: [...new Set(normTerms(q))], identifier };
 }
-
-/** An FTS5 MATCH expression: every whole word and split part, OR-ed, each quoted. */
-export function ftsExpression(pq: ParsedQuery, maxTerms = 24): string | null {
-  const seen = new Set<string>();
-  const terms: string[] = [];
-  for (const t of [...pq.whole, ...pq.parts]) {
-    if (t.length < 2 && !/^[0-9]$/.test(t)) continue;
-    if (seen.has(t)) continue;
-    seen.add(t);
-    terms.push(`"${t.replace(/"/g, '""')}"`);
-    if (terms.length >= maxTerms) break;
-  }
-  return terms.length ? terms.join(" OR ") : null;
-}

@@ -6,8 +6,6 @@ export interface Embedder {
   /** One line for `recall_status`: which embedder runs and why. */
   readonly description: string;
   embed(texts: string[]): Promise<Float32Array[]>;
-  /** True when embedding a few dozen chunks per query is affordable (the reranker then scores every candidate). */
-  readonly cheap?: boolean;
   /** Optional learned doc→code term translation score (0..1), used as a reranker feature. */
   translate?(queryTerms: string[], chunkTerms: Set<string>): number;
 }

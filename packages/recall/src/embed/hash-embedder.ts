@@ -8,7 +8,6 @@ import { type Embedder, fnv1a, normalize } from "./embedder.js";
  */
 export class HashEmbedder implements Embedder {
   readonly id: string;
-  readonly cheap = true;
   readonly description: string;
   constructor(readonly dim = 256) {
     this.id = `hash-v1-${dim}`;

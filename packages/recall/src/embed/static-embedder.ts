@@ -16,7 +16,6 @@ import { type Embedder, fnv1a, normalize } from "./embedder.js";
  */
 export class StaticEmbedder implements Embedder {
   readonly id: string;
-  readonly cheap = true;
   readonly description: string;
   private readonly index = new Map<string, number>();
 

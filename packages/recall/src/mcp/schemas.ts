@@ -147,6 +147,7 @@ export const RESULTS: Record<"search" | "view" | "scan" | "watch" | "status", Js
       health: { type: "string", enum: ["ok", "degraded"] },
       healthNotes: { type: "array", items: { type: "string" } },
       watch: watchStatus,
+      kernel: { type: "string", enum: ["off", "following", "kernel not running", "failed"] },
     },
     required: ["workspace", "files", "chunks", "vectors", "embedder", "health"],
   },

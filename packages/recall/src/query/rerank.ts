@@ -9,6 +9,19 @@ export interface Candidate {
   ranks: Record<string, number>;
   /** Cosine similarity between the query vector and the chunk vector, when known. */
   cosine?: number;
+  /** BM25 score relative to the best BM25 hit (0..1). */
+  bm25Score?: number;
+}
+
+/** Per-query context for the features. */
+export interface QueryContext {
+  pq: ParsedQuery;
+  q: Set<string>;
+  idf: Map<string, number>;
+  maxFused: number;
+  translate?: Translate;
+  /** Candidates per file (files with several matching chunks are more likely relevant). */
+  perFile: Map<string, number>;
 }
 
 /** Linear reranker weights; tuned on the dev half of the benchmark queries (bench/tune.ts). */
@@ -23,21 +36,30 @@ export interface RerankWeights {
   proximity: number;
   exact: number;
   translation: number;
+  bm25Score: number;
+  idfCoverage: number;
+  fileSupport: number;
+  symbolChunk: number;
 }
 
 export type Translate = (queryTerms: string[], chunkTerms: Set<string>) => number;
 
 export const DEFAULT_WEIGHTS: RerankWeights = {
-  fused: 0,
-  bm25: 1,
-  vector: 0.3,
+  // tuned by bench/tune.ts (coordinate ascent on the dev half of the benchmark queries)
+  fused: 0.45,
+  bm25: 1.9,
+  vector: 0.8,
   cosine: 0.5,
-  coverage: 0.5,
+  coverage: 1,
   symbol: 0.7,
-  path: 0.25,
+  path: 0.75,
   proximity: 0.25,
   exact: 2,
   translation: 0,
+  bm25Score: 0.5,
+  idfCoverage: 0.5,
+  fileSupport: 0,
+  symbolChunk: 0,
 };
 
 function lastSegment(symbol: string): string {
@@ -98,21 +120,27 @@ function nameScore(parts: string[], q: Set<string>): number {
   return s / parts.length;
 }
 
+const SYMBOL_KINDS = new Set(["function", "method", "class", "type", "impl"]);
+
 /** Reciprocal-rank features use the same k as the fusion. */
 const K = 60;
 
 /** Feature vector of one candidate (exported for the tuning script). */
-export function features(
-  pq: ParsedQuery,
-  q: Set<string>,
-  c: Candidate,
-  maxFused: number,
-  translate?: Translate,
-): Features {
-  const tokens = normTerms(c.row.text.length > 8000 ? c.row.text.slice(0, 8000) : c.row.text);
+export function features(ctx: QueryContext, c: Candidate): Features {
+  const { pq, q, maxFused, translate, idf } = ctx;
+  const tokens = c.row.nterms ? c.row.nterms.split(" ") : normTerms(c.row.text);
   const tset = new Set(tokens);
   let covered = 0;
-  for (const t of q) if (tset.has(t)) covered++;
+  let wCovered = 0;
+  let wTotal = 0;
+  for (const t of q) {
+    const w = idf.get(t) ?? 1;
+    wTotal += w;
+    if (tset.has(t)) {
+      covered++;
+      wCovered += w;
+    }
+  }
   const sym = c.row.symbol ? lastSegment(c.row.symbol) : "";
   const symTerms = [...new Set(normTerms(sym))];
   const pathTerms = [...new Set(normTerms(baseName(c.row.path)))];
@@ -135,6 +163,10 @@ export function features(
     proximity: proximity(tokens, q),
     exact,
     translation: translate ? translate([...q], tset) : 0,
+    bm25Score: c.bm25Score ?? 0,
+    idfCoverage: wTotal ? wCovered / wTotal : 0,
+    fileSupport: Math.min(3, (ctx.perFile.get(c.row.path) ?? 1) - 1) / 3,
+    symbolChunk: SYMBOL_KINDS.has(c.row.kind) ? 1 : 0,
   };
 }
 
@@ -149,17 +181,28 @@ export function scoreOf(f: Features, w: RerankWeights): number {
  * vector cosine, query-term coverage, how much of the symbol name and file name
  * the query explains, term proximity, and exact identifier hits.
  */
-export function rerank(
+export function queryContext(
   pq: ParsedQuery,
   cands: Candidate[],
-  w: RerankWeights = DEFAULT_WEIGHTS,
+  idf: Map<string, number>,
   translate?: Translate,
-): Scored[] {
-  const q = new Set(pq.terms);
-  const maxFused = Math.max(1e-9, ...cands.map((c) => c.fused));
+): QueryContext {
+  const perFile = new Map<string, number>();
+  for (const c of cands) perFile.set(c.row.path, (perFile.get(c.row.path) ?? 0) + 1);
+  return {
+    pq,
+    q: new Set(pq.terms),
+    idf,
+    maxFused: Math.max(1e-9, ...cands.map((c) => c.fused)),
+    translate,
+    perFile,
+  };
+}
+
+export function rerank(ctx: QueryContext, cands: Candidate[], w: RerankWeights = DEFAULT_WEIGHTS): Scored[] {
   return cands
     .map((c) => {
-      const f = features(pq, q, c, maxFused, translate);
+      const f = features(ctx, c);
       return { ...c, score: scoreOf(f, w), features: f };
     })
     .sort((a, b) => b.score - a.score);

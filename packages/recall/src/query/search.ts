@@ -1,9 +1,15 @@
 import type { Embedder } from "../embed/embedder.js";
-import { embedText } from "../indexer.js";
 import type { ChunkRow, SqliteStore } from "../store/sqlite-store.js";
 import type { VectorStore } from "../store/vector-store.js";
-import { ftsExpression, type ParsedQuery, parseQuery } from "../tokenize.js";
-import { type Candidate, DEFAULT_WEIGHTS, type RerankWeights, rerank } from "./rerank.js";
+import { type ParsedQuery, parseQuery } from "../tokenize.js";
+import {
+  type Candidate,
+  DEFAULT_WEIGHTS,
+  type QueryContext,
+  queryContext,
+  type RerankWeights,
+  rerank,
+} from "./rerank.js";
 import { rrf } from "./rrf.js";
 
 export type Lane = "bm25" | "vector";
@@ -19,6 +25,8 @@ export interface SearchOptions {
   rerank?: boolean;
   maxPerFile?: number;
   weights?: RerankWeights;
+  /** BM25 keeps this many of the query's rarest terms (default 8; fewer is faster at scale). */
+  maxQueryTerms?: number;
 }
 
 export interface Hit {
@@ -50,23 +58,26 @@ export async function gatherCandidates(
   embedder: Embedder,
   query: string,
   opts: SearchOptions = {},
-): Promise<{ pq: ParsedQuery; cands: Candidate[]; lanes: Lane[]; limit: number }> {
+): Promise<{ pq: ParsedQuery; cands: Candidate[]; lanes: Lane[]; limit: number; ctx: QueryContext }> {
   const limit = Math.max(1, Math.min(opts.limit ?? 10, 100));
   const lanes = opts.lanes ?? ["bm25", "vector"];
   const prefetch = Math.max(60, limit * 6);
   const pq = parseQuery(query);
   const filter = { pathPrefix: opts.path, lang: opts.lang };
   // the vector lane runs on LanceDB's threads while SQLite answers the BM25 lane
-  const qvecPromise =
-    lanes.includes("vector") || opts.rerank !== false ? embedder.embed([query]).then(([v]) => v) : null;
+  // embed first, then start the vector search (LanceDB works on its own threads) before the synchronous BM25 lane
+  const needVec = lanes.includes("vector") || opts.rerank !== false;
+  const qvec = needVec ? (await embedder.embed([query]))[0] : null;
   const vecPromise =
-    lanes.includes("vector") && qvecPromise
-      ? qvecPromise.then((v) => vectors.search(v, prefetch, filter))
-      : Promise.resolve([]);
+    lanes.includes("vector") && qvec ? vectors.search(qvec, prefetch, filter) : Promise.resolve([]);
   const ranked: Record<string, string[]> = {};
+  const bm25Score = new Map<string, number>();
   if (lanes.includes("bm25")) {
-    const expr = ftsExpression(pq);
-    ranked.bm25 = expr ? store.bm25(expr, prefetch, filter).map((h) => h.id) : [];
+    const expr = store.matchExpression([...pq.whole, ...pq.parts], opts.maxQueryTerms);
+    const hits = expr ? store.bm25(expr, prefetch, filter) : [];
+    ranked.bm25 = hits.map((h) => h.id);
+    const best = hits.length ? hits[0].score : -1;
+    for (const h of hits) bm25Score.set(h.id, best < 0 ? h.score / best : 0);
   }
   const vecHits = await vecPromise;
   if (lanes.includes("vector")) ranked.vector = vecHits.map((h) => h.id);
@@ -82,22 +93,26 @@ export async function gatherCandidates(
       const r = ids.indexOf(id);
       if (r >= 0) ranks[lane] = r;
     }
-    cands.push({ row, fused: f.score, lanes: f.lanes, ranks });
+    cands.push({ row, fused: f.score, lanes: f.lanes, ranks, bm25Score: bm25Score.get(id) });
   }
-  if (opts.rerank !== false && qvecPromise && embedder.cheap) {
-    // a cheap embedder scores every candidate (including BM25-only ones) against the query
-    const qv = await qvecPromise;
-    const cv = await embedder.embed(cands.map((c) => embedText(c.row)));
-    cands.forEach((c, i) => {
+  if (opts.rerank !== false && qvec) {
+    // every candidate (BM25-only ones too) is scored against the query with its stored vector
+    const qv = qvec;
+    for (const c of cands) {
+      const v = c.row.vec;
+      if (!v || v.length !== qv.length) continue;
       let s = 0;
-      for (let k = 0; k < qv.length; k++) s += qv[k] * cv[i][k];
-      c.cosine = s;
-    });
-  } else {
-    const dist = new Map(vecHits.map((h) => [h.id, h.distance]));
-    for (const c of cands) if (dist.has(c.row.id)) c.cosine = 1 - (dist.get(c.row.id) as number);
+      for (let k = 0; k < qv.length; k++) s += qv[k] * ((v[k] << 24) >> 24);
+      c.cosine = s / 127;
+    }
   }
-  return { pq, cands, lanes, limit };
+  const ctx = queryContext(
+    pq,
+    cands,
+    opts.rerank === false ? new Map() : store.idf(pq.terms),
+    embedder.translate?.bind(embedder),
+  );
+  return { pq, cands, lanes, limit, ctx };
 }
 
 export async function search(
@@ -108,11 +123,11 @@ export async function search(
   opts: SearchOptions = {},
 ): Promise<SearchResult> {
   const t0 = performance.now();
-  const { pq, cands, lanes, limit } = await gatherCandidates(store, vectors, embedder, query, opts);
+  const { pq, cands, lanes, limit, ctx } = await gatherCandidates(store, vectors, embedder, query, opts);
   const scored =
     opts.rerank === false
       ? cands.map((c) => ({ ...c, score: c.fused }))
-      : rerank(pq, cands, opts.weights ?? DEFAULT_WEIGHTS, embedder.translate?.bind(embedder));
+      : rerank(ctx, cands, opts.weights ?? DEFAULT_WEIGHTS);
   const perFile = new Map<string, number>();
   const maxPerFile = opts.maxPerFile ?? 3;
   const hits: Hit[] = [];

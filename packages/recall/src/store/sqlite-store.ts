@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import type { Chunk } from "../chunk/types.js";
-import { splitIdentifier, splitTerms } from "../tokenize.js";
+import { normTerms, splitIdentifier, splitTerms } from "../tokenize.js";
 
 export interface FileRow {
   path: string;
@@ -18,6 +18,10 @@ export interface ChunkRow {
   rowid: number;
   id: string;
   source: string;
+  /** Normalised terms (split, stemmed) of symbol, path and text, space-separated. */
+  nterms: string;
+  /** int8-quantised unit vector (×127), when embedded. */
+  vec: Buffer | null;
   path: string;
   start_line: number;
   end_line: number;
@@ -30,6 +34,7 @@ export interface ChunkRow {
 export interface Bm25Hit {
   rowid: number;
   id: string;
+  /** bm25() value: more negative is better. */
   score: number;
 }
 
@@ -38,7 +43,16 @@ export interface Bm25Filter {
   lang?: string;
 }
 
-const SCHEMA_VERSION = "1";
+const SCHEMA_VERSION = "3";
+
+/** Longest FTS query (terms); the rarest terms are kept. */
+const MAX_QUERY_TERMS = 8;
+/**
+ * Cost budget of one BM25 query, in postings (sum of the kept terms' document
+ * frequencies). FTS5 scores every matching row, so this bounds latency on large
+ * indexes; at least two terms are always kept. Small indexes never reach it.
+ */
+const POSTINGS_BUDGET = 12_000;
 
 /**
  * `.ostk/recall/index.sqlite`: files, chunks, FTS5 (BM25) over symbol/path/text
@@ -57,6 +71,18 @@ export class SqliteStore {
   }
 
   private migrate(): void {
+    const has = this.db.prepare("SELECT name FROM sqlite_master WHERE name = 'meta'").get();
+    const version = has
+      ? (this.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get() as
+          | string
+          | undefined)
+      : undefined;
+    if (version && version !== SCHEMA_VERSION) {
+      // index format changed: drop derived tables; the next scan rebuilds them (the workspace is the source of truth)
+      this.db.exec(
+        "DROP TABLE IF EXISTS chunks_vocab; DROP TABLE IF EXISTS chunks_fts; DROP TABLE IF EXISTS chunks; DROP TABLE IF EXISTS files; DELETE FROM meta;",
+      );
+    }
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS files (
@@ -65,17 +91,23 @@ export class SqliteStore {
       CREATE TABLE IF NOT EXISTS chunks (
         rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, source TEXT NOT NULL, path TEXT NOT NULL,
         start_line INTEGER NOT NULL, end_line INTEGER NOT NULL, symbol TEXT, kind TEXT NOT NULL,
-        lang TEXT NOT NULL, text TEXT NOT NULL);
+        lang TEXT NOT NULL, text TEXT NOT NULL, nterms TEXT NOT NULL DEFAULT '', vec BLOB);
       CREATE INDEX IF NOT EXISTS chunks_path ON chunks(path);
       CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
         symbol, path, text, terms, content='', contentless_delete=1,
         tokenize = "porter unicode61 tokenchars '_'");
+      CREATE VIRTUAL TABLE IF NOT EXISTS chunks_vocab USING fts5vocab(chunks_fts, 'row');
       CREATE TABLE IF NOT EXISTS ingest (source TEXT PRIMARY KEY, state TEXT NOT NULL, updated_at INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS events (
         id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, kind TEXT NOT NULL, path TEXT, data TEXT);
       CREATE INDEX IF NOT EXISTS events_path ON events(path);
     `);
     this.setMeta("schema_version", SCHEMA_VERSION);
+    // a scratch FTS table with the same tokenizer tells us how FTS5 stems query tokens
+    this.db.exec(`
+      CREATE VIRTUAL TABLE IF NOT EXISTS temp.qtok USING fts5(x, tokenize = "porter unicode61 tokenchars '_'");
+      CREATE VIRTUAL TABLE IF NOT EXISTS temp.qtok_v USING fts5vocab(temp, qtok, 'instance');
+    `);
   }
 
   getMeta(key: string): string | undefined {
@@ -164,20 +196,33 @@ export class SqliteStore {
 
   insertChunks(chunks: Chunk[]): void {
     const ins = this.db.prepare(
-      "INSERT INTO chunks(id, source, path, start_line, end_line, symbol, kind, lang, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO chunks(id, source, path, start_line, end_line, symbol, kind, lang, text, nterms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     );
     const fts = this.db.prepare(
       "INSERT INTO chunks_fts(rowid, symbol, path, text, terms) VALUES (?, ?, ?, ?, ?)",
     );
     for (const c of chunks) {
-      const r = ins.run(c.id, c.source, c.path, c.startLine, c.endLine, c.symbol, c.kind, c.lang, c.text);
+      const body = c.text.length > 30_000 ? c.text.slice(0, 30_000) : c.text;
+      const nterms = normTerms(`${c.symbol ?? ""} ${c.path.replace(/[/.-]/g, " ")}\n${body}`).join(" ");
+      const r = ins.run(
+        c.id,
+        c.source,
+        c.path,
+        c.startLine,
+        c.endLine,
+        c.symbol,
+        c.kind,
+        c.lang,
+        c.text,
+        nterms,
+      );
       const symTerms = c.symbol ? splitIdentifier(c.symbol).join(" ") : "";
       fts.run(
         r.lastInsertRowid,
         c.symbol ?? "",
         c.path,
         c.text,
-        `${symTerms} ${splitIdentifier(c.path).join(" ")} ${splitTerms(c.text)}`,
+        `${symTerms} ${splitIdentifier(c.path).join(" ")} ${splitTerms(body)}`,
       );
     }
   }
@@ -192,6 +237,77 @@ export class SqliteStore {
       delFts.run(r.rowid);
       del.run(r.rowid);
     }
+  }
+
+  /** Store chunk vectors (int8-quantised) next to the text, for the reranker's cosine feature. */
+  setVectors(items: { id: string; vector: Float32Array }[]): void {
+    const up = this.db.prepare("UPDATE chunks SET vec = ? WHERE id = ?");
+    this.db.transaction(() => {
+      for (const it of items) {
+        const q = new Int8Array(it.vector.length);
+        for (let i = 0; i < q.length; i++)
+          q[i] = Math.max(-127, Math.min(127, Math.round(it.vector[i] * 127)));
+        up.run(Buffer.from(q.buffer), it.id);
+      }
+    })();
+  }
+
+  /**
+   * The FTS5 MATCH expression for a query: its tokens (whole identifiers and
+   * normalised terms) ordered by document frequency, the rarest MAX_QUERY_TERMS
+   * kept. Very common terms add little to BM25 and dominate its cost.
+   */
+  matchExpression(tokens: string[], maxTerms = MAX_QUERY_TERMS, budget = POSTINGS_BUDGET): string | null {
+    const uniq = [...new Set(tokens.filter((t) => t.length >= 2))];
+    if (!uniq.length) return null;
+    const stems = this.stems(uniq);
+    const df = this.db.prepare("SELECT doc FROM chunks_vocab WHERE term = ?").pluck();
+    const byStem = new Map<string, { token: string; df: number }>();
+    uniq.forEach((t, i) => {
+      const stem = stems[i];
+      if (!stem || byStem.has(stem)) return;
+      byStem.set(stem, { token: t, df: (df.get(stem) as number | undefined) ?? 0 });
+    });
+    const sorted = [...byStem.values()].filter((x) => x.df > 0).sort((a, b) => a.df - b.df);
+    const keep: { token: string; df: number }[] = [];
+    let cost = 0;
+    for (const x of sorted) {
+      if (keep.length >= maxTerms) break;
+      if (keep.length >= 2 && cost + x.df > budget) break;
+      keep.push(x);
+      cost += x.df;
+    }
+    return keep.length ? keep.map((x) => `"${x.token.replace(/"/g, '""')}"`).join(" OR ") : null;
+  }
+
+  /** Inverse document frequency of each term (as FTS5 stems it), from the FTS vocabulary. */
+  idf(terms: string[]): Map<string, number> {
+    const out = new Map<string, number>();
+    if (!terms.length) return out;
+    const n = Math.max(1, (this.db.prepare("SELECT count(*) FROM chunks").pluck().get() as number) ?? 1);
+    const stems = this.stems(terms);
+    const df = this.db.prepare("SELECT doc FROM chunks_vocab WHERE term = ?").pluck();
+    terms.forEach((t, i) => {
+      const d = stems[i] ? ((df.get(stems[i]) as number | undefined) ?? 0) : 0;
+      out.set(t, Math.log(1 + (n - d + 0.5) / (d + 0.5)));
+    });
+    return out;
+  }
+
+  /** How FTS5's tokenizer stems each token (via the scratch table). */
+  private stems(tokens: string[]): (string | undefined)[] {
+    const out: (string | undefined)[] = new Array(tokens.length);
+    this.db.transaction(() => {
+      this.db.prepare("DELETE FROM temp.qtok").run();
+      const ins = this.db.prepare("INSERT INTO temp.qtok(rowid, x) VALUES (?, ?)");
+      for (let i = 0; i < tokens.length; i++) ins.run(i + 1, tokens[i]);
+      for (const r of this.db.prepare("SELECT term, doc FROM temp.qtok_v").all() as {
+        term: string;
+        doc: number;
+      }[])
+        out[r.doc - 1] ??= r.term;
+    })();
+    return out;
   }
 
   /** BM25 over the FTS5 table; column weights favour symbol and path matches. */

@@ -32,6 +32,10 @@ describe("watcher keeps the index current", () => {
     ws.cleanup();
   });
 
+  it("reports that no kernel is there to follow", async () => {
+    expect((await recall.status()).kernel).toBe("kernel not running");
+  });
+
   it("reflects edits, new files and deletes", async () => {
     writeFileSync(join(ws.dir, "src/server.go"), "package server\n\nfunc GracefulShutdownZebra() {}\n");
     await until(found(recall, "GracefulShutdownZebra", "src/server.go"));
