@@ -97,7 +97,7 @@ describe("auditTail", () => {
     await new Promise((r) => setTimeout(r, 40));
     expect(got).toEqual([]); // partial line is not delivered
     await appendFile(path, line.slice(50) + eventLine(2));
-    for (let i = 0; i < 100 && got.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 1000 && got.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
     expect(got).toEqual([1, 2]);
     await h.stop();
   });

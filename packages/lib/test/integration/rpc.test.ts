@@ -175,10 +175,18 @@ describe("serveRpc + RpcClient", () => {
   it("delivers notifications and drains in-flight calls on close()", async () => {
     using tmp = tempDir();
     let release!: () => void;
+    let entered!: () => void;
+    const inHandler = new Promise<void>((r) => {
+      entered = r;
+    });
     const server = await serveRpc({
       socketPath: join(tmp.dir, "k.sock"),
       handlers: {
-        "x/slow": () => new Promise((r) => (release = () => r("done"))),
+        "x/slow": () =>
+          new Promise((r) => {
+            release = () => r("done");
+            entered();
+          }),
         "x/ping": (_p, ctx) => {
           ctx.notify("x/pong", { n: 1 });
           return true;
@@ -192,10 +200,11 @@ describe("serveRpc + RpcClient", () => {
     await client.call("x/ping", {});
     expect(server.broadcast("x/all", { n: 2 })).toBe(1);
     const slow = client.call("x/slow", {});
-    await new Promise((r) => setTimeout(r, 50));
+    await inHandler;
     expect(server.inFlight).toBe(1);
-    const closing = server.close();
-    setTimeout(() => release(), 50);
+    const closing = server.close(); // must wait for x/slow
+    await new Promise((r) => setTimeout(r, 20));
+    release();
     expect(await slow).toBe("done");
     await closing;
     expect(got).toEqual([{ n: 1 }, { n: 2 }]);
