@@ -230,7 +230,8 @@ export async function runAgent(o: AgentRunOptions): Promise<RunSummary> {
   let turns = row.turns;
   let toolCalls = row.tool_calls;
   const segmentStart = now();
-  const elapsed = () => snap.elapsed_ms + (now() - segmentStart);
+  const elapsedBefore = snap.elapsed_ms;
+  const elapsed = () => elapsedBefore + (now() - segmentStart);
   let saved = resumed ? messages.length : 0;
   const abort = new AbortController();
   const onKill = () => abort.abort(new OstkError("killed", "the run was killed"));

@@ -69,4 +69,18 @@ describe("ostk run: limits stop a run cleanly at the limit, with a summary", () 
     expect(s).toMatchObject({ status: "killed", reason: "killed" });
     expect((await t.journal()).at(-1)).toMatchObject({ event: "agent.end", data: { status: "killed" } });
   });
+
+  it("elapsed time is counted once (regression: every snapshot re-added the whole segment)", async () => {
+    await using t = await orchestratorEnv();
+    const af = t.agentfile(
+      "FROM anthropic/claude-haiku-4-5\nTASK loop\nTOOL file:read\nLIMIT turns 5\nLIMIT wall_clock 3s\n",
+    );
+    t.up.setDefault({ ...looping, delayMs: 100 });
+    const t0 = Date.now();
+    const s = await t.run(af);
+    const wall = Date.now() - t0;
+    expect(s).toMatchObject({ status: "stopped", reason: "limit:turns", turns: 5 });
+    expect(s.elapsed_ms).toBeLessThanOrEqual(wall);
+    expect(JSON.parse(t.store.get(s.session)!.snapshot).elapsed_ms).toBeLessThanOrEqual(wall);
+  });
 });
