@@ -115,7 +115,7 @@ export class ApprovalStore {
   private readonly stmts;
 
   constructor(
-    private readonly db: Database.Database,
+    readonly db: Database.Database,
     private readonly now: () => number = Date.now,
   ) {
     db.exec(SCHEMA);
