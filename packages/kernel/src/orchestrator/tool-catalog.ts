@@ -153,6 +153,10 @@ export const TOOL_CATALOG: CatalogTool[] = [
     family: "shell",
     verb: "exec",
     pathArgs: [],
+    params: (i) => ({
+      command: i.command,
+      ...(i.timeout_ms !== undefined ? { timeoutMs: i.timeout_ms } : {}),
+    }),
     format: (r) => {
       const x = r as R;
       const status = x.timedOut || x.timed_out ? "timed out" : `exit ${x.exitCode ?? x.exit_code}`;

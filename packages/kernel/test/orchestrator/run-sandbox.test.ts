@@ -196,4 +196,22 @@ describe.skipIf(!sandbox)("ostk run: sandboxed commands, pins and approvals", ()
     expect(b.detail).toMatch(/BOOT exit 3 exited with 3/);
     expect(t.up.requests).toHaveLength(0);
   });
+
+  it("a command past its timeout_ms is killed and comes back as a tool error; the run continues", async () => {
+    await using t = await env();
+    const af = t.agentfile("FROM openai/gpt-4.1\nTASK wait\nTOOL bash\n");
+    t.up.enqueue(
+      { toolUses: [{ name: "bash", input: { command: "sleep 5; echo late", timeout_ms: 300 } }] },
+      { text: "gave up" },
+    );
+    const t0 = Date.now();
+    const s = await t.run(af);
+    expect(Date.now() - t0).toBeLessThan(4_000);
+    expect(s).toMatchObject({ status: "finished", tool_errors: 1 });
+    const res = t.store.messages(s.session).find((m) => m.role === "tool");
+    expect(res?.role === "tool" && res.results[0]).toMatchObject({
+      is_error: true,
+      content: expect.stringMatching(/^\[timed out\]/),
+    });
+  });
 });
