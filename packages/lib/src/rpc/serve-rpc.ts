@@ -148,6 +148,12 @@ async function removeStaleSocket(socketPath: string): Promise<void> {
   const fs = nodeModule("node:fs");
   const net = nodeModule("node:net");
   if (!fs.existsSync(socketPath)) return;
+  if (!fs.lstatSync(socketPath).isSocket()) {
+    throw new OstkError(
+      "SocketPathTaken",
+      `${socketPath} exists and is not a socket; it was left untouched — choose another socket path or move the file`,
+    );
+  }
   const alive = await new Promise<boolean>((resolve) => {
     const s = net.connect(socketPath);
     s.once("connect", () => {

@@ -1,3 +1,5 @@
+import { spawnSync } from "node:child_process";
+import { lstatSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ERROR_CODES, OstkRpcError } from "../../src/errors.js";
@@ -218,5 +220,20 @@ describe("serveRpc + RpcClient", () => {
     const a = await serveRpc({ socketPath, handlers: {} });
     await expect(serveRpc({ socketPath, handlers: {} })).rejects.toThrow(/already serving/);
     await a.close();
+    // A stale socket file (daemon crashed) is replaced; a regular file is never deleted.
+    spawnSync(process.execPath, [
+      "-e",
+      `require("node:net").createServer().listen(${JSON.stringify(socketPath)}, () => process.kill(process.pid, "SIGKILL"))`,
+    ]);
+    expect(lstatSync(socketPath).isSocket()).toBe(true); // left behind by the killed daemon
+    const b = await serveRpc({ socketPath, handlers: { "x/up": () => "up" } });
+    const c = await RpcClient.connect({ socketPath });
+    expect(await c.call("x/up", {})).toBe("up");
+    await c.close();
+    const file = join(tmp.dir, "not-a-socket");
+    writeFileSync(file, "keep me");
+    await expect(serveRpc({ socketPath: file, handlers: {} })).rejects.toThrow(/not a socket/);
+    expect(readFileSync(file, "utf8")).toBe("keep me");
+    await b.close();
   });
 });
