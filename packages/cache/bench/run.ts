@@ -193,6 +193,7 @@ async function main() {
     temperature: 0,
     messages: [{ role: "user", content: "big deterministic" }],
   });
+  for (let i = 0; i < 1000; i++) await post(ostk.url, "/v1/messages", det); // warm the hit path (JIT, heap)
   const [upstream100k, hit] = await interleaved([{ url: up.url }, { url: ostk.url }], det, Math.round(N / 5));
   const hitHeader = (await post(ostk.url, "/v1/messages", det)).body.length;
 

@@ -19,7 +19,9 @@ export function unseal(key: Buffer, sealed: Buffer): Buffer | undefined {
   try {
     const d = createDecipheriv("aes-256-gcm", key, sealed.subarray(0, 12));
     d.setAuthTag(sealed.subarray(12, 28));
-    return Buffer.concat([d.update(sealed.subarray(28)), d.final()]);
+    const plain = d.update(sealed.subarray(28));
+    const tail = d.final();
+    return tail.length ? Buffer.concat([plain, tail]) : plain;
   } catch {
     return undefined;
   }

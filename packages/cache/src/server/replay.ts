@@ -18,15 +18,12 @@ export function freshBody(route: Route, cached: CachedResponse): Json {
   return body;
 }
 
-/** The cached JSON bytes with a fresh id; swaps the leading id in place when it can, else re-serialises. */
-function freshText(route: Route, cached: CachedResponse): Buffer {
+/** The cached JSON bytes with a fresh id, as chunks; swaps the leading id in place when it can, else re-serialises. */
+function freshText(route: Route, cached: CachedResponse): Buffer[] {
   const lead = Buffer.from(`{"id":${JSON.stringify(cached.id)}`);
   if (cached.id && cached.text.subarray(0, lead.length).equals(lead))
-    return Buffer.concat([
-      Buffer.from(`{"id":${JSON.stringify(freshId(route))}`),
-      cached.text.subarray(lead.length),
-    ]);
-  return Buffer.from(JSON.stringify(freshBody(route, cached)));
+    return [Buffer.from(`{"id":${JSON.stringify(freshId(route))}`), cached.text.subarray(lead.length)];
+  return [Buffer.from(JSON.stringify(freshBody(route, cached)))];
 }
 
 /** Writes a cached response as JSON or, for streaming requests, as the provider's SSE framing. */
@@ -53,11 +50,13 @@ export function writeReplay(
     res.end(events.join(""));
     return;
   }
-  const text = freshText(route, cached);
+  const chunks = freshText(route, cached);
   res.writeHead(200, {
     "content-type": "application/json",
-    "content-length": String(text.length),
+    "content-length": String(chunks.reduce((n, c) => n + c.length, 0)),
     "x-ostk-cache": how,
   });
-  res.end(text);
+  res.cork();
+  for (const c of chunks) res.write(c);
+  res.end();
 }
