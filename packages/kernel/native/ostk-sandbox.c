@@ -159,6 +159,8 @@ static struct {
   int nbinds;
   const char *masks[MAX_PORTS];
   int nmasks;
+  const char *pins[MAX_PORTS];
+  int npins;
   struct {
     unsigned char ip[16]; /* IPv6, or IPv4-mapped */
     long port;
@@ -266,6 +268,10 @@ static void parse_args(int argc, char **argv) {
         usage_fail("--connect-host wants an IPv4 or IPv6 literal", ip);
       }
       opt.hosts[opt.nhosts++].port = port;
+    } else if (!strcmp(a, "--pin")) {
+      NEED_VALUE();
+      if (opt.npins >= MAX_PORTS) usage_fail("too many --pin", NULL);
+      opt.pins[opt.npins++] = v;
     } else if (!strcmp(a, "--mask")) {
       NEED_VALUE();
       if (opt.nmasks >= MAX_PORTS) usage_fail("too many --mask", NULL);
@@ -786,9 +792,16 @@ static int enter_mount_ns(void) {
 }
 
 static void apply_ro_binds(void) {
-  if (opt.nbinds == 0 && opt.nmasks == 0) return;
+  if (opt.nbinds == 0 && opt.nmasks == 0 && opt.npins == 0) return;
   if (enter_mount_ns() < 0) child_fail(EXIT_MOUNT, "mount-namespace", "unshare");
   if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) child_fail(EXIT_MOUNT, "mount-namespace", "make / private");
+  /* Pins: a directory bind-mounted onto itself stays writable inside but becomes a mount point, which
+   * cannot be renamed or removed — so `.git` cannot be swapped for an impostor holding new hooks. */
+  for (int i = 0; i < opt.npins; i++) {
+    struct stat st;
+    if (lstat(opt.pins[i], &st) < 0 || !S_ISDIR(st.st_mode)) continue;
+    if (mount(opt.pins[i], opt.pins[i], NULL, MS_BIND | MS_REC, NULL) < 0) child_fail(EXIT_MOUNT, "pin", opt.pins[i]);
+  }
   for (int i = 0; i < opt.nbinds; i++) {
     const char *p = opt.ro_binds[i];
     struct stat st;

@@ -47,6 +47,7 @@ describe("compileRules", () => {
     // .git/info was missing: it is created (as git init would) and bind-mounted read-only too
     expect(r.roBinds).toContain(join(ws, ".git/info"));
     expect(r.unprotected).toContain(join(ws, ".bashrc"));
+    expect(r.pins).toEqual([join(ws, ".git")]); // so .git cannot be renamed and replaced
     expect(launcherArgs(r, { cwd: ws, env: {} }).join(" ")).toContain(`--ro-bind ${join(ws, ".ostk")}`);
   });
 

@@ -39,6 +39,8 @@ export interface SandboxRules {
   carvedOut: string[];
   /** Paths made read-only by bind mounts in a private mount namespace (mount mode). */
   roBinds: string[];
+  /** Directories bind-mounted onto themselves (still writable) so they cannot be renamed: ancestors of `roBinds`. */
+  pins: string[];
   /** Sockets hidden behind /dev/null in mount mode (the kernel's `.ostk/*.sock` when unix sockets are allowed). */
   masks: string[];
   /** Protected names that do not exist and, in mount mode, could be created (see `droppableInMountMode`). */
@@ -351,6 +353,7 @@ function compile(input: CompileInput): SandboxRules {
         )
       : [];
   const roBinds: string[] = [];
+  const pins = new Set<string>();
   const unprotected: string[] = [];
   let splitExcl = excl;
   if (input.mountNamespace) {
@@ -374,6 +377,10 @@ function compile(input: CompileInput): SandboxRules {
       const st = e.deny === "write" && writable.some((w) => within(e.path, w)) ? tryLstat(e.path) : null;
       if (st && !st.isSymbolicLink()) {
         roBinds.push(e.path);
+        // The name matters (git reads .git/hooks by path): its ancestors below the writable root become
+        // mount points too, so `mv .git elsewhere && mkdir -p .git/hooks` cannot replace it.
+        const root = writable.filter((w) => within(e.path, w)).sort((a, b) => b.length - a.length)[0]!;
+        for (let d = dirname(e.path); d !== root && within(d, root); d = dirname(d)) pins.add(d);
         continue;
       }
       if (e.deny === "write" && !st && droppableInMountMode(e.path, ws, homeWritable)) {
@@ -445,6 +452,7 @@ function compile(input: CompileInput): SandboxRules {
     minLandlockAbi: Math.max(policy.minLandlockAbi ?? 1, typeof net === "object" ? 4 : 1),
     carvedOut: [...sys.carvedOut, ...sink.carvedOut],
     roBinds,
+    pins: [...pins].sort((a, b) => a.length - b.length),
     masks,
     unprotected,
   };
@@ -498,6 +506,7 @@ export function launcherArgs(
   if (rules.allowUnix) a.push("--allow-unix");
   if (rules.allowChmod) a.push("--allow-chmod");
   if (rules.noInet) a.push("--no-inet");
+  for (const p of rules.pins) a.push("--pin", p);
   for (const p of rules.roBinds) a.push("--ro-bind", p);
   for (const p of rules.masks) a.push("--mask", p);
   a.push("--min-abi", String(rules.minLandlockAbi));

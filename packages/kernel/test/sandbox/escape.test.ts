@@ -302,6 +302,15 @@ describe.skipIf(!linuxSandbox).each(MODES)("sandbox escape suite (%s)", (_name, 
     expect(read(join(ws, ".git/config"))).toBe("[core]\n");
   });
 
+  it("17b .git cannot be swapped for an impostor repository carrying hooks", async () => {
+    await sb(
+      "mv .git .git-old; mkdir -p .git/hooks; echo evil > .git/hooks/pre-commit; cp -r .git-old/. .git/ 2>/dev/null; rm -rf .git-old",
+    );
+    expect(existsSync(join(ws, ".git/hooks/pre-commit"))).toBe(false);
+    expect(read(join(ws, ".git/config"))).toBe("[core]\n");
+    expect(existsSync(join(ws, ".git-old"))).toBe(false);
+  });
+
   it("18 shell rc files in the workspace and the real home stay unchanged", async () => {
     const r = await sb(
       `echo evil >> .bashrc; echo evil >> ${realHome}/.bashrc; echo evil >> ~/.bashrc; echo $HOME`,
