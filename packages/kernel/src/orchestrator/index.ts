@@ -1,6 +1,7 @@
 export * from "./agent-handlers.js";
 export * from "./agent-run.js";
 export * from "./approval-wait.js";
+export * from "./cache-probe.js";
 export * from "./kernel-port.js";
 export * from "./limits.js";
 export * from "./model-types.js";

@@ -9,6 +9,7 @@ import { parseModelRef } from "../agentfile/values.js";
 import type { CommandArgs } from "../cli/io.js";
 import { connectKernel, workspaceOf } from "../cli/workspace.js";
 import type { RunEvent, RunSummary } from "./agent-run.js";
+import { DEFAULT_CACHE_URL, probeCache } from "./cache-probe.js";
 import { socketKernelPort } from "./kernel-port.js";
 import { createProvider } from "./provider-factory.js";
 import { runAgentWithRestart } from "./restart.js";
@@ -16,13 +17,14 @@ import { type AgentRunRow, AgentRunStore } from "./run-store.js";
 import { scopeFor } from "./scope.js";
 import { grantedTools } from "./tool-gate.js";
 
-export const runHelp = `Usage: ostk run <file.af | Agentfile | name> [--task "…"] [--model <provider/model>] [--dry-run] [--json]
+export const runHelp = `Usage: ostk run <file.af | Agentfile | name> [--task "…"] [--model <provider/model>] [--dry-run] [--no-cache] [--json]
        ostk run --resume <session> [--json]
        ostk kill <session>
 
 Runs an Agentfile: the model proposes tool calls, the kernel executes them under
-the pin, the sandbox and approvals. Model calls go through @ostk/cache when
-OSTK_CACHE_URL is set. Exit 0 when the agent finished, 1 when it stopped
+the pin, the sandbox and approvals. Model calls go through @ostk/cache: the
+one at OSTK_CACHE_URL, or one answering on 127.0.0.1:8080 when no provider
+base URL is set (--no-cache goes direct). Exit 0 when the agent finished, 1 when it stopped
 (limit, kill, failure), 6 when it waits for an approval.`;
 
 /** Opens the agent-run tables in the workspace's sessions.db. */
@@ -79,7 +81,18 @@ export async function runCommand(args: CommandArgs): Promise<number> {
       af = { ...af, from: ref };
     }
     const task = typeof flags.task === "string" ? flags.task : undefined;
-    const { provider, baseURL, viaCache } = createProvider(af.from, { env: io.env });
+    // Through a running @ostk/cache unless told otherwise: OSTK_CACHE_URL, or the default port when the
+    // user has not pointed the SDKs somewhere else themselves. --no-cache goes direct.
+    const env = { ...io.env };
+    if (flags["no-cache"]) delete env.OSTK_CACHE_URL;
+    else if (
+      !env.OSTK_CACHE_URL &&
+      !env.ANTHROPIC_BASE_URL &&
+      !env.OPENAI_BASE_URL &&
+      (await probeCache(DEFAULT_CACHE_URL))
+    )
+      env.OSTK_CACHE_URL = DEFAULT_CACHE_URL;
+    const { provider, baseURL, viaCache } = createProvider(af.from, { env });
     if (flags["dry-run"]) {
       const plan = {
         agent: name,

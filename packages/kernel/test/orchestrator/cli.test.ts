@@ -51,7 +51,7 @@ describe("ostk run / kill / agentfile from the CLI", () => {
       final_text: "A demo.",
       turns: 2,
     });
-    expect(r.err.join("\n")).toContain("OSTK_CACHE_URL is not set");
+    expect(r.err.join("\n")).toContain("model calls go straight to the provider");
 
     expect(listAgentRuns(t.env.workspace)).toEqual([]);
     const all = listAgentRuns(t.env.workspace, { all: true });

@@ -1,5 +1,6 @@
 import { type LedgerRow, startCacheProxy } from "@ostk/cache";
 import { describe, expect, it } from "vitest";
+import { probeCache } from "../../src/orchestrator/cache-probe.js";
 import { createProvider } from "../../src/orchestrator/provider-factory.js";
 import { orchestratorEnv } from "./harness.js";
 
@@ -43,4 +44,23 @@ describe("ostk run through @ostk/cache (OSTK_CACHE_URL)", () => {
       }
     },
   );
+
+  it("probeCache recognises a running proxy and nothing else", async () => {
+    await using t = await orchestratorEnv();
+    const proxy = await startCacheProxy({
+      workspace: t.env.workspace,
+      ignoreConfigFiles: true,
+      host: "127.0.0.1",
+      port: 0,
+      upstream: t.up.url,
+      followChanges: false,
+    });
+    try {
+      expect(await probeCache(proxy.url)).toBe(true);
+      expect(await probeCache(t.up.url)).toBe(false); // the fake model upstream is not a cache
+      expect(await probeCache("http://127.0.0.1:9")).toBe(false);
+    } finally {
+      await proxy.close();
+    }
+  });
 });
