@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { SERVE_HELP } from "./commands/serve";
+import { SERVE_HELP } from "./commands/serve-help";
 
 const HELP = `ostk-cache — a local Anthropic/OpenAI proxy that makes the provider's prompt cache hit
 

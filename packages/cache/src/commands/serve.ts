@@ -2,26 +2,7 @@ import { parseArgs } from "node:util";
 import pino from "pino";
 import { type CacheMode, type ConfigInput, readConfigFile } from "../config";
 import { startCacheProxy } from "../server/start-cache-proxy";
-
-export const SERVE_HELP = `ostk-cache [serve] [options]
-
-Starts the proxy. Point a client at it, e.g.
-  ANTHROPIC_BASE_URL=http://127.0.0.1:8080 claude
-  OPENAI_BASE_URL=http://127.0.0.1:8080/v1 <your tool>
-
-Options:
-  --port <n>              listen port (default 8080)
-  --host <addr>           listen address (default 127.0.0.1)
-  --upstream <url>        Anthropic upstream, also used for OpenAI unless --openai-upstream
-  --openai-upstream <url> OpenAI upstream (default https://api.openai.com)
-  --mode <m>              passthrough | mutate (default) | rebuild | rebuild-kernel
-  --workspace <dir>       project root holding .ostk/ (default: current directory)
-  --config <file>         TOML file with a [cache] table (default: <workspace>/.ostk/config.toml)
-  --redis <url>           share the response cache through Redis/Valkey
-  --enrich                inject recall memories (needs .ostk/recall.sock)
-  --filter-secrets        mask secrets in model output
-  --no-response-cache     never serve or store responses
-`;
+import { SERVE_HELP } from "./serve-help";
 
 export async function serve(argv: string[]): Promise<void> {
   const { values } = parseArgs({

@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
+import OpenAI from "openai";
 import { afterEach, describe, expect, it } from "vitest";
 import { claudeCodeSession } from "../../src/testing/index";
 import { ANTHROPIC_KEY, ledgerRows, type Rig, startRig } from "./helpers";
@@ -127,6 +128,24 @@ describe("enrich and the secret filter", () => {
     expect(out).toMatch(/your key is \[REDACTED/);
     expect(out.length).toBeGreaterThan(700);
     expect(streamed.content[1]).toMatchObject({ type: "tool_use", input: { content: "keep me" } });
+    rig.up.enqueue({ text }, { text });
+    const openai = new OpenAI({
+      apiKey: "sk-proj-openai-filter-test-000000000",
+      baseURL: `${rig.proxy.url}/v1`,
+      maxRetries: 0,
+    });
+    const chat = await openai.chat.completions.create({
+      model: "gpt-4o",
+      messages: [{ role: "user", content: "hi" }],
+      stream: true,
+    });
+    let chatText = "";
+    for await (const chunk of chat) chatText += chunk.choices[0]?.delta?.content ?? "";
+    expect(chatText).not.toContain(leaked);
+    expect(chatText).toMatch(/your key is \[REDACTED/);
+    const resp = await openai.responses.stream({ model: "gpt-4o", input: "hi" }).finalResponse();
+    expect(resp.output_text).not.toContain(leaked);
+    expect(resp.output_text.length).toBeGreaterThan(700);
   });
 });
 
