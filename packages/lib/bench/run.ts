@@ -11,7 +11,7 @@ import { entryHash, entryLine, GENESIS_HASH } from "../src/journal/entry.js";
 import { createSigner, createVerifier, generateSeed } from "../src/journal/sign.js";
 import { verifyJournal } from "../src/journal/verify.js";
 import { redact, redactString } from "../src/redact/redact.js";
-import { auditTail } from "../src/tail/audit-tail.js";
+import { auditTail, auditTailBatches } from "../src/tail/audit-tail.js";
 import { eventLine, RotatingWriter } from "../test/journal-writer.js";
 
 interface Row {
@@ -70,6 +70,11 @@ try {
     });
   }
   mkdirSync(join(dir, "live"));
+  await measure("audit_tail batches (file, parse=true)", "events/s", N, async () => {
+    let n = 0;
+    for await (const batch of auditTailBatches(file, { follow: false })) n += batch.length;
+    if (n !== N) throw new Error(`audit_tail read ${n}`);
+  });
   const live = join(dir, "live", "journal.jsonl");
   await measure(
     "audit_tail (live writer, rename every 5,000)",

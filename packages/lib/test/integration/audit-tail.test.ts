@@ -3,7 +3,7 @@ import { appendFile } from "node:fs/promises";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type AuditTailItem, auditTail, auditTailEach } from "../../src/tail/audit-tail.js";
+import { type AuditTailItem, auditTail, auditTailBatches, auditTailEach } from "../../src/tail/audit-tail.js";
 import type { TailCursor } from "../../src/tail/tail-cursor.js";
 import { tempDir } from "../helpers.js";
 import { eventLine, RotatingWriter, type WriterOp } from "../journal-writer.js";
@@ -146,6 +146,9 @@ describe("auditTail", () => {
     expect(items.map((i) => i.entry?.seq ?? null)).toEqual([null, 1, null]);
     expect(items[0].line).toBe("not json");
     expect(items[2].cursor.offset).toBe(`not json\n${eventLine(1)}{"a":1}\n`.length);
+    const batched: AuditTailItem[] = [];
+    for await (const batch of auditTailBatches(path, { follow: false })) batched.push(...batch);
+    expect(batched).toEqual(items);
   });
 
   it("property: any mix of appends, renames, copy-truncates and replacements yields the exact sequence", async () => {
