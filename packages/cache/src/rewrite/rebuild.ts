@@ -53,6 +53,7 @@ export function localProjection(replaced: Json[]): string {
 }
 
 const KEEP_RECENT = 6;
+const STEP = 10;
 
 /**
  * Index where the in-flight chain starts: the newest user message carrying a real prompt, or, in a
@@ -65,7 +66,10 @@ function chainStart(messages: Json[]): number {
       prompt = i;
       break;
     }
-  let start = Math.max(prompt, messages.length - KEEP_RECENT);
+  // The cut moves in steps so the projection (and the prefix after it) stays byte-stable for
+  // several turns and the provider's cache keeps hitting between steps.
+  const cut = Math.floor((messages.length - KEEP_RECENT) / STEP) * STEP;
+  let start = Math.max(prompt, cut);
   if (start > prompt && messages[start]?.role !== "assistant") start -= 1;
   return start;
 }

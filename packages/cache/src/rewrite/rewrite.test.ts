@@ -140,6 +140,12 @@ describe("rebuildHistory", () => {
     );
     expect(JSON.stringify(body.messages.slice(-2))).toBe(chainBefore);
     expect(body.messages[2].content[0]).toMatchObject({ type: "text" });
+    const [t24, t25] = claudeCodeSession(26).slice(24, 26);
+    rebuildHistory(t24, { minMessages: 4 });
+    rebuildHistory(t25, { minMessages: 4 });
+    expect(JSON.stringify(t25.messages.slice(0, t24.messages.length - 1))).toBe(
+      JSON.stringify(t24.messages.slice(0, -1)),
+    );
     const withKernel = claudeCodeSession(12)[11];
     expect(rebuildHistory(withKernel, { minMessages: 4, projection: "from kernel" }).source).toBe("kernel");
   });

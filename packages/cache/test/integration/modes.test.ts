@@ -52,7 +52,7 @@ describe("modes on a Claude-Code-shaped session", () => {
       rebuildAfterMessages: 8,
       kernel: { projectionTimeoutMs: 100, invalidation: false },
     });
-    const rows = await replay(rig, 8);
+    const rows = await replay(rig, 12);
     const last = rows[rows.length - 1];
     expect(last.rebuild).toMatchObject({ source: "local" });
     const sent = rig.up.requests[rig.up.requests.length - 1].body;
@@ -176,7 +176,7 @@ describe("rebuild-kernel with a kernel", () => {
       },
     });
     try {
-      const rows = await replay(rig, 8);
+      const rows = await replay(rig, 12);
       expect(rows[rows.length - 1].rebuild).toMatchObject({ source: "kernel" });
       const sent = rig.up.requests[rig.up.requests.length - 1].body;
       expect(sent.messages[1].content[0].text).toMatch(
