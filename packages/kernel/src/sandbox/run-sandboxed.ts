@@ -1,11 +1,13 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import {
   existsSync,
+  lstatSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   realpathSync,
   rmdirSync,
+  rmSync,
   statSync,
 } from "node:fs";
 import { rm } from "node:fs/promises";
@@ -56,6 +58,11 @@ export interface SandboxResult {
   durationMs: number;
   /** False only when the explicit `unconfined` opt-out was used. */
   sandboxed: boolean;
+  /**
+   * Protected names under `.git/` that did not exist, could not be bind-mounted, and were created by the
+   * command: removed after it ended (all its processes are gone by then). Empty normally.
+   */
+  removedProtected: string[];
 }
 
 const KILL_GRACE_MS = 2_000;
@@ -137,12 +144,26 @@ export async function runSandboxed(opts: RunSandboxedOptions): Promise<SandboxRe
       "--",
       ...argv,
     ];
-    return await runProcess(
+    // A repository the command creates itself (no .git before) is its own; an existing one is guarded.
+    const guardGit = lexists(join(workspace, ".git"));
+    const result = await runProcess(
       opts,
       argv,
       { file: probe.launcherPath!, args, cwd, env: {}, launcher: true },
       true,
     );
+    for (const p of rules.unprotected) {
+      if (!guardGit || !p.startsWith(`${workspace}/.git/`) || !lexists(p)) continue;
+      rmSync(p, { recursive: true, force: true });
+      result.removedProtected.push(p.slice(workspace.length + 1));
+    }
+    if (result.removedProtected.length > 0) {
+      opts.logger?.warn?.(
+        { removed: result.removedProtected },
+        "removed protected git files the command created",
+      );
+    }
+    return result;
   } finally {
     // Every process of the call is gone by now; removing the directory need not delay the result.
     void rm(tmpDir, { recursive: true, force: true }).catch(() => {});
@@ -315,6 +336,7 @@ function runProcess(
         cancelled,
         durationMs,
         sandboxed,
+        removedProtected: [],
       });
     });
     void argv;
@@ -353,5 +375,14 @@ function removeCgroupDir(dir: string, attempt: number): void {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "EBUSY" && attempt < 50) setTimeout(() => removeCgroupDir(dir, attempt + 1), 20).unref();
+  }
+}
+
+function lexists(p: string): boolean {
+  try {
+    lstatSync(p);
+    return true;
+  } catch {
+    return false;
   }
 }

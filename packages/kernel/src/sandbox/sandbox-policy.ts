@@ -100,6 +100,12 @@ export const PROTECTED_WORKSPACE_PATHS = [
   ".git/hooks",
   ".git/config",
   ".git/info",
+  // files git follows to other hooks and config: a linked common dir, per-worktree config, submodule and
+  // worktree git dirs (each with its own hooks/config)
+  ".git/commondir",
+  ".git/config.worktree",
+  ".git/modules",
+  ".git/worktrees",
   ".envrc",
   ".bashrc",
   ".bash_profile",

@@ -311,6 +311,16 @@ describe.skipIf(!linuxSandbox).each(MODES)("sandbox escape suite (%s)", (_name, 
     expect(existsSync(join(ws, ".git-old"))).toBe(false);
   });
 
+  it("17c git's redirections (commondir, config.worktree, submodule and worktree git dirs) cannot be planted", async () => {
+    const r = await sb(
+      "mkdir -p ../evil/hooks; echo ../evil > .git/commondir; echo '[core] hooksPath = /tmp' > .git/config.worktree; mkdir -p .git/modules/sub/hooks && echo evil > .git/modules/sub/hooks/post-checkout; true",
+    );
+    expect(existsSync(join(ws, ".git/commondir"))).toBe(false);
+    expect(existsSync(join(ws, ".git/config.worktree"))).toBe(false);
+    expect(existsSync(join(ws, ".git/modules/sub/hooks/post-checkout"))).toBe(false);
+    expect(r.exitCode).toBe(0);
+  });
+
   it("18 shell rc files in the workspace and the real home stay unchanged", async () => {
     const r = await sb(
       `echo evil >> .bashrc; echo evil >> ${realHome}/.bashrc; echo evil >> ~/.bashrc; echo $HOME`,
