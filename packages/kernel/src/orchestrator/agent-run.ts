@@ -1,89 +1,25 @@
 import { randomBytes } from "node:crypto";
-import { childSpan, isRpcError, type Logger, newTrace, OstkError, type TraceContext } from "@ostk/lib";
-import type { Agentfile } from "../agentfile/types.js";
-import { type ApprovalWaiter, approvalWaiter, decisionOf } from "./approval-wait.js";
+import { childSpan, isRpcError, newTrace, OstkError, type TraceContext } from "@ostk/lib";
+import { approvalWaiter } from "./approval-wait.js";
+import {
+  cancelledByShutdown,
+  type OpsContext,
+  runBoot,
+  waitForKernel,
+  watchPendingApproval,
+} from "./kernel-ops.js";
 import type { KernelPort, RunCaller } from "./kernel-port.js";
 import { type LimitName, limitReached } from "./limits.js";
-import {
-  addUsage,
-  type ChatMessage,
-  type ModelProvider,
-  type ToolCall,
-  type ToolResult,
-  type Usage,
-} from "./model-types.js";
-import { costOf, type ModelPrice } from "./prices.js";
-import { type AgentRunRow, type AgentRunStore, type RunStatus, usageOf } from "./run-store.js";
+import { addUsage, type ChatMessage, type ToolCall } from "./model-types.js";
+import { costOf } from "./prices.js";
+import { type AgentRunRow, type RunStatus, usageOf } from "./run-store.js";
+import type { AgentRunOptions, RunEvent, RunSummary, Snapshot } from "./run-types.js";
+import { formatTp, journalEvent, pidAlive, scopedSignal, turnRecord } from "./run-util.js";
 import { scopeFor } from "./scope.js";
 import { executeToolCall } from "./tool-executor.js";
 import { grantedTools } from "./tool-gate.js";
 
-export interface AgentRunOptions {
-  agentfile: Agentfile;
-  /** Agent name (identity id is `agent:<name>`). */
-  name: string;
-  provider: ModelProvider;
-  kernel: KernelPort;
-  store: AgentRunStore;
-  /** Overrides the Agentfile's TASK. */
-  task?: string;
-  /** Continue this session instead of starting one. */
-  resume?: string;
-  /** Tokens the model may produce per turn (default 4096). */
-  maxTokensPerTurn?: number;
-  /** Aborting stops the run (ostk kill, SIGTERM). */
-  signal?: AbortSignal;
-  approvals?: ApprovalWaiter;
-  prices?: [RegExp, ModelPrice][];
-  now?: () => number;
-  logger?: Logger;
-  /** How often the run checks sessions.db for a kill request (ms, default 500). */
-  killPollMs?: number;
-  onEvent?: (e: RunEvent) => void;
-}
-
-export type RunEvent =
-  | { type: "start"; session: string; trace_id: string; resumed: boolean }
-  | { type: "model"; turn: number; text: string; tool_calls: number; usage: Usage; ms: number }
-  | { type: "tool"; turn: number; name: string; is_error: boolean; error?: string; ms: number }
-  | { type: "approval"; approval_id: string; message: string; outcome?: string }
-  | { type: "end"; summary: RunSummary };
-
-export interface RunSummary {
-  session: string;
-  name: string;
-  status: RunStatus;
-  /** Why it ended: `done`, `limit:<name>`, `killed`, `model-error`, `approval-pending`… */
-  reason: string;
-  detail?: string;
-  turns: number;
-  tool_calls: number;
-  tool_errors: number;
-  usage: Usage;
-  cost_usd: number;
-  elapsed_ms: number;
-  trace_id: string;
-  agentfile_sha256: string;
-  model: string;
-  final_text: string;
-  /** Time spent in the orchestrator itself (not the model, not the tools), per turn, ms. */
-  overhead_ms_per_turn: number;
-}
-
-interface Snapshot {
-  task: string;
-  elapsed_ms: number;
-  tool_errors: number;
-  /** Results already computed for the last assistant message's calls (a batch cut by an approval wait or a crash). */
-  partial: ToolResult[];
-  pending_approval?: { approval_id: string; call_id: string };
-  final_text?: string;
-  overhead_ms: number;
-  /** The kernel session the run's calls are made in (from `session/negotiate`). */
-  kernel_session?: string;
-  /** What the kernel granted and refused at negotiation. */
-  grant?: { granted?: unknown; denied?: unknown; reason?: string };
-}
+export type { AgentRunOptions, RunEvent, RunSummary } from "./run-types.js";
 
 const SYSTEM_FOOTER =
   "You act only through the tools you are given; the ostk kernel executes them under policy and may refuse a call. A refused or failed call comes back as a tool error: read it and adapt. When the task is done, answer with a short summary and no tool call.";
@@ -235,6 +171,7 @@ export async function runAgent(o: AgentRunOptions): Promise<RunSummary> {
   let saved = resumed ? messages.length : 0;
   const abort = new AbortController();
   const onKill = () => abort.abort(new OstkError("killed", "the run was killed"));
+  const ops: OpsContext = { kernel, raw: o.kernel, caller: sub, signal: abort.signal };
   o.signal?.addEventListener("abort", onKill, { once: true });
   const deadline =
     af.limits.wall_clock_ms !== undefined ? af.limits.wall_clock_ms - snap.elapsed_ms : undefined;
@@ -300,7 +237,7 @@ export async function runAgent(o: AgentRunOptions): Promise<RunSummary> {
     for (;;) {
       if (!booted) {
         booted = true;
-        const failed = await runBoot();
+        const failed = await runBoot(ops, af.boot);
         if (failed) {
           ({ status, reason, detail } = { status: "failed", reason: "boot-failed", detail: failed });
           break;
@@ -443,107 +380,6 @@ export async function runAgent(o: AgentRunOptions): Promise<RunSummary> {
     return { status: "stopped", reason: `limit:${limit}`, detail: d };
   }
 
-  /**
-   * The kernel holds a call that needs a human until it is decided. While a call is in flight,
-   * look for a pending approval of this session, and show the run as waiting for it.
-   */
-  function watchPendingApproval(callId: string): { stop: () => void } {
-    let stopped = false;
-    let shown: string | undefined;
-    let timer: NodeJS.Timeout | undefined;
-    const tick = async () => {
-      if (stopped || !snap.kernel_session) return;
-      try {
-        const cs = scopedSignal(abort.signal);
-        const r = (await o.kernel.call("approvals/list", {}, sub(), cs.signal).finally(cs.release)) as {
-          approvals?: Record<string, unknown>[];
-        };
-        const mine = (r.approvals ?? []).find(
-          (a) => a.session === snap.kernel_session && decisionOf(a) === "pending",
-        );
-        if (!stopped && mine && mine.id !== shown) {
-          shown = String(mine.id);
-          snap.pending_approval = { approval_id: shown, call_id: callId };
-          persist("waiting-approval");
-          emit({
-            type: "approval",
-            approval_id: shown,
-            message: String(mine.summary ?? mine.reason ?? "needs approval"),
-          });
-        }
-      } catch {
-        // no approvals method or the daemon is away: nothing to show
-      }
-      if (!stopped) timer = setTimeout(tick, 400);
-    };
-    timer = setTimeout(tick, 250);
-    return {
-      stop() {
-        stopped = true;
-        if (timer) clearTimeout(timer);
-        if (shown) {
-          snap.pending_approval = undefined;
-          emit({ type: "approval", approval_id: shown, message: "decided" });
-        }
-      },
-    };
-  }
-
-  /** An ApprovalDenied that no human gave: the daemon cancelled the wait because it was shutting down. */
-  async function cancelledByShutdown(out: {
-    error?: string;
-    data?: Record<string, unknown>;
-  }): Promise<boolean> {
-    const id = out.error === "ApprovalDenied" ? (out.data?.approvalId ?? out.data?.approval_id) : undefined;
-    if (typeof id !== "string") return false;
-    try {
-      await waitForKernel();
-      const r = (await o.kernel.call("approvals/list", { all: true }, sub())) as {
-        approvals?: Record<string, unknown>[];
-      };
-      const row = (r.approvals ?? []).find((a) => a.id === id);
-      return row?.channel === "cancel";
-    } catch {
-      return false;
-    }
-  }
-
-  /**
-   * BOOT commands run once, before the first model call, through the same `exec` syscall as the
-   * model's bash calls (pin, risk gate, approvals, sandbox, journal). The first failure stops the run.
-   */
-  async function runBoot(): Promise<string | undefined> {
-    for (const command of af.boot) {
-      const cs = scopedSignal(abort.signal);
-      try {
-        const r = (await kernel.call("exec", { command }, sub(), cs.signal)) as Record<string, unknown>;
-        const code = r.exitCode ?? r.exit_code;
-        if (code !== 0)
-          return `BOOT ${command} exited with ${code ?? `signal ${r.signal}`}: ${String(r.stderr ?? "").slice(-500)}`;
-      } catch (err) {
-        if (abort.signal.aborted) throw err;
-        return `BOOT ${command} was refused: ${(err as Error).message}`;
-      } finally {
-        cs.release();
-      }
-    }
-    return undefined;
-  }
-
-  /** Polls `kernel/status` until the daemon answers again (bounded by the run's wall clock and kill). */
-  async function waitForKernel(): Promise<void> {
-    for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
-      try {
-        const cs = scopedSignal(abort.signal);
-        await o.kernel.call("kernel/status", {}, sub(), cs.signal).finally(cs.release);
-        return;
-      } catch (err) {
-        if (abort.signal.aborted) throw err;
-      }
-      await sleepAbortable(delay, abort.signal);
-    }
-  }
-
   /** Executes the calls of one assistant message that have no result yet. */
   async function runBatch(calls: ToolCall[]): Promise<"ok" | "stop"> {
     for (const call of calls) {
@@ -578,12 +414,22 @@ export async function runAgent(o: AgentRunOptions): Promise<RunSummary> {
           signal: cs.signal,
         }).finally(cs.release);
       };
-      const watch = watchPendingApproval(call.id);
+      const watch = watchPendingApproval(ops, () => snap.kernel_session, {
+        pending(id, message) {
+          snap.pending_approval = { approval_id: id, call_id: call.id };
+          persist("waiting-approval");
+          emit({ type: "approval", approval_id: id, message });
+        },
+        settled(id) {
+          snap.pending_approval = undefined;
+          emit({ type: "approval", approval_id: id, message: "decided" });
+        },
+      });
       let out = await exec().finally(watch.stop);
-      if (out.kind === "result" && (out.error === "Unavailable" || (await cancelledByShutdown(out)))) {
+      if (out.kind === "result" && (out.error === "Unavailable" || (await cancelledByShutdown(ops, out)))) {
         // The daemon went away mid-call (a restart). Wait for it, then issue the call once more:
         // an approval it was waiting for is still in sessions.db, bound to this exact call.
-        await waitForKernel();
+        await waitForKernel(ops);
         out = await exec();
       }
       if (out.kind === "approval") {
@@ -617,77 +463,5 @@ export async function runAgent(o: AgentRunOptions): Promise<RunSummary> {
       persist("running");
     }
     return "ok";
-  }
-}
-
-/**
- * A per-call signal that follows the run's signal. The SDKs and the RPC client attach a listener to
- * the signal they are given; a child per call keeps a long run from piling listeners on one signal.
- */
-function scopedSignal(parent: AbortSignal): { signal: AbortSignal; release: () => void } {
-  const c = new AbortController();
-  const on = () => c.abort(parent.reason);
-  if (parent.aborted) on();
-  else parent.addEventListener("abort", on, { once: true });
-  return { signal: c.signal, release: () => parent.removeEventListener("abort", on) };
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-function sleepAbortable(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const t = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal.reason);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
-function formatTp(t: TraceContext): string {
-  return `00-${t.traceId}-${t.spanId}-${t.sampled ? "01" : "00"}`;
-}
-
-function turnRecord(turn: number, assistant: ChatMessage, tool?: ChatMessage): Record<string, unknown> {
-  const a = assistant as ChatMessage & { role: "assistant" };
-  const results = tool?.role === "tool" ? tool.results : [];
-  return {
-    turn,
-    tool_calls: a.tool_calls.map((c) => {
-      const r = results.find((x) => x.id === c.id);
-      return {
-        id: c.id,
-        name: c.name,
-        ok: r ? !r.is_error : null,
-        ...(r?.is_error ? { error: r.content.slice(0, 200) } : {}),
-      };
-    }),
-    text_chars: a.text.length,
-  };
-}
-
-async function journalEvent(
-  kernel: KernelPort,
-  o: AgentRunOptions,
-  event: string,
-  data: Record<string, unknown>,
-  caller: RunCaller,
-): Promise<void> {
-  try {
-    await kernel.call("agent/event", { event, data }, caller);
-  } catch (err) {
-    o.logger?.warn?.({ err, event }, "agent run: could not journal the event");
   }
 }
