@@ -34,7 +34,7 @@ const COMMANDS: Record<string, { load: Loader; summary: string }> = {
   },
   status: {
     load: async () => (await import("./commands/status.js")).status,
-    summary: "daemon, journal head and sessions",
+    summary: "daemon pid, journal head, tracked files, connections",
   },
   ps: {
     load: async () => (await import("./commands/status.js")).ps,
@@ -96,7 +96,7 @@ Usage: ostk <command> [options]
 
 Commands:
 ${Object.entries(COMMANDS)
-  .map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`)
+  .map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`)
   .join("\n")}
 
 Global options:

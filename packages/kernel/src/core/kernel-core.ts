@@ -14,12 +14,12 @@ import { Journal } from "../journal/journal.js";
 import { ObjectStore } from "../journal/objects.js";
 import { readEntries } from "../journal/read.js";
 import { type GenRow, GenTable } from "../occ/gen-table.js";
-import { fsyncDir, tempNameFor } from "../util/durable.js";
+import { atomicWriteFile, fsyncDir, tempNameFor } from "../util/durable.js";
 import { type Logger, silentLogger } from "../util/logger.js";
 import { KeyedMutex } from "../util/mutex.js";
 import { Workspace } from "../workspace/confine.js";
 import { recoverIntents } from "./recovery.js";
-import { type CallContext, EXTERNAL_ACTOR, KERNEL_ACTOR } from "./types.js";
+import { APPLIED_FILE, type CallContext, EXTERNAL_ACTOR, KERNEL_ACTOR } from "./types.js";
 
 export interface KernelCoreOptions {
   workspace: string;
@@ -45,6 +45,11 @@ export interface Observed {
   row: GenRow | null;
   stat: fs.Stats | null;
 }
+
+/** Content up to this size is carried in the intent (base64), so its apply can be synced in the background. */
+export const INLINE_MAX = 256 * 1024;
+/** How long applied-but-unsynced changes wait for the background group sync. */
+const SYNC_INTERVAL_MS = 20;
 
 /** Who a detected change is attributed to (instead of "external"), e.g. the caller of a shell command. */
 export interface Attribution {
@@ -357,8 +362,13 @@ export class KernelCore extends EventEmitter {
       const content = req.content!;
       const hashAfter = sha256Hex(content);
       const objectWrite = this.objects.put(content, hashAfter);
+      objectWrite.catch((err) => this.logger.warn({ err }, "object store write failed"));
       await fsp.mkdir(path.dirname(obs.abs), { recursive: true });
       const tmp = tempNameFor(obs.abs);
+      // Small content rides in the intent itself: once the intent is durable the change can always be
+      // redone, so the file and its directory are fsynced in the background (group sync) instead of on
+      // the caller's path. Large content takes the direct path: temp fsync, rename, directory fsync.
+      const inline = content.length <= INLINE_MAX;
       const intent = this.journal.append({
         event: "fs.intent",
         actor,
@@ -368,15 +378,26 @@ export class KernelCore extends EventEmitter {
         gen_after: genBefore + 1,
         hash_before: hashBefore,
         hash_after: hashAfter,
-        data: { op, tmp: this.ws.relOf(tmp), size: content.length },
+        data: {
+          op,
+          tmp: this.ws.relOf(tmp),
+          size: content.length,
+          ...(inline ? { content_b64: content.toString("base64") } : {}),
+        },
       });
       this.openIntents++;
       try {
         const mode = obs.stat ? obs.stat.mode & 0o7777 : 0o644;
-        // The intent's fsync and the temp file's fsync run at once; the rename waits for both.
-        await Promise.all([this.journal.flush(), writeTempAt(tmp, content, mode), objectWrite]);
+        // The intent's fsync and the temp file's write run at once; the rename waits for both.
+        // Inline content is already durable in the intent: its object file is written off the caller's path.
+        await Promise.all([
+          this.journal.flush(),
+          writeTempAt(tmp, content, mode, !inline),
+          inline ? null : objectWrite,
+        ]);
         await fsp.rename(tmp, obs.abs);
-        await fsyncDir(path.dirname(obs.abs));
+        if (inline) this.markUnsynced(obs.abs);
+        else await fsyncDir(path.dirname(obs.abs));
         const st = fs.statSync(obs.abs);
         const row = this.gens.set({
           path: obs.rel,
@@ -422,7 +443,7 @@ export class KernelCore extends EventEmitter {
       try {
         await this.journal.flush();
         await fsp.unlink(obs.abs);
-        await fsyncDir(path.dirname(obs.abs));
+        this.markUnsynced(null, path.dirname(obs.abs));
         const row = this.gens.set({
           path: obs.rel,
           gen: genBefore + 1,
@@ -479,8 +500,8 @@ export class KernelCore extends EventEmitter {
       await this.journal.flush();
       await fsp.mkdir(path.dirname(to.abs), { recursive: true });
       await fsp.rename(obs.abs, to.abs);
-      await fsyncDir(path.dirname(to.abs));
-      if (path.dirname(to.abs) !== path.dirname(obs.abs)) await fsyncDir(path.dirname(obs.abs));
+      this.markUnsynced(null, path.dirname(to.abs));
+      this.markUnsynced(null, path.dirname(obs.abs));
       const st = fs.statSync(to.abs);
       const now = Date.now();
       const row = this.gens.set({
@@ -540,9 +561,67 @@ export class KernelCore extends EventEmitter {
     });
   }
 
+  private unsyncedFiles = new Set<string>();
+  private unsyncedDirs = new Set<string>();
+  private syncTimer: NodeJS.Timeout | null = null;
+  private syncing: Promise<void> | null = null;
+
+  /** A change applied without fsync: the background group sync makes it durable and moves the watermark. */
+  private markUnsynced(file: string | null, dir = file ? path.dirname(file) : null): void {
+    if (file) this.unsyncedFiles.add(file);
+    if (dir) this.unsyncedDirs.add(dir);
+    this.syncTimer ??= setTimeout(() => {
+      this.syncTimer = null;
+      this.syncApplied().catch((err) => this.logger.error({ err }, "background sync failed"));
+    }, SYNC_INTERVAL_MS);
+  }
+
+  /**
+   * fsync every file and directory changed since the last sync, then record in `.ostk/applied.json`
+   * the journal seq up to which every commit's effect is on disk. Recovery redoes commits after it.
+   */
+  async syncApplied(): Promise<void> {
+    while (this.syncing) await this.syncing;
+    if (!this.unsyncedFiles.size && !this.unsyncedDirs.size) return;
+    const upto = this.journal.lastSeq;
+    const files = [...this.unsyncedFiles];
+    const dirs = [...this.unsyncedDirs];
+    this.unsyncedFiles.clear();
+    this.unsyncedDirs.clear();
+    this.syncing = (async () => {
+      await Promise.all(
+        files.map(async (f) => {
+          try {
+            const fh = await fsp.open(f, "r");
+            try {
+              await fh.datasync();
+            } finally {
+              await fh.close();
+            }
+          } catch (err) {
+            if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+          }
+        }),
+      );
+      await Promise.all(dirs.map((d) => fsyncDir(d).catch(() => {})));
+      await this.journal.flush();
+      await atomicWriteFile(this.appliedFile, `${JSON.stringify({ seq: upto })}\n`, 0o600);
+    })().finally(() => {
+      this.syncing = null;
+    });
+    await this.syncing;
+  }
+
+  get appliedFile(): string {
+    return path.join(this.ws.stateDir, APPLIED_FILE);
+  }
+
   /** Flush, checkpoint, snapshot the generation table, close the journal. */
   async close(): Promise<void> {
     if (this.checkpointTimer) clearTimeout(this.checkpointTimer);
+    if (this.syncTimer) clearTimeout(this.syncTimer);
+    this.syncTimer = null;
+    await this.syncApplied();
     if (this.flushTimer) {
       clearTimeout(this.flushTimer);
       this.flushTimer = null;
@@ -563,7 +642,7 @@ export function statFields(st: fs.Stats): { size: number; ino: number; mtime: nu
   return { size: st.size, ino: st.ino, mtime: st.mtimeMs, ctime: st.ctimeMs };
 }
 
-async function writeTempAt(tmp: string, content: Buffer, mode: number): Promise<void> {
+async function writeTempAt(tmp: string, content: Buffer, mode: number, sync = true): Promise<void> {
   const fh = await fsp.open(
     tmp,
     fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW,
@@ -571,7 +650,7 @@ async function writeTempAt(tmp: string, content: Buffer, mode: number): Promise<
   );
   try {
     await fh.writeFile(content);
-    await fh.datasync();
+    if (sync) await fh.datasync();
   } catch (err) {
     await fh.close().catch(() => {});
     await fsp.rm(tmp, { force: true });

@@ -9,3 +9,6 @@ export interface CallContext {
 
 export const KERNEL_ACTOR: JournalActor = { id: "kernel", kind: "kernel" };
 export const EXTERNAL_ACTOR: JournalActor = { id: "external", kind: "external" };
+
+/** `.ostk/applied.json`: every commit up to this seq has its effect on disk (fsynced). */
+export const APPLIED_FILE = "applied.json";

@@ -10,7 +10,25 @@ import { tempNameFor } from "../util/durable.js";
  * content its caller read.
  */
 export class ObjectStore {
-  constructor(readonly dir: string) {}
+  /** Recent contents by hash (LRU by insertion), so merges never wait for the file to be written. */
+  private recent = new Map<string, Buffer>();
+  private recentBytes = 0;
+
+  constructor(
+    readonly dir: string,
+    private readonly cacheBytes = 32 * 1024 * 1024,
+  ) {}
+
+  private remember(hash: string, content: Buffer): void {
+    if (content.length > this.cacheBytes / 4 || this.recent.has(hash)) return;
+    this.recent.set(hash, content);
+    this.recentBytes += content.length;
+    for (const [h, b] of this.recent) {
+      if (this.recentBytes <= this.cacheBytes) break;
+      this.recent.delete(h);
+      this.recentBytes -= b.length;
+    }
+  }
 
   pathOf(hash: string): string {
     return path.join(this.dir, hash.slice(0, 2), hash.slice(2));
@@ -22,6 +40,7 @@ export class ObjectStore {
 
   /** Store content; returns its sha256. Idempotent. `sync` fsyncs the object before returning. */
   async put(content: Buffer, hash = sha256Hex(content), sync = false): Promise<string> {
+    this.remember(hash, content);
     const p = this.pathOf(hash);
     if (fs.existsSync(p)) return hash;
     await fsp.mkdir(path.dirname(p), { recursive: true });
@@ -39,6 +58,8 @@ export class ObjectStore {
 
   /** Content for `hash`, or null when absent or corrupt (hash mismatch). */
   async get(hash: string): Promise<Buffer | null> {
+    const hit = this.recent.get(hash);
+    if (hit) return hit;
     try {
       const buf = await fsp.readFile(this.pathOf(hash));
       return sha256Hex(buf) === hash ? buf : null;

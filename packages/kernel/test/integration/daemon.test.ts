@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { type JournalEntry, KernelClient, RpcClient } from "@ostk/lib";
@@ -57,12 +58,18 @@ describe("kernel daemon over its socket", () => {
     const k = await startKernel({ workspace: env.workspace, keyPath: env.keyPath });
     await expect(startKernel({ workspace: env.workspace, keyPath: env.keyPath })).rejects.toThrow(/holds/);
     await k.close();
-    // A crash leaves a lock naming a dead pid and a socket file nobody listens on.
+    // A crash leaves a lock naming a dead pid…
     fs.writeFileSync(
       path.join(env.workspace, ".ostk/anchor.lock"),
       JSON.stringify({ pid: 999_999, start: "1", host: (await import("node:os")).hostname(), ts: 0 }),
     );
-    fs.writeFileSync(path.join(env.workspace, ".ostk/ostk.sock"), "");
+    // …and a socket file nobody listens on (its owner was SIGKILLed, so it was never unlinked).
+    const sock = path.join(env.workspace, ".ostk/ostk.sock");
+    spawnSync(process.execPath, [
+      "-e",
+      `require("net").createServer().listen(${JSON.stringify(sock)}, () => process.kill(process.pid, "SIGKILL"))`,
+    ]);
+    expect(fs.statSync(sock).isSocket()).toBe(true);
     const k2 = await startKernel({ workspace: env.workspace, keyPath: env.keyPath });
     const c = await RpcClient.connect({ socketPath: k2.socketPath!, reconnect: false });
     expect(await c.call("kernel/status", {})).toMatchObject({ pid: process.pid });
