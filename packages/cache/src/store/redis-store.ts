@@ -17,6 +17,15 @@ export function createRedisStore(opts: { url: string; prefix?: string; now?: () 
   const p = opts.prefix ?? "ostk:cache:";
   const now = opts.now ?? Date.now;
   const e = (k: string) => `${p}e:${k}`;
+  /** Every indexed key, oldest first, with its size and stale flag (one pipelined round trip). */
+  const scan = async () => {
+    const keys = await redis.zrange(`${p}idx`, "0", "-1");
+    if (keys.length === 0) return [];
+    const m = redis.multi();
+    for (const k of keys) m.strlen(e(k)).exists(`${p}s:${k}`);
+    const r = (await m.exec()) ?? [];
+    return keys.map((key, i) => ({ key, size: r[2 * i][1] as number, stale: r[2 * i + 1][1] as number }));
+  };
   return {
     driver: "redis",
     async get(key) {
@@ -47,56 +56,42 @@ export function createRedisStore(opts: { url: string; prefix?: string; now?: () 
       for (const [, members] of res)
         for (const k of members as string[]) counts.set(k, (counts.get(k) ?? 0) + 1);
       const keys = [...counts].filter(([, n]) => n >= minMatches).map(([k]) => k);
-      let n = 0;
-      for (const k of keys) {
-        const ttl = await redis.pttl(e(k));
-        if (ttl <= 0) continue;
-        const created = await redis.set(`${p}s:${k}`, "1", "PX", ttl, "NX");
-        if (created) n++;
-      }
-      return n;
+      if (keys.length === 0) return 0;
+      const ttls = ((await keys.reduce((m, k) => m.pttl(e(k)), redis.multi()).exec()) ?? []).map(
+        ([, t]) => t as number,
+      );
+      const marks = keys.reduce(
+        (m, k, i) => (ttls[i] > 0 ? m.set(`${p}s:${k}`, "1", "PX", ttls[i], "NX") : m),
+        redis.multi(),
+      );
+      const marked = (await marks.exec()) ?? [];
+      return marked.filter(([, r]) => r === "OK").length;
     },
     async prune(maxBytes) {
-      const keys = await redis.zrange(`${p}idx`, "0", "-1");
+      const live = await scan();
       let removed = 0;
-      const live: { key: string; size: number }[] = [];
-      for (const k of keys) {
-        const [[, size], [, stale]] = (await redis.multi().strlen(e(k)).exists(`${p}s:${k}`).exec()) as [
-          [unknown, number],
-          [unknown, number],
-        ];
-        if (!size || stale) {
-          await this.delete(k);
-          removed++;
-        } else live.push({ key: k, size });
-      }
-      if (maxBytes !== undefined) {
-        let total = live.reduce((s, x) => s + x.size, 0);
+      const drop = live.filter((x) => !x.size || x.stale).map((x) => x.key);
+      let total = live.filter((x) => x.size && !x.stale).reduce((s, x) => s + x.size, 0);
+      if (maxBytes !== undefined)
         for (const x of live) {
           if (total <= maxBytes) break;
-          await this.delete(x.key);
+          if (!x.size || x.stale) continue;
+          drop.push(x.key);
           total -= x.size;
-          removed++;
         }
+      for (const k of drop) {
+        await this.delete(k);
+        removed++;
       }
       return removed;
     },
     async stats() {
-      const keys = await redis.zrange(`${p}idx`, "0", "-1");
-      let entries = 0;
-      let bytes = 0;
-      let stale = 0;
-      for (const k of keys) {
-        const [[, size], [, s]] = (await redis.multi().strlen(e(k)).exists(`${p}s:${k}`).exec()) as [
-          [unknown, number],
-          [unknown, number],
-        ];
-        if (!size) continue;
-        entries++;
-        bytes += size;
-        stale += s;
-      }
-      return { entries, bytes, stale };
+      const live = (await scan()).filter((x) => x.size > 0);
+      return {
+        entries: live.length,
+        bytes: live.reduce((s, x) => s + x.size, 0),
+        stale: live.filter((x) => x.stale).length,
+      };
     },
     async close() {
       await redis.quit().catch(() => redis.disconnect());
