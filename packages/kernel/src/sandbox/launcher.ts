@@ -69,14 +69,25 @@ function buildOrFind(force: boolean): LauncherStatus {
   try {
     mkdirSync(join(dir, "build"), { recursive: true });
     const tmp = `${out}.${process.pid}.tmp`;
-    // Static when the C library allows it: no dynamic loader on every sandboxed spawn.
-    try {
-      execFileSync(cc, ["-O2", "-Wall", "-static", "-o", tmp, source], {
-        stdio: ["ignore", "ignore", "pipe"],
-      });
-    } catch {
-      execFileSync(cc, ["-O2", "-Wall", "-o", tmp, source], { stdio: ["ignore", "ignore", "pipe"] });
+    // Cheapest start-up first: static musl (no dynamic loader, no glibc CPU-feature probing on every
+    // sandboxed spawn), then static, then dynamic with the system compiler.
+    const triple = `${process.arch === "arm64" ? "aarch64" : "x86_64"}-linux-gnu`;
+    const attempts: [string, string[]][] = [
+      ["musl-gcc", ["-O2", "-static", "-idirafter", "/usr/include", "-idirafter", `/usr/include/${triple}`]],
+      [cc, ["-O2", "-Wall", "-static"]],
+      [cc, ["-O2", "-Wall"]],
+    ];
+    let lastErr: unknown;
+    for (const [compiler, flags] of attempts) {
+      try {
+        execFileSync(compiler, [...flags, "-o", tmp, source], { stdio: ["ignore", "ignore", "pipe"] });
+        lastErr = undefined;
+        break;
+      } catch (err) {
+        lastErr = err;
+      }
     }
+    if (lastErr) throw lastErr;
     renameSync(tmp, out);
     return { path: out };
   } catch (err) {
