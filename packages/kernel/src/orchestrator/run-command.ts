@@ -121,6 +121,21 @@ export async function runCommand(args: CommandArgs): Promise<number> {
         "ostk run: OSTK_CACHE_URL is not set — model calls go straight to the provider (no cache, no ledger)",
       );
     const client = await connectKernel(workspace, flags, io, `agent:${name}`);
+    // Live output of the agent's commands and approval prompts, for the human watching (not with --json).
+    const unlisten = flags.json
+      ? []
+      : [
+          client.rpc.onNotification("exec/output", (p: { chunk?: string }) => {
+            if (p?.chunk) io.err(`  │ ${p.chunk.replace(/\n$/, "").split("\n").join("\n  │ ")}`);
+          }),
+          client.rpc.onNotification(
+            "approval/pending",
+            (p: { id?: string; summary?: string; reason?: string }) =>
+              io.err(
+                `  waiting for approval ${p.id}: ${p.summary} (${p.reason}) — ostk approve ${p.id} | ostk deny ${p.id}`,
+              ),
+          ),
+        ];
     const ac = new AbortController();
     const stop = () => ac.abort();
     process.once("SIGINT", stop);
@@ -144,6 +159,7 @@ export async function runCommand(args: CommandArgs): Promise<number> {
     } finally {
       process.off("SIGINT", stop);
       process.off("SIGTERM", stop);
+      for (const off of unlisten) off();
       await client.close();
     }
   } finally {

@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/index.js";
 import { formatAgentRuns, listAgentRuns } from "../../src/orchestrator/run-command.js";
+import { probeSandbox } from "../../src/sandbox/index.js";
 import { orchestratorEnv } from "./harness.js";
 
 function io(cwd: string, env: Record<string, string>) {
@@ -118,5 +119,18 @@ describe("ostk run / kill / agentfile from the CLI", () => {
     expect(await main(["kill", "dead-run"], k.io)).toBe(0);
     expect(k.out[0]).toMatch(/had no live process; marked killed/);
     expect(t.store.get("dead-run")).toMatchObject({ status: "killed" });
+  });
+
+  it.skipIf(!probeSandbox().available)("shows the agent's command output live on stderr", async () => {
+    await using t = await orchestratorEnv();
+    t.agentfile("FROM anthropic/claude-haiku-4-5\nTASK say hi\nTOOL bash\n", "hi.af");
+    t.up.enqueue(
+      { toolUses: [{ name: "bash", input: { command: "echo hello-from-sandbox" } }] },
+      { text: "said hi" },
+    );
+    const c = io(t.env.workspace, t.providerEnv);
+    expect(await main(["run", "hi.af"], c.io)).toBe(0);
+    expect(c.err.join("\n")).toContain("  │ hello-from-sandbox");
+    expect(c.out.join("\n")).toContain("said hi");
   });
 });
