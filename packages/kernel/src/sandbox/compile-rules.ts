@@ -5,6 +5,7 @@ import { OstkRpcError } from "@ostk/lib";
 import {
   DEFAULT_LIMITS,
   DEVICE_PATHS,
+  defaultSecretPaths,
   PROTECTED_WORKSPACE_PATHS,
   type SandboxLimits,
   type SandboxPolicy,
@@ -324,7 +325,9 @@ export function compileRules(input: CompileInput): SandboxRules {
 function compile(input: CompileInput): SandboxRules {
   const policy = input.policy ?? {};
   const ws = realOrSelf(resolve(input.workspace));
-  const secretPaths = (policy.secretPaths ?? []).map((p) => realOrSelf(resolve(p)));
+  const secretPaths = [...new Set([...defaultSecretPaths(), ...(policy.secretPaths ?? [])])].map((p) =>
+    realOrSelf(resolve(p)),
+  );
   const protectedPaths = [...PROTECTED_WORKSPACE_PATHS, ...(policy.protectedPaths ?? [])].map((p) =>
     join(ws, p),
   );

@@ -25,6 +25,7 @@ export {
   DEFAULT_ENV_ALLOW,
   DEFAULT_LIMITS,
   DEVICE_PATHS,
+  defaultSecretPaths,
   PROTECTED_WORKSPACE_PATHS,
   type SandboxLimits,
   type SandboxPolicy,

@@ -1,3 +1,6 @@
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+
 /** What a sandboxed command may touch. Every field is optional; the defaults are closed. */
 export interface SandboxPolicy {
   /** Paths the command may write: workspace-relative or absolute. Default: the workspace (`["."]`). */
@@ -137,3 +140,29 @@ export const DEFAULT_ENV_ALLOW = [
   "SHELL",
   "CI",
 ];
+
+/**
+ * Per-user secrets that are never readable in the sandbox, even when a policy makes their parent readable:
+ * the ostk signing-key directory (same lookup as the kernel: OSTK_KEY_DIR, $XDG_CONFIG_HOME/ostk/keys,
+ * ~/.config/ostk/keys) and the usual credential stores.
+ */
+export function defaultSecretPaths(env: NodeJS.ProcessEnv = process.env): string[] {
+  const home = env.HOME || homedir();
+  const config = env.XDG_CONFIG_HOME || join(home, ".config");
+  const keyDir = env.OSTK_KEY_DIR ? resolve(env.OSTK_KEY_DIR) : join(config, "ostk", "keys");
+  return [
+    keyDir,
+    join(home, ".ssh"),
+    join(home, ".gnupg"),
+    join(home, ".aws"),
+    join(home, ".azure"),
+    join(home, ".kube"),
+    join(home, ".docker"),
+    join(home, ".netrc"),
+    join(home, ".npmrc"),
+    join(home, ".pypirc"),
+    join(home, ".git-credentials"),
+    join(config, "gh"),
+    join(config, "gcloud"),
+  ];
+}

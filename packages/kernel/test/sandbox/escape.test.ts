@@ -341,6 +341,23 @@ describe.skipIf(!linuxSandbox).each(MODES)("sandbox escape suite (%s)", (_name, 
     expect(r.stdout).toContain("outside-original"); // the readable grant is real; only the key is carved out
   });
 
+  it("19b the signing-key directory is hidden by default, even when the policy forgets it", async () => {
+    const saved = process.env.OSTK_KEY_DIR;
+    process.env.OSTK_KEY_DIR = keyDir;
+    try {
+      const r = await runSandboxed({
+        workspace: ws,
+        command: `cat ${keyDir}/ed25519.key; cat ${out}/target.txt`,
+        policy: { readable: [root], mountNamespace: mode },
+      });
+      expect(r.stdout).not.toContain("PRIVATE-KEY-MATERIAL");
+      expect(r.stdout).toContain("outside-original");
+    } finally {
+      if (saved === undefined) delete process.env.OSTK_KEY_DIR;
+      else process.env.OSTK_KEY_DIR = saved;
+    }
+  });
+
   it("20 /etc/shadow stays unreadable while /etc/passwd is readable", async () => {
     const r = await sb("cat /etc/passwd | head -1; cat /etc/shadow");
     expect(r.stdout).toContain("root:");
