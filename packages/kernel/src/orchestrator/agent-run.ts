@@ -9,7 +9,7 @@ import {
   watchPendingApproval,
 } from "./kernel-ops.js";
 import type { KernelPort, RunCaller } from "./kernel-port.js";
-import { type LimitName, limitReached } from "./limits.js";
+import { type LimitName, limitReached, maxTokensFor } from "./limits.js";
 import { addUsage, type ChatMessage, type ToolCall } from "./model-types.js";
 import { costOf } from "./prices.js";
 import { type AgentRunRow, type RunStatus, usageOf } from "./run-store.js";
@@ -280,7 +280,7 @@ export async function runAgent(o: AgentRunOptions): Promise<RunSummary> {
           system: [af.prompt, SYSTEM_FOOTER].filter(Boolean).join("\n\n"),
           messages,
           tools: offered.map((t) => t.spec),
-          max_tokens: o.maxTokensPerTurn ?? 4096,
+          max_tokens: maxTokensFor(af.limits.tokens, usage, o.maxTokensPerTurn ?? 4096),
           traceparent: formatTp(sub().trace),
           session,
           signal: callSignal.signal,

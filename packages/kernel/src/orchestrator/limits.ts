@@ -23,3 +23,10 @@ export function limitReached(
     };
   return undefined;
 }
+
+/** A turn may not produce more output than the token limit has left (at least 1, at most `perTurn`). */
+export function maxTokensFor(limit: number | undefined, used: Usage, perTurn: number): number {
+  if (limit === undefined) return perTurn;
+  const spent = used.input_tokens + used.output_tokens + used.cache_read_tokens + used.cache_write_tokens;
+  return Math.max(1, Math.min(perTurn, limit - spent));
+}
