@@ -1,4 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${VAR} is Agentfile syntax, not a JS template
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/index.js";
 import { formatAgentRuns, listAgentRuns } from "../../src/orchestrator/run-command.js";
@@ -132,5 +134,26 @@ describe("ostk run / kill / agentfile from the CLI", () => {
     expect(await main(["run", "hi.af"], c.io)).toBe(0);
     expect(c.err.join("\n")).toContain("  │ hello-from-sandbox");
     expect(c.out.join("\n")).toContain("said hi");
+  });
+
+  it.skipIf(!probeSandbox().available)("ostk kill stops the run and the command it was running", async () => {
+    await using t = await orchestratorEnv();
+    t.write("out/.keep", "");
+    t.agentfile("FROM anthropic/claude-haiku-4-5\nTASK wait\nTOOL bash\n", "slow.af");
+    t.up.enqueue({ toolUses: [{ name: "bash", input: { command: "sleep 2 && echo late > out/late.txt" } }] });
+    const c = io(t.env.workspace, t.providerEnv);
+    const running = main(["run", "slow.af", "--json"], c.io);
+    let session: string | undefined;
+    for (let i = 0; i < 100 && !session; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      session = t.store.list()[0]?.session;
+    }
+    await new Promise((r) => setTimeout(r, 400));
+    // Another process would signal the run's pid; in-process, the flag in sessions.db is what the run sees.
+    t.store.requestKill(session!, Date.now());
+    expect(await running).toBe(1);
+    expect(JSON.parse(c.out[0])).toMatchObject({ status: "killed" });
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(fs.existsSync(path.join(t.env.workspace, "out/late.txt"))).toBe(false);
   });
 });
