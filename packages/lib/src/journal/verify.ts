@@ -1,4 +1,4 @@
-import { maybeNodeModule, nodeModule } from "../util/node.js";
+import { maybeNodeModule } from "../util/node.js";
 import { canonicalJson } from "./canonical.js";
 import {
   CHECKPOINT_FILE,
@@ -9,11 +9,11 @@ import {
   type JournalEntry,
   type JournalSeal,
   recordHash,
-  SEALS_DIR,
 } from "./entry.js";
-import { type GpgOptions, type GpgStatus, verifyGpgDetached } from "./gpg.js";
-import { sha256Hex } from "./hash.js";
+import type { GpgOptions, GpgStatus } from "./gpg.js";
+import { readJournalSegments } from "./journal-segments.js";
 import { createVerifier, type Ed25519Backend, type Verifier } from "./sign.js";
+import { checkCheckpoint } from "./verify-checkpoint.js";
 
 /** One file's worth of journal lines: a sealed epoch (with its seal) or the live journal (epoch 0). */
 export interface JournalSegment {
@@ -59,58 +59,6 @@ export interface VerifyJournalResult {
   notes: string[];
 }
 
-function splitLines(text: string): string[] {
-  const lines = text.split("\n");
-  if (lines.length && lines[lines.length - 1] === "") lines.pop();
-  return lines;
-}
-
-function utf8Length(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff) {
-      n += 4;
-      i++;
-    } else n += 3;
-  }
-  return n;
-}
-
-/** Reads the sealed epochs and the live file from disk (Node only). */
-export function readJournalSegments(path: string, sealsDir?: string | null): JournalSegment[] {
-  const fs = nodeModule("node:fs");
-  const p = nodeModule("node:path");
-  const dir = sealsDir === undefined ? p.join(p.dirname(path), SEALS_DIR) : sealsDir;
-  const segments: JournalSegment[] = [];
-  if (dir && fs.existsSync(dir)) {
-    const files = fs
-      .readdirSync(dir)
-      .filter((f) => /^epoch-\d+\.jsonl$/.test(f))
-      .sort();
-    for (const f of files) {
-      const epoch = Number(/^epoch-(\d+)/.exec(f)?.[1]);
-      const bytes = fs.readFileSync(p.join(dir, f));
-      const sealPath = p.join(dir, f.replace(/\.jsonl$/, ".seal.json"));
-      const seal = fs.existsSync(sealPath)
-        ? (JSON.parse(fs.readFileSync(sealPath, "utf8")) as JournalSeal)
-        : undefined;
-      segments.push({
-        epoch,
-        file: p.join(dir, f),
-        lines: splitLines(bytes.toString("utf8")),
-        sha256: sha256Hex(bytes),
-        seal,
-      });
-    }
-  }
-  const live = fs.existsSync(path) ? fs.readFileSync(path, "utf8") : "";
-  segments.push({ epoch: 0, file: path, lines: splitLines(live) });
-  return segments;
-}
-
 /**
  * Verifies a journal: canonical bytes, seq continuity, the prev_hash chain,
  * Ed25519 signatures, sealed epochs in order (seal signature, file hash, seq
@@ -118,6 +66,8 @@ export function readJournalSegments(path: string, sealsDir?: string | null): Jou
  * Reports the first bad entry and why. Runs anywhere when given lines; reading
  * files and GPG need Node.
  */
+export { readJournalSegments };
+
 export async function verifyJournal(
   pathOrLines: string | string[] | JournalSegment[],
   opts: VerifyJournalOptions,
@@ -264,73 +214,4 @@ function checkSeal(seg: JournalSegment, v: Verifier, expected: number): string |
   if (s.first_seq !== expected)
     return `sealed epoch ${seg.epoch} starts at seq ${s.first_seq}, expected ${expected}`;
   return null;
-}
-
-function checkCheckpoint(
-  res: VerifyJournalResult,
-  cp: JournalCheckpoint,
-  segments: JournalSegment[],
-  v: Verifier,
-  gpg: GpgOptions | undefined,
-): void {
-  const out: NonNullable<VerifyJournalResult["checkpoint"]> = { ok: false, seq: cp.seq };
-  res.checkpoint = out;
-  const bad = (reason: string, firstBad?: FirstBad) => {
-    out.reason = reason;
-    res.ok = false;
-    if (firstBad && (!res.first_bad || firstBad.seq < res.first_bad.seq)) res.first_bad = firstBad;
-  };
-  if (!v.has(cp.key_id) || !v.verifyDigest(cp.key_id, recordHash(cp), cp.sig)) {
-    bad("the checkpoint's signature is invalid or from an unknown key");
-    return;
-  }
-  if (cp.gpg_sig) {
-    const { sig: _s, gpg_sig: _g, ...body } = cp;
-    out.gpg = verifyGpgDetached(canonicalJson(body), cp.gpg_sig, gpg);
-    if (out.gpg.status === "failed") {
-      bad(out.gpg.reason);
-      return;
-    }
-    if (out.gpg.status === "unavailable") res.notes.push(out.gpg.reason);
-  }
-  if (res.first_bad && res.first_bad.seq <= cp.seq) {
-    out.reason = "the journal fails verification before the checkpoint";
-    return;
-  }
-  const lastSeg = segments[segments.length - 1];
-  if (res.head_seq < cp.seq) {
-    bad(`tail cut: the checkpoint covers seq ${cp.seq}, but the journal ends at seq ${res.head_seq}`, {
-      seq: res.head_seq + 1,
-      line: (lastSeg?.lines.length ?? 0) + 1,
-      file: lastSeg?.file,
-      epoch: lastSeg?.epoch,
-      reason: `entry ${res.head_seq + 1} is missing: the tail of the journal was cut (checkpoint at seq ${cp.seq})`,
-    });
-    return;
-  }
-  // The checkpoint names the epoch it was taken in; after a rotation the same bytes live in a sealed file.
-  const ordered = [...segments].sort((a, b) => (a.epoch === cp.epoch ? -1 : b.epoch === cp.epoch ? 1 : 0));
-  for (const seg of ordered) {
-    let offset = 0;
-    for (let i = 0; i < seg.lines.length; i++) {
-      offset += utf8Length(seg.lines[i]) + 1;
-      const e = JSON.parse(seg.lines[i]) as JournalEntry;
-      if (e.seq !== cp.seq) continue;
-      if (entryHash(e) !== cp.head_hash) {
-        bad(`entry ${cp.seq} differs from the one the checkpoint signed`, {
-          seq: cp.seq,
-          line: i + 1,
-          file: seg.file,
-          epoch: seg.epoch,
-          reason: "the entry differs from the checkpoint's head_hash",
-        });
-      } else if (offset !== cp.offset) {
-        bad(
-          `entry ${cp.seq} ends at byte ${offset}, the checkpoint says ${cp.offset} (bytes were inserted or removed before it)`,
-        );
-      } else out.ok = true;
-      return;
-    }
-  }
-  bad(`entry ${cp.seq} is not in the journal`);
 }

@@ -1,20 +1,25 @@
-import type { Server, Socket } from "node:net";
+import type { Server } from "node:net";
 import {
-  createJSONRPCErrorResponse,
   type JSONRPCErrorResponse,
   type JSONRPCRequest,
   type JSONRPCResponse,
   JSONRPCServer,
 } from "json-rpc-2.0";
-import { OstkError, OstkRpcError, toRpcError } from "../errors.js";
+import { OstkRpcError, toRpcError } from "../errors.js";
 import { METHODS } from "../protocol/generated/methods.js";
 import type { CallerIdentity, RequestMeta } from "../protocol/generated/types.js";
 import { validationErrors } from "../protocol/validate.js";
 import { type TraceContext, withTrace } from "../trace/trace-context.js";
 import type { Logger } from "../util/logger.js";
 import { nodeModule } from "../util/node.js";
+import { Conn, type RpcConnection } from "./connection.js";
 import { DEFAULT_MAX_FRAME_BYTES, LineDecoder } from "./line-decoder.js";
+
+export type { RpcConnection };
+
 import { splitMeta, traceOf } from "./meta.js";
+import { checkShape, errorResponse } from "./request-shape.js";
+import { removeStaleSocket } from "./socket-file.js";
 
 /** What a handler learns about the call besides its params. */
 export interface RpcHandlerContext {
@@ -32,16 +37,6 @@ export interface RpcHandlerContext {
 }
 
 export type RpcHandler = (params: any, ctx: RpcHandlerContext) => unknown | Promise<unknown>;
-
-/** One client connection. `state` is free for handlers (e.g. its subscriptions). */
-export interface RpcConnection {
-  readonly id: number;
-  readonly closed: boolean;
-  readonly state: Map<string, unknown>;
-  notify(method: string, params: Record<string, unknown>): void;
-  onClose(cb: () => void): void;
-  close(): void;
-}
 
 export interface ServeRpcOptions {
   socketPath: string;
@@ -75,101 +70,6 @@ export interface RpcServer {
 }
 
 type Ctx = { conn: Conn; signal: AbortSignal };
-
-class Conn implements RpcConnection {
-  closed = false;
-  readonly state = new Map<string, unknown>();
-  readonly abort = new AbortController();
-  private closers: (() => void)[] = [];
-  constructor(
-    readonly id: number,
-    readonly socket: Socket,
-    private readonly maxFrameBytes: number,
-    private readonly logger: Logger,
-  ) {}
-  send(msg: unknown): void {
-    if (this.closed) return;
-    let text = JSON.stringify(msg);
-    if (Buffer.byteLength(text) > this.maxFrameBytes && msg && typeof msg === "object" && "id" in msg) {
-      const m = msg as { id: string | number | null };
-      const err = new OstkRpcError(
-        "FrameTooLarge",
-        `the response is larger than the ${this.maxFrameBytes}-byte frame cap; ask for less (a range, a limit) and retry`,
-      );
-      text = JSON.stringify({ jsonrpc: "2.0", id: m.id, error: err.toJSON() });
-    }
-    this.socket.write(`${text}\n`);
-  }
-  notify(method: string, params: Record<string, unknown>): void {
-    this.send({ jsonrpc: "2.0", method, params });
-  }
-  onClose(cb: () => void): void {
-    if (this.closed) cb();
-    else this.closers.push(cb);
-  }
-  markClosed(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.abort.abort(new OstkRpcError("Cancelled", "the caller disconnected"));
-    for (const cb of this.closers.splice(0)) {
-      try {
-        cb();
-      } catch (err) {
-        this.logger.warn?.({ err }, "rpc: connection close callback failed");
-      }
-    }
-  }
-  close(): void {
-    this.socket.end();
-  }
-}
-
-const errorResponse = (id: JSONRPCRequest["id"], err: OstkRpcError): JSONRPCErrorResponse =>
-  createJSONRPCErrorResponse(id ?? null, err.code, err.message, err.toJSON().data);
-
-function checkShape(msg: unknown): OstkRpcError | null {
-  if (!msg || typeof msg !== "object" || Array.isArray(msg))
-    return new OstkRpcError("InvalidRequest", "invalid request: a frame must be a JSON-RPC 2.0 object");
-  const m = msg as Record<string, unknown>;
-  const errs: string[] = [];
-  if (m.jsonrpc !== "2.0") errs.push('jsonrpc: must be "2.0"');
-  if (typeof m.method !== "string" || m.method === "") errs.push("method: must be a non-empty string");
-  if ("id" in m && m.id !== null && typeof m.id !== "string" && typeof m.id !== "number")
-    errs.push("id: must be a string, number or null");
-  if (m.params !== undefined && (typeof m.params !== "object" || m.params === null))
-    errs.push("params: must be an object");
-  if (Array.isArray(m.params)) errs.push("params: must be an object (ostk methods take params by name)");
-  return errs.length
-    ? new OstkRpcError("InvalidRequest", `invalid request: ${errs.join("; ")}`, { errors: errs })
-    : null;
-}
-
-async function removeStaleSocket(socketPath: string): Promise<void> {
-  const fs = nodeModule("node:fs");
-  const net = nodeModule("node:net");
-  if (!fs.existsSync(socketPath)) return;
-  if (!fs.lstatSync(socketPath).isSocket()) {
-    throw new OstkError(
-      "SocketPathTaken",
-      `${socketPath} exists and is not a socket; it was left untouched — choose another socket path or move the file`,
-    );
-  }
-  const alive = await new Promise<boolean>((resolve) => {
-    const s = net.connect(socketPath);
-    s.once("connect", () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once("error", () => resolve(false));
-  });
-  if (alive) {
-    throw new OstkError(
-      "SocketInUse",
-      `another daemon is already serving ${socketPath}; stop it first (or use its socket) — nothing was changed`,
-    );
-  }
-  fs.rmSync(socketPath, { force: true });
-}
 
 /** Serves JSON-RPC 2.0 over a unix socket: one JSON object per line, validated against the protocol. */
 export async function serveRpc(opts: ServeRpcOptions): Promise<RpcServer> {

@@ -3,6 +3,7 @@ import { nodeModule } from "../util/node.js";
 import { rotationCandidates } from "./candidates.js";
 import { type Consumed, type LineAt, OpenFile } from "./open-file.js";
 import { fileKey, type TailCursor } from "./tail-cursor.js";
+import { Waker } from "./waker.js";
 
 export interface AuditTailOptions {
   /** Resume after this position (from a previous item's `cursor`). Default: the start of the file. */
@@ -51,39 +52,6 @@ function statKey(path: string): { key: string; size: number; bornNs: bigint; mti
     };
   } catch {
     return null;
-  }
-}
-
-/** Wakes on directory changes or after `pollMs`, whichever comes first. */
-class Waker {
-  private watcher: { close(): void } | null = null;
-  private wake: (() => void) | null = null;
-  constructor(
-    dir: string,
-    private readonly pollMs: number,
-  ) {
-    try {
-      this.watcher = nodeModule("node:fs").watch(dir, { persistent: false }, () => this.wake?.());
-      (this.watcher as unknown as { on?(e: string, cb: () => void): void }).on?.("error", () => {});
-    } catch {
-      this.watcher = null;
-    }
-  }
-  wait(signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(t);
-        signal?.removeEventListener("abort", done);
-        this.wake = null;
-        resolve();
-      };
-      const t = setTimeout(done, this.pollMs);
-      this.wake = done;
-      signal?.addEventListener("abort", done, { once: true });
-    });
-  }
-  close(): void {
-    this.watcher?.close();
   }
 }
 
