@@ -156,4 +156,33 @@ describe("ostk run / kill / agentfile from the CLI", () => {
     await new Promise((r) => setTimeout(r, 2_500));
     expect(fs.existsSync(path.join(t.env.workspace, "out/late.txt"))).toBe(false);
   });
+
+  it("ostk run --resume continues a failed run, and refuses when the Agentfile changed since", async () => {
+    await using t = await orchestratorEnv();
+    t.write("n.txt", "1\n");
+    t.agentfile("FROM openai/gpt-4.1\nTASK read n.txt\nTOOL file:read\n", "r.af");
+    t.up.enqueue(
+      { toolUses: [{ name: "read", input: { path: "n.txt" } }] },
+      { error: { status: 400, message: "boom" } },
+    );
+    const first = io(t.env.workspace, t.providerEnv);
+    expect(await main(["run", "r.af", "--json"], first.io)).toBe(1);
+    const { session } = JSON.parse(first.out[0]);
+    t.up.enqueue({ text: "one" });
+    const again = io(t.env.workspace, t.providerEnv);
+    expect(await main(["run", "--resume", session, "--json"], again.io)).toBe(0);
+    expect(JSON.parse(again.out[0])).toMatchObject({ session, status: "finished", final_text: "one" });
+
+    t.up.enqueue(
+      { toolUses: [{ name: "read", input: { path: "n.txt" } }] },
+      { error: { status: 400, message: "boom" } },
+    );
+    const third = io(t.env.workspace, t.providerEnv);
+    expect(await main(["run", "r.af", "--json"], third.io)).toBe(1);
+    const failed = JSON.parse(third.out[0]).session;
+    t.write("r.af", "FROM openai/gpt-4.1\nTASK read n.txt\nTOOL file:read bash\n");
+    const tampered = io(t.env.workspace, t.providerEnv);
+    expect(await main(["run", "--resume", failed], tampered.io)).toBe(1);
+    expect(tampered.err.join("\n")).toMatch(/changed since run .* started/);
+  });
 });
