@@ -26,7 +26,7 @@ const COMMAND_RISKS: { rule: string; reason: string; re: RegExp }[] = [
   {
     rule: "risk:recursive-delete",
     reason: "recursive delete",
-    re: /(^|[\s;&|(`])(sudo\s+)?rm\s+(\S+\s+)*(-[a-zA-Z]*[rR][a-zA-Z]*|--recursive)(\s|$)|\bfind\b[^;|&]*\s-(delete|exec\s+rm)\b|\bgit\s+clean\s+(\S+\s+)*-[a-zA-Z]*f|\brmdir\s+--ignore|\bshred\b/,
+    re: /(^|[\s;&|(`"'{])(sudo\s+)?rm\s+(\S+\s+)*(-[a-zA-Z]*[rR][a-zA-Z]*|--recursive)(\s|$)|\bfind\b[^;|&]*\s-(delete|exec\s+rm)\b|\bgit\s+clean\s+(\S+\s+)*-[a-zA-Z]*f|\brmdir\s+--ignore|\bshred\b/,
   },
   {
     rule: "risk:force-push",
@@ -46,12 +46,12 @@ const COMMAND_RISKS: { rule: string; reason: string; re: RegExp }[] = [
   {
     rule: "risk:disk-tool",
     reason: "disk or filesystem tool",
-    re: /(^|[\s;&|(])(sudo\s+)?(mkfs(\.\w+)?|fdisk|sfdisk|cfdisk|gdisk|parted|wipefs|blkdiscard|mkswap|swapon|losetup|cryptsetup|hdparm|dd)(\s|$)|>\s*\/dev\/(sd|nvme|vd|hd|xvd|mmcblk|disk)/,
+    re: /(^|[\s;&|(`"'{])(sudo\s+)?(mkfs(\.\w+)?|fdisk|sfdisk|cfdisk|gdisk|parted|wipefs|blkdiscard|mkswap|swapon|losetup|cryptsetup|hdparm|dd)(\s|$)|>\s*\/dev\/(sd|nvme|vd|hd|xvd|mmcblk|disk)/,
   },
   {
     rule: "risk:privilege",
     reason: "privilege escalation",
-    re: /(^|[\s;&|(])(sudo|su|doas|pkexec)(\s|$)/,
+    re: /(^|[\s;&|(`"'{])(sudo|su|doas|pkexec)(\s|$)/,
   },
   {
     rule: "risk:permissions",
