@@ -6,7 +6,7 @@
  * Prints a table, then one JSON line. Env: BENCH_CHUNKS (default 100000), BENCH_SKIP_LATENCY=1.
  */
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Chunk } from "../src/chunk/types.js";
 import { type EvalScores, type LabelledQuery, score } from "../src/commands/eval.js";
@@ -38,7 +38,16 @@ async function evaluate(recall: Recall, queries: LabelledQuery[]): Promise<Recor
   for (const v of VARIANTS) {
     const res: Hit[][] = [];
     for (const q of queries)
-      res.push((await recall.search(q.query, { limit: 10, lanes: v.lanes, rerank: v.rerank })).hits);
+      res.push(
+        (
+          await recall.search(q.query, {
+            limit: 10,
+            lanes: v.lanes,
+            rerank: v.rerank,
+            maxQueryTerms: v.allTerms ? 64 : undefined,
+          })
+        ).hits,
+      );
     out[v.name] = score(res, queries, 10);
   }
   return out;
@@ -107,6 +116,11 @@ async function main(): Promise<void> {
       incrementalChunksPerSec: Math.round((inc.chunksAdded / Math.max(1, inc.ms)) * 1000),
     },
     latency,
+    machine: {
+      cpus: cpus().length,
+      loadAvg1mAtEnd: Math.round(loadavg()[0] * 10) / 10,
+      node: process.version,
+    },
     totalSec: Math.round((performance.now() - t0) / 1000),
   };
 
@@ -120,6 +134,7 @@ async function main(): Promise<void> {
   out += `full / bm25 MRR@10 = ${r3(ratio)}× (test half ${r3(ratioTest)}×; vs BM25 with all query terms ${r3(ratioAll)}×) — target ≥ 1.15×\n\n`;
   out += `Indexing: cold ${result.indexing.coldChunksPerSec} chunks/s (${chunks} chunks in ${cold.ms} ms); incremental ${inc.changedFiles} files / ${inc.chunksAdded} chunks in ${inc.ms} ms\n`;
   if (latency) out += `Latency at ${N} chunks: ${JSON.stringify(latency)}\n`;
+  out += `Machine: ${result.machine.cpus} CPUs, 1-min load average at the end ${result.machine.loadAvg1mAtEnd} (latency is sensitive to other load)\n`;
   process.stdout.write(`${out}\n${JSON.stringify(result)}\n`);
   rmSync(root, { recursive: true, force: true });
 }

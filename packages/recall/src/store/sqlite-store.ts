@@ -46,13 +46,13 @@ export interface Bm25Filter {
 const SCHEMA_VERSION = "3";
 
 /** Longest FTS query (terms); the rarest terms are kept. */
-const MAX_QUERY_TERMS = 8;
+const MAX_QUERY_TERMS = 16;
 /**
  * Cost budget of one BM25 query, in postings (sum of the kept terms' document
  * frequencies). FTS5 scores every matching row, so this bounds latency on large
  * indexes; at least two terms are always kept. Small indexes never reach it.
  */
-const POSTINGS_BUDGET = 12_000;
+const POSTINGS_BUDGET = 8_000;
 
 /**
  * `.ostk/recall/index.sqlite`: files, chunks, FTS5 (BM25) over symbol/path/text
@@ -60,6 +60,10 @@ const POSTINGS_BUDGET = 12_000;
  */
 export class SqliteStore {
   readonly db: Database.Database;
+  /** FTS5 stem of a token (tokenizer output never changes). */
+  private readonly stemCache = new Map<string, string | undefined>();
+  /** Document frequency of a stem; cleared on every write. */
+  private readonly dfCache = new Map<string, number>();
 
   constructor(file: string) {
     if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
@@ -195,6 +199,7 @@ export class SqliteStore {
   }
 
   insertChunks(chunks: Chunk[]): void {
+    this.dfCache.clear();
     const ins = this.db.prepare(
       "INSERT INTO chunks(id, source, path, start_line, end_line, symbol, kind, lang, text, nterms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     );
@@ -228,6 +233,7 @@ export class SqliteStore {
   }
 
   private deleteChunks(ids: string[]): void {
+    this.dfCache.clear();
     const get = this.db.prepare("SELECT rowid FROM chunks WHERE id = ?");
     const delFts = this.db.prepare("DELETE FROM chunks_fts WHERE rowid = ?");
     const del = this.db.prepare("DELETE FROM chunks WHERE rowid = ?");
@@ -261,12 +267,11 @@ export class SqliteStore {
     const uniq = [...new Set(tokens.filter((t) => t.length >= 2))];
     if (!uniq.length) return null;
     const stems = this.stems(uniq);
-    const df = this.db.prepare("SELECT doc FROM chunks_vocab WHERE term = ?").pluck();
     const byStem = new Map<string, { token: string; df: number }>();
     uniq.forEach((t, i) => {
       const stem = stems[i];
       if (!stem || byStem.has(stem)) return;
-      byStem.set(stem, { token: t, df: (df.get(stem) as number | undefined) ?? 0 });
+      byStem.set(stem, { token: t, df: this.docFreq(stem) });
     });
     const sorted = [...byStem.values()].filter((x) => x.df > 0).sort((a, b) => a.df - b.df);
     const keep: { token: string; df: number }[] = [];
@@ -284,30 +289,51 @@ export class SqliteStore {
   idf(terms: string[]): Map<string, number> {
     const out = new Map<string, number>();
     if (!terms.length) return out;
-    const n = Math.max(1, (this.db.prepare("SELECT count(*) FROM chunks").pluck().get() as number) ?? 1);
+    let n = this.dfCache.get("\u0000count");
+    if (n === undefined) {
+      n = Math.max(1, (this.db.prepare("SELECT count(*) FROM chunks").pluck().get() as number) ?? 1);
+      this.dfCache.set("\u0000count", n);
+    }
     const stems = this.stems(terms);
-    const df = this.db.prepare("SELECT doc FROM chunks_vocab WHERE term = ?").pluck();
     terms.forEach((t, i) => {
-      const d = stems[i] ? ((df.get(stems[i]) as number | undefined) ?? 0) : 0;
+      const stem = stems[i];
+      const d = stem ? this.docFreq(stem) : 0;
       out.set(t, Math.log(1 + (n - d + 0.5) / (d + 0.5)));
     });
     return out;
   }
 
+  private docFreq(stem: string): number {
+    let d = this.dfCache.get(stem);
+    if (d === undefined) {
+      d =
+        (this.db.prepare("SELECT doc FROM chunks_vocab WHERE term = ?").pluck().get(stem) as
+          | number
+          | undefined) ?? 0;
+      this.dfCache.set(stem, d);
+    }
+    return d;
+  }
+
   /** How FTS5's tokenizer stems each token (via the scratch table). */
   private stems(tokens: string[]): (string | undefined)[] {
-    const out: (string | undefined)[] = new Array(tokens.length);
-    this.db.transaction(() => {
-      this.db.prepare("DELETE FROM temp.qtok").run();
-      const ins = this.db.prepare("INSERT INTO temp.qtok(rowid, x) VALUES (?, ?)");
-      for (let i = 0; i < tokens.length; i++) ins.run(i + 1, tokens[i]);
-      for (const r of this.db.prepare("SELECT term, doc FROM temp.qtok_v").all() as {
-        term: string;
-        doc: number;
-      }[])
-        out[r.doc - 1] ??= r.term;
-    })();
-    return out;
+    const missing = [...new Set(tokens.filter((t) => !this.stemCache.has(t)))];
+    if (missing.length) {
+      const out: (string | undefined)[] = new Array(missing.length);
+      this.db.transaction(() => {
+        this.db.prepare("DELETE FROM temp.qtok").run();
+        const ins = this.db.prepare("INSERT INTO temp.qtok(rowid, x) VALUES (?, ?)");
+        for (let i = 0; i < missing.length; i++) ins.run(i + 1, missing[i]);
+        const rows = this.db.prepare("SELECT term, doc FROM temp.qtok_v").all() as {
+          term: string;
+          doc: number;
+        }[];
+        for (const r of rows) out[r.doc - 1] ??= r.term;
+      })();
+      if (this.stemCache.size > 100_000) this.stemCache.clear();
+      for (let i = 0; i < missing.length; i++) this.stemCache.set(missing[i], out[i]);
+    }
+    return tokens.map((t) => this.stemCache.get(t));
   }
 
   /** BM25 over the FTS5 table; column weights favour symbol and path matches. */
