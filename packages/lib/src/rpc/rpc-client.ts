@@ -72,6 +72,7 @@ export class RpcClient {
   private attempts = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
   private lastError: Error | null = null;
+  private gaveUp = false;
   identity: CallerIdentity | undefined;
 
   private constructor(private readonly opts: RpcClientOptions) {
@@ -159,6 +160,7 @@ export class RpcClient {
     }
     const cfg = r === true ? {} : r;
     if (cfg.maxAttempts !== undefined && this.attempts >= cfg.maxAttempts) {
+      this.gaveUp = true;
       this.failWaiters(
         this.lastError ?? new OstkRpcError("Unavailable", `gave up reconnecting to ${this.opts.socketPath}`),
       );
@@ -230,6 +232,11 @@ export class RpcClient {
   private async ready(deadline: number): Promise<void> {
     if (this.socket) return;
     if (this.closing) throw new OstkRpcError("Unavailable", "the client is closed");
+    if (this.gaveUp)
+      throw new OstkRpcError(
+        "Unavailable",
+        `gave up reconnecting to ${this.opts.socketPath}: ${this.lastError?.message ?? "the daemon is gone"}; connect again once it runs`,
+      );
     if ((this.opts.reconnect ?? true) === false)
       throw new OstkRpcError("Unavailable", `the connection to ${this.opts.socketPath} is closed`);
     await new Promise<void>((resolve, reject) => {

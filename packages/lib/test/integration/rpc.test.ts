@@ -174,6 +174,22 @@ describe("serveRpc + RpcClient", () => {
     await server.close();
   });
 
+  it("fails fast once it gave up reconnecting", async () => {
+    using tmp = tempDir();
+    const server = await serveRpc({ socketPath: join(tmp.dir, "k.sock"), handlers: { "x/ok": () => 1 } });
+    const client = await RpcClient.connect({
+      socketPath: server.socketPath,
+      timeoutMs: 20_000,
+      reconnect: { initialDelayMs: 5, maxAttempts: 2 },
+    });
+    await server.close();
+    const first = (await client.call("x/ok", {}).catch((e) => e)) as OstkRpcError;
+    expect(first.kind).toBe("Unavailable");
+    const second = (await client.call("x/ok", {}).catch((e) => e)) as OstkRpcError;
+    expect(second.message).toMatch(/gave up reconnecting/);
+    await client.close();
+  });
+
   it("delivers notifications and drains in-flight calls on close()", async () => {
     using tmp = tempDir();
     let release!: () => void;
