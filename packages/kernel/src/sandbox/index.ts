@@ -3,9 +3,17 @@ export {
   compileRules,
   findHardlinks,
   launcherArgs,
+  parseHostPort,
   type SandboxRules,
 } from "./compile-rules.js";
 export { type ExecCommandOptions, execCommand } from "./exec-command.js";
+export {
+  type ExecRecordEvent,
+  type GovernedExecOptions,
+  type GovernedExecOutcome,
+  governedExec,
+  shellQuote,
+} from "./governed-exec.js";
 export { ensureLauncher, type LauncherStatus, nativeDir } from "./launcher.js";
 export { probeSandbox, type SandboxProbe } from "./probe.js";
 export {
