@@ -110,7 +110,7 @@ export function inScope(p: string, scope: string[] | undefined): boolean {
 }
 
 /** Glob match for mcp tool names (`*` only). */
-export function globMatch(glob: string, name: string): boolean {
+export function toolGlobMatch(glob: string, name: string): boolean {
   const re = new RegExp(
     `^${glob
       .split("*")

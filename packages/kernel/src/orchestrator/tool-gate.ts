@@ -1,4 +1,4 @@
-import { globMatch, inScope } from "../agentfile/tool-pattern.js";
+import { inScope, toolGlobMatch } from "../agentfile/tool-pattern.js";
 import type { ToolGrant } from "../agentfile/types.js";
 import { type CatalogTool, TOOL_CATALOG } from "./tool-catalog.js";
 
@@ -48,5 +48,5 @@ export function checkGrant(t: CatalogTool, input: Record<string, unknown>, grant
 
 /** Is an MCP tool name (`<server>__<tool>`) granted by an `mcp:` line? */
 export function mcpGranted(name: string, grants: ToolGrant[]): boolean {
-  return grants.some((g) => g.family === "mcp" && globMatch(g.verb, name));
+  return grants.some((g) => g.family === "mcp" && toolGlobMatch(g.verb, name));
 }
