@@ -59,6 +59,7 @@ function workspacePackages(): { name: string; dir: string; pkg: Record<string, u
 }
 
 function pnpm(args: string[], cwd: string): string {
+  // biome-ignore lint/suspicious/noUndeclaredEnvVars: not a turbo task; only picks the pnpm that launched us
   const exec = process.env.npm_execpath;
   const [cmd, pre] =
     exec && /pnpm/.test(exec)

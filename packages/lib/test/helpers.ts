@@ -13,6 +13,7 @@ export function tempDir(prefix = "ostk-lib-"): { dir: string; [Symbol.dispose]()
 export async function rawSocket(path: string): Promise<{
   socket: Socket;
   send(text: string | Buffer): void;
+  // biome-ignore lint/suspicious/noExplicitAny: raw frames are whatever the server sent
   next(): Promise<any>;
   close(): void;
 }> {

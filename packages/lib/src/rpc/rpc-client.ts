@@ -64,6 +64,7 @@ function toError(err: unknown, method: string): Error {
 export class RpcClient {
   private socket: Socket | null = null;
   private readonly rpc: JSONRPCClient<void>;
+  // biome-ignore lint/suspicious/noExplicitAny: listeners declare the params type of the notification they subscribe to
   private readonly listeners = new Map<string, Set<(params: any) => void>>();
   private readonly reconnectListeners = new Set<() => void>();
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -318,6 +319,7 @@ export class RpcClient {
   }
 
   /** Listens for a notification; returns a function that stops listening. */
+  // biome-ignore lint/suspicious/noExplicitAny: listeners declare the params type of the notification they subscribe to
   onNotification(method: string, cb: (params: any) => void): () => void {
     let set = this.listeners.get(method);
     if (!set) {

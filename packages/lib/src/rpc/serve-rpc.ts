@@ -36,6 +36,7 @@ export interface RpcHandlerContext {
   connection: RpcConnection;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: handlers declare their own param types; params are validated against the protocol first
 export type RpcHandler = (params: any, ctx: RpcHandlerContext) => unknown | Promise<unknown>;
 
 export interface ServeRpcOptions {
