@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { childSpan, isRpcError, newTrace, OstkError, type TraceContext } from "@ostk/lib";
+import { loadPin } from "../policy/pin-select.js";
 import { approvalWaiter } from "./approval-wait.js";
 import {
   cancelledByShutdown,
@@ -31,6 +32,13 @@ export async function runAgent(o: AgentRunOptions): Promise<RunSummary> {
   const offered = grantedTools(af.tools);
   const offeredNames = offered.map((t) => t.spec.name);
   const approvals = o.approvals ?? approvalWaiter(o.kernel);
+  // The Agentfile's PIN, enforced by the runner on top of the kernel's pin (attenuation only).
+  if (af.pin && !o.workspace)
+    throw new OstkError(
+      "pin-unenforceable",
+      `the Agentfile names PIN ${af.pin} but the runner was not told the workspace to load it from; nothing ran`,
+    );
+  const pin = af.pin && o.workspace ? loadPin(o.workspace, af.pin) : undefined;
 
   async function negotiate(): Promise<void> {
     try {
@@ -412,6 +420,7 @@ export async function runAgent(o: AgentRunOptions): Promise<RunSummary> {
           kernel,
           caller: sub(),
           signal: cs.signal,
+          pin,
         }).finally(cs.release);
       };
       const watch = watchPendingApproval(ops, () => snap.kernel_session, {

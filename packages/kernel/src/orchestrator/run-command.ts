@@ -144,6 +144,7 @@ export async function runCommand(args: CommandArgs): Promise<number> {
       const summary = await runAgentWithRestart({
         agentfile: af,
         name,
+        workspace,
         task,
         resume,
         provider,

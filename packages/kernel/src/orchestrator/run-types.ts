@@ -13,6 +13,11 @@ export interface AgentRunOptions {
   provider: ModelProvider;
   kernel: KernelPort;
   store: AgentRunStore;
+  /**
+   * The workspace root. Needed when the Agentfile names a PIN: the runner loads
+   * `.ostk/pins/<name>/pin.caps` and applies its denies to every call (fail closed when it cannot).
+   */
+  workspace?: string;
   /** Overrides the Agentfile's TASK. */
   task?: string;
   /** Continue this session instead of starting one. */

@@ -1,3 +1,4 @@
+import type { ToolCall as PolicyCall } from "../policy/tool-call.js";
 import type { ToolSpec } from "./model-types.js";
 
 /** A tool the model can be offered, and how it maps onto one kernel syscall. */
@@ -12,6 +13,8 @@ export interface CatalogTool {
   pathArgs: string[];
   /** Model arguments → syscall params. */
   params?(input: Record<string, unknown>): Record<string, unknown>;
+  /** The call as the policy's decision chain sees it (for the Agentfile's PIN). */
+  policy(input: Record<string, unknown>): PolicyCall;
   /** Syscall result → the text the model sees. */
   format(result: unknown, input: Record<string, unknown>): string;
 }
@@ -41,6 +44,7 @@ export const TOOL_CATALOG: CatalogTool[] = [
       ),
     },
     method: "fs/read",
+    policy: (i) => ({ verb: "read", path: String(i.path) }),
     family: "file",
     verb: "read",
     pathArgs: ["path"],
@@ -62,6 +66,7 @@ export const TOOL_CATALOG: CatalogTool[] = [
       ),
     },
     method: "fs/list",
+    policy: (i) => (i.path ? { verb: "list", path: String(i.path) } : { verb: "list" }),
     family: "file",
     verb: "read",
     pathArgs: ["path"],
@@ -81,6 +86,7 @@ export const TOOL_CATALOG: CatalogTool[] = [
       ),
     },
     method: "fs/search",
+    policy: (i) => (i.path ? { verb: "grep", path: String(i.path) } : { verb: "grep" }),
     family: "file",
     verb: "read",
     pathArgs: ["path"],
@@ -96,6 +102,7 @@ export const TOOL_CATALOG: CatalogTool[] = [
       ]),
     },
     method: "fs/write",
+    policy: (i) => ({ verb: "write", path: String(i.path) }),
     family: "file",
     verb: "write",
     pathArgs: ["path"],
@@ -117,6 +124,7 @@ export const TOOL_CATALOG: CatalogTool[] = [
       ),
     },
     method: "fs/edit",
+    policy: (i) => ({ verb: "edit", path: String(i.path) }),
     family: "file",
     verb: "edit",
     pathArgs: ["path"],
@@ -132,6 +140,7 @@ export const TOOL_CATALOG: CatalogTool[] = [
       input_schema: obj({ path: str("workspace-relative path") }, ["path"]),
     },
     method: "fs/delete",
+    policy: (i) => ({ verb: "delete", path: String(i.path) }),
     family: "file",
     verb: "delete",
     pathArgs: ["path"],
@@ -150,6 +159,7 @@ export const TOOL_CATALOG: CatalogTool[] = [
       ),
     },
     method: "exec",
+    policy: (i) => ({ verb: "exec", command: String(i.command) }),
     family: "shell",
     verb: "exec",
     pathArgs: [],

@@ -1,6 +1,8 @@
 import { isRpcError, OstkRpcError, redactString } from "@ostk/lib";
 import { Ajv, type ValidateFunction } from "ajv";
 import type { ToolGrant } from "../agentfile/types.js";
+import { decide } from "../policy/decide.js";
+import type { Pin } from "../policy/pin-caps.js";
 import type { KernelPort, RunCaller } from "./kernel-port.js";
 import type { ToolCall, ToolResult } from "./model-types.js";
 import { type CatalogTool, catalogTool } from "./tool-catalog.js";
@@ -32,6 +34,8 @@ export interface ExecuteContext {
   kernel: KernelPort;
   caller: RunCaller;
   signal?: AbortSignal;
+  /** The Agentfile's PIN: its hard denies apply on top of whatever the kernel's own pin allows. */
+  pin?: Pin;
 }
 
 const fail = (call: ToolCall, kind: string, content: string): ToolOutcome => ({
@@ -71,6 +75,11 @@ export async function executeToolCall(call: ToolCall, ctx: ExecuteContext): Prom
   const input = call.input as Record<string, unknown>;
   const gate = checkGrant(t, input, ctx.grants);
   if (!gate.ok) return fail(call, "ToolNotAllowed", gate.reason);
+  if (ctx.pin) {
+    const d = decide(t.policy(input), { pin: ctx.pin });
+    if (d.decision === "deny")
+      return fail(call, "PolicyDenied", `${d.reason} (the Agentfile's PIN ${ctx.pin.name}, rule ${d.rule})`);
+  }
   // Only protocol params go to the kernel: the session's negotiated grant carries the
   // Agentfile's scopes (shell:write(…) → write globs), and an approval binds to the call's hash,
   // so an approved call is simply issued again unchanged.

@@ -69,6 +69,7 @@ export async function orchestratorEnv(opts: { methods?: (k: KernelHandle) => Ker
       provider: createProvider(af.from, { env: providerEnv, maxRetries: 0 }).provider,
       kernel,
       store,
+      workspace: env.workspace,
       ...extra,
     });
   const journal = async (): Promise<JournalEntry[]> =>

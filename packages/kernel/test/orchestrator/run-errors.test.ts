@@ -57,4 +57,37 @@ describe("ostk run: refused and broken calls come back as tool errors, and the r
     expect(first?.role === "tool" && first.results[0].content).toMatch(/InvalidArguments/);
     expect(s.status).toBe("finished");
   });
+
+  it("the Agentfile's PIN: its denies come back as tool errors, on top of the kernel's own pin", async () => {
+    await using t = await orchestratorEnv();
+    t.write(".ostk/pins/docs-only/pin.caps", "read: **\nwrite: docs/**\nexecute: none\n");
+    t.write("src/a.txt", "a\n");
+    t.write("docs/b.md", "b\n");
+    const af = t.agentfile("FROM openai/gpt-4.1\nTASK edit\nTOOL file:read file:edit\nPIN docs-only\n");
+    t.up.enqueue(
+      { toolUses: [{ name: "edit", input: { path: "src/a.txt", old_str: "a", new_str: "A" } }] },
+      { toolUses: [{ name: "edit", input: { path: "docs/b.md", old_str: "b", new_str: "B" } }] },
+      { text: "done" },
+    );
+    const s = await t.run(af);
+    expect(s).toMatchObject({ status: "finished", tool_errors: 1 });
+    const results = t.store.messages(s.session).flatMap((m) => (m.role === "tool" ? m.results : []));
+    expect(results[0].content).toMatch(
+      /^error \(PolicyDenied\): policy denied edit to src\/a.txt.*the Agentfile's PIN docs-only/,
+    );
+    expect(results[1].is_error).toBe(false);
+    expect(t.read("src/a.txt")).toBe("a\n");
+    expect(t.read("docs/b.md")).toBe("B\n");
+  });
+
+  it("a PIN that does not exist or does not parse stops the run before anything runs", async () => {
+    await using t = await orchestratorEnv();
+    const af = t.agentfile("FROM openai/gpt-4.1\nTASK x\nTOOL file:read\nPIN nosuch\n");
+    await expect(t.run(af)).rejects.toThrow(/pin "nosuch" was selected but .* does not exist/);
+    t.write(".ostk/pins/broken/pin.caps", "read **\n");
+    const bad = t.agentfile("FROM openai/gpt-4.1\nTASK x\nTOOL file:read\nPIN broken\n", "b.af");
+    await expect(t.run(bad)).rejects.toThrow();
+    expect((await t.journal()).filter((e) => e.event === "agent.spawn")).toEqual([]);
+    expect(t.up.requests).toHaveLength(0);
+  });
 });
