@@ -27,7 +27,10 @@ BOOT npm ci
 describe("parseAgentfile", () => {
   it("parses every directive of a complete file", () => {
     const { agentfile, diagnostics } = parseAgentfile(WORKER);
-    expect(diagnostics).toEqual([]);
+    // Only a warning: mcp grants are parsed but not connected yet.
+    expect(diagnostics).toEqual([
+      expect.objectContaining({ severity: "warning", code: "mcp-not-connected", line: 11, column: 6 }),
+    ]);
     expect(agentfile).toMatchObject({
       from: { provider: "anthropic", model: "claude-sonnet-4-6" },
       prompt: "You are careful.\nBe brief.",
@@ -117,6 +120,14 @@ describe("parseAgentfile", () => {
     const e = diagnostics.find((d) => d.severity === "error")!;
     expect(e).toMatchObject({ line, column, code });
     expect(e.message).toMatch(message);
+  });
+
+  it("warns that ISOLATION none is only recorded", () => {
+    const { agentfile, diagnostics } = parseAgentfile("FROM auto\nTASK x\nTOOL bash\nISOLATION none\n");
+    expect(agentfile!.isolation).toBe("none");
+    expect(diagnostics).toEqual([
+      expect.objectContaining({ severity: "warning", code: "isolation-none", line: 4 }),
+    ]);
   });
 
   it("hashes the raw bytes, so any edit changes the hash", () => {

@@ -50,6 +50,8 @@ export function parseAgentfile(source: string, opts: ParseOptions = {}): ParseRe
   const af: Partial<Agentfile> = {};
   const err = (line: number, column: number, code: string, message: string) =>
     diagnostics.push({ severity: "error", line, column, code, message });
+  const warn = (line: number, column: number, code: string, message: string) =>
+    diagnostics.push({ severity: "warning", line, column, code, message });
 
   for (const d of directives) {
     const value = substitute(d.value, env, positionOf(d), {
@@ -95,7 +97,7 @@ export function parseAgentfile(source: string, opts: ParseOptions = {}): ParseRe
       err(d.line, d.valueColumn, "missing-value", `expected a value after ${d.keyword}${example(d.keyword)}`);
       continue;
     }
-    applyDirective(d, value, { af, tools, limits, boot, err });
+    applyDirective(d, value, { af, tools, limits, boot, err, warn });
   }
 
   if (
@@ -154,6 +156,7 @@ interface Sink {
   limits: AgentLimits;
   boot: string[];
   err: (line: number, column: number, code: string, message: string) => void;
+  warn: (line: number, column: number, code: string, message: string) => void;
 }
 
 function applyDirective(d: RawDirective, value: string, s: Sink): void {
@@ -176,7 +179,16 @@ function applyDirective(d: RawDirective, value: string, s: Sink): void {
       for (const part of splitToolPatterns(value)) {
         const g = parseToolPattern(part.text);
         if ("error" in g) s.err(d.line, col + part.offset + g.at, "bad-tool", g.error);
-        else s.tools.push({ ...g, line: d.line });
+        else {
+          s.tools.push({ ...g, line: d.line });
+          if (g.family === "mcp")
+            s.warn(
+              d.line,
+              col + part.offset,
+              "mcp-not-connected",
+              `${part.text}: MCP tools are not offered to runs yet; this grant is recorded but has no effect`,
+            );
+        }
       }
       return;
     case "LIMIT": {
@@ -204,7 +216,16 @@ function applyDirective(d: RawDirective, value: string, s: Sink): void {
       const v = word === "nono" ? "sandbox" : word;
       if (v !== "none" && v !== "sandbox")
         s.err(d.line, col, "bad-isolation", `expected ISOLATION none or sandbox, found "${word}"`);
-      else s.af.isolation = v;
+      else {
+        s.af.isolation = v;
+        if (v === "none")
+          s.warn(
+            d.line,
+            col,
+            "isolation-none",
+            "ISOLATION none is recorded at spawn; commands still run in the kernel's sandbox unless the kernel's own configuration opts out",
+          );
+      }
       return;
     }
     case "PIN":
