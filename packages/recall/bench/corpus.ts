@@ -144,7 +144,11 @@ export function readmeQueries(name: string, root: string): LabelledQuery[] {
   }
   // one query per distinct text
   const seen = new Set<string>();
-  return out.filter((q) => (seen.has(q.query) ? false : (seen.add(q.query), true)));
+  return out.filter((q) => {
+    if (seen.has(q.query)) return false;
+    seen.add(q.query);
+    return true;
+  });
 }
 
 /** Copy the benchmark packages' sources into `<root>/ws/<name>/…` and collect their README queries. */
