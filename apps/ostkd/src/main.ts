@@ -126,6 +126,8 @@ export async function main(argv: string[]): Promise<number> {
   const log = createLogger({ level: config.log_level, log: config.log, workspace });
   for (const w of warnings) log.logger.warn({}, `config: ${w}`);
 
+  // Signals are caught from here on: one that arrives while the layers start stops them once they have.
+  const signals = catchSignals();
   const ostkd = await startOstkd({ workspace, config, cache, logger: log.logger });
   if (values.json) process.stdout.write(`${JSON.stringify(connectInfo(ostkd, log.destination))}\n`);
   else process.stdout.write(`${banner(ostkd, log.destination)}\n`);
@@ -133,15 +135,42 @@ export async function main(argv: string[]): Promise<number> {
   if (!anyRunning(ostkd)) {
     process.stderr.write("ostkd: no layer could start (reasons above); nothing is running.\n");
     log.flush();
+    signals.release();
     return 1;
   }
-  return waitForSignals(ostkd, config.shutdown_timeout_ms, log);
+  return waitForSignals(ostkd, config.shutdown_timeout_ms, log, signals);
+}
+
+interface CaughtSignals {
+  /** Signals received so far (replayed to the handler once it is set). */
+  seen: NodeJS.Signals[];
+  handler: ((s: NodeJS.Signals) => void) | null;
+  release(): void;
+}
+
+function catchSignals(): CaughtSignals {
+  const caught: CaughtSignals = {
+    seen: [],
+    handler: null,
+    release() {
+      process.off("SIGTERM", on);
+      process.off("SIGINT", on);
+    },
+  };
+  const on = (s: NodeJS.Signals) => {
+    if (caught.handler) caught.handler(s);
+    else caught.seen.push(s);
+  };
+  process.on("SIGTERM", on);
+  process.on("SIGINT", on);
+  return caught;
 }
 
 function waitForSignals(
   ostkd: Awaited<ReturnType<typeof startOstkd>>,
   timeoutMs: number,
   log: ReturnType<typeof createLogger>,
+  signals: CaughtSignals,
 ): Promise<number> {
   return new Promise<number>((resolveExit) => {
     let stopping = false;
@@ -183,7 +212,9 @@ function waitForSignals(
         },
       );
     };
-    process.on("SIGTERM", onSignal);
-    process.on("SIGINT", onSignal);
+    signals.handler = onSignal;
+    // A signal during start-up counts once (a second one forces, as usual).
+    const early = signals.seen.splice(0);
+    if (early.length) onSignal(early[0]);
   });
 }

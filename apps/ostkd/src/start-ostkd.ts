@@ -62,7 +62,7 @@ export async function startOstkd(opts: StartOstkdOptions): Promise<Ostkd> {
     cache: { state: "disabled" },
   };
   const ostkd: Ostkd = { workspace, layers, readyMs: 0, close: async () => {} };
-  const stops: (() => Promise<void>)[] = [];
+  const stops: { layer: LayerName; stop: () => Promise<void> }[] = [];
 
   if (enabled.has("kernel")) {
     const t = performance.now();
@@ -78,7 +78,7 @@ export async function startOstkd(opts: StartOstkdOptions): Promise<Ostkd> {
         ms: performance.now() - t,
         detail: { socket: k.socketPath, head_seq: k.core.journal.lastSeq, key_dir: k.keyDir },
       };
-      stops.push(() => k.close());
+      stops.push({ layer: "kernel", stop: () => k.close() });
     } catch (err) {
       layers.kernel = { state: "failed", ...describe(err) };
       logger.error({ err }, "kernel failed to start");
@@ -113,11 +113,14 @@ export async function startOstkd(opts: StartOstkdOptions): Promise<Ostkd> {
           watch: config.recall_watch,
         },
       };
-      stops.push(async () => {
-        await follower?.stop();
-        await s.close();
-        await indexing;
-        await r.close();
+      stops.push({
+        layer: "recall",
+        stop: async () => {
+          await follower?.stop();
+          await s.close();
+          await indexing;
+          await r.close();
+        },
       });
     } catch (err) {
       layers.recall = { state: "failed", ...describe(err) };
@@ -149,7 +152,7 @@ export async function startOstkd(opts: StartOstkdOptions): Promise<Ostkd> {
         },
       };
       for (const w of c.warnings) logger.warn({ layer: "cache" }, w);
-      stops.push(() => c.close());
+      stops.push({ layer: "cache", stop: () => c.close() });
     } catch (err) {
       layers.cache = { state: "failed", ...describe(err) };
       logger.error({ err }, "cache failed to start");
@@ -161,9 +164,11 @@ export async function startOstkd(opts: StartOstkdOptions): Promise<Ostkd> {
   ostkd.close = () => {
     closing ??= (async () => {
       const errors: unknown[] = [];
-      for (const stop of stops.reverse()) {
+      for (const { layer, stop } of stops.reverse()) {
+        const t = performance.now();
         try {
           await stop();
+          logger.info({ layer, ms: Math.round(performance.now() - t) }, `${layer} stopped`);
         } catch (err) {
           errors.push(err);
           logger.error({ err }, "a layer did not stop cleanly");

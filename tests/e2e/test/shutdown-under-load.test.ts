@@ -40,6 +40,7 @@ describe.skipIf(!builtAll)("SIGTERM under load", () => {
           messages: [{ role: "user", content: `stream ${i}: count some words` }],
         });
         stream.on("streamEvent", () => seen());
+        stream.on("error", () => seen()); // a failed stream must not hang the wait below
         const msg = await stream.finalMessage();
         return msg.stop_reason;
       })();

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type FakeUpstream, startFakeUpstream } from "@ostk/cache/testing";
+import { DEFAULT_PIN_TEXT, ensureKey } from "@ostk/kernel";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadOstkdConfig } from "../../src/config.js";
 import { createLogger } from "../../src/logger.js";
@@ -15,7 +16,10 @@ const keyDirBefore = process.env.OSTK_KEY_DIR;
 
 beforeAll(async () => {
   process.env.OSTK_KEY_DIR = join(root, "keys");
-  mkdirSync(join(ws, ".ostk"), { recursive: true });
+  // What `ostk init` creates (so this in-process test needs no built CLI): the key, a pin, the config below.
+  ensureKey(join(root, "keys"));
+  mkdirSync(join(ws, ".ostk", "pins", "default"), { recursive: true });
+  writeFileSync(join(ws, ".ostk", "pins", "default", "pin.caps"), DEFAULT_PIN_TEXT);
   mkdirSync(join(ws, "src"));
   writeFileSync(
     join(ws, "src", "greet.ts"),
