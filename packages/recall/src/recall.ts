@@ -9,7 +9,7 @@ import { type SearchOptions, type SearchResult, search } from "./query/search.js
 import { toRel } from "./scan/walk.js";
 import { SqliteStore } from "./store/sqlite-store.js";
 import { VectorStore } from "./store/vector-store.js";
-import { KernelFollower, type KernelFollowState } from "./watch/kernel-follow.js";
+import { type JournalCursor, KernelFollower, type KernelFollowState } from "./watch/kernel-follow.js";
 import { Watcher, type WatchStatus } from "./watch/watcher.js";
 
 export interface OpenRecallOptions {
@@ -265,7 +265,16 @@ export class Recall {
     await w.start();
     await this.scan();
     if (this.config.followKernel) {
-      this.follower = new KernelFollower(this.workspace, (paths) => w.enqueue(paths), this.logger);
+      let lastSave = 0;
+      this.follower = new KernelFollower(this.workspace, (paths) => w.enqueue(paths), this.logger, {
+        cursor: this.store.getIngest<JournalCursor>("journal"),
+        onCursor: (c) => {
+          // persist the resume point at most every 500 ms (a replay only re-checks paths)
+          if (Date.now() - lastSave < 500) return;
+          lastSave = Date.now();
+          this.store.setIngest("journal", c);
+        },
+      });
       await this.follower.start();
     }
     return this.watchStatus();
@@ -274,6 +283,7 @@ export class Recall {
   async unwatch(): Promise<WatchStatus> {
     const w = this.watcher;
     this.watcher = null;
+    if (this.follower?.lastCursor) this.store.setIngest("journal", this.follower.lastCursor);
     await this.follower?.stop();
     this.follower = null;
     await w?.stop();

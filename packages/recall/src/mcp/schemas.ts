@@ -147,7 +147,10 @@ export const RESULTS: Record<"search" | "view" | "scan" | "watch" | "status", Js
       health: { type: "string", enum: ["ok", "degraded"] },
       healthNotes: { type: "array", items: { type: "string" } },
       watch: watchStatus,
-      kernel: { type: "string", enum: ["off", "following", "kernel not running", "failed"] },
+      kernel: {
+        type: "string",
+        enum: ["off", "following", "following journal", "kernel not running", "failed"],
+      },
     },
     required: ["workspace", "files", "chunks", "vectors", "embedder", "health"],
   },

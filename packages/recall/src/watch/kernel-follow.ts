@@ -1,12 +1,33 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import type { Logger } from "../logger.js";
 
-export type KernelFollowState = "off" | "following" | "kernel not running" | "failed";
+export type KernelFollowState = "off" | "following" | "following journal" | "kernel not running" | "failed";
+
+/** Where the journal tail stands (persisted in recall's ingest table so a restart resumes). */
+export interface JournalCursor {
+  dev: number;
+  ino: number;
+  offset: number;
+}
+
+export interface KernelFollowerOptions {
+  /** Resume point for `.ostk/journal.jsonl` when no kernel runs. */
+  cursor?: JournalCursor;
+  /** Called with the resume point after each delivered journal line. */
+  onCursor?: (c: JournalCursor) => void;
+}
 
 interface JournalLike {
   event: string;
   path?: string;
   data?: { to?: string } & Record<string, unknown>;
 }
+
+type AuditTail = (
+  path: string,
+  opts: { cursor?: JournalCursor; signal?: AbortSignal },
+) => AsyncIterable<{ entry: JournalLike | null; cursor: JournalCursor }>;
 
 interface KernelLike {
   subscribe(opts: { events?: string[]; signal?: AbortSignal }): AsyncIterable<JournalLike>;
@@ -16,12 +37,15 @@ interface KernelLike {
 /**
  * Follows the kernel's committed file changes (`fs.commit` journal entries) and
  * hands their paths to `onPaths` — the same path the watcher and the trigger
- * socket use. When no kernel socket is found, it does nothing (the watcher
- * covers the workspace alone). `@ostk/lib` is imported lazily so recall runs
+ * socket use. When no kernel socket is found it tails `.ostk/journal.jsonl`
+ * (resuming from a stored cursor) when that exists, else does nothing (the
+ * watcher covers the workspace alone). `@ostk/lib` is imported lazily so recall runs
  * standalone even where lib is not built.
  */
 export class KernelFollower {
   state: KernelFollowState = "off";
+  /** The journal resume point after the last delivered line. */
+  lastCursor: JournalCursor | undefined;
   private abort = new AbortController();
   private client: KernelLike | null = null;
 
@@ -29,10 +53,11 @@ export class KernelFollower {
     private readonly workspace: string,
     private readonly onPaths: (paths: string[]) => void,
     private readonly logger: Logger,
+    private readonly opts: KernelFollowerOptions = {},
   ) {}
 
   async start(): Promise<KernelFollowState> {
-    let lib: { KernelClient: { connect(o: { cwd: string }): Promise<KernelLike> } };
+    let lib: { KernelClient: { connect(o: { cwd: string }): Promise<KernelLike> }; auditTail: AuditTail };
     try {
       const name = "@ostk/lib";
       lib = (await import(name)) as typeof lib;
@@ -47,9 +72,8 @@ export class KernelFollower {
     try {
       this.client = await lib.KernelClient.connect({ cwd: this.workspace });
     } catch (err) {
-      this.state = "kernel not running";
-      this.logger.debug({ err }, "no kernel to follow; the watcher covers the workspace");
-      return this.state;
+      this.logger.debug({ err }, "no kernel to follow");
+      return this.followJournal(lib.auditTail);
     }
     this.state = "following";
     const client = this.client;
@@ -65,6 +89,40 @@ export class KernelFollower {
         if (!this.abort.signal.aborted) {
           this.state = "failed";
           this.logger.warn({ err }, "kernel subscription ended; the watcher still covers the workspace");
+        }
+      }
+    })();
+    return this.state;
+  }
+
+  /** Without a kernel, follow `.ostk/journal.jsonl` (the same committed entries, from the file). */
+  private followJournal(auditTail: AuditTail): KernelFollowState {
+    const journal = join(this.workspace, ".ostk", "journal.jsonl");
+    if (!existsSync(journal)) {
+      this.state = "kernel not running";
+      return this.state;
+    }
+    this.state = "following journal";
+    void (async () => {
+      try {
+        for await (const item of auditTail(journal, {
+          cursor: this.opts.cursor,
+          signal: this.abort.signal,
+        })) {
+          const e = item.entry;
+          if (e?.event === "fs.commit") {
+            const paths = [e.path, e.data?.to].filter(
+              (p): p is string => typeof p === "string" && p.length > 0,
+            );
+            if (paths.length) this.onPaths(paths);
+          }
+          this.lastCursor = item.cursor;
+          this.opts.onCursor?.(item.cursor);
+        }
+      } catch (err) {
+        if (!this.abort.signal.aborted) {
+          this.state = "failed";
+          this.logger.warn({ err }, "journal tail ended; the watcher still covers the workspace");
         }
       }
     })();

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -32,7 +32,40 @@ describe("following the kernel's committed changes", () => {
     }
   });
 
-  it("does nothing when no kernel runs", async () => {
+  it("without a kernel, tails .ostk/journal.jsonl and resumes from its cursor", async () => {
+    const ws = mkdtempSync(join(tmpdir(), "recall-kf-"));
+    mkdirSync(join(ws, ".ostk"));
+    const line = (seq: number, path: string, data: Record<string, unknown> = { op: "write" }) =>
+      `${JSON.stringify({ v: 1, seq, ts: Date.now(), event: "fs.commit", actor: { id: "a", kind: "agent" }, path, data, prev_hash: "0".repeat(64), key_id: "0".repeat(16), sig: "0".repeat(128) })}\n`;
+    writeFileSync(
+      join(ws, ".ostk/journal.jsonl"),
+      line(1, "src/one.ts") + line(2, "src/old.ts", { op: "move", to: "src/new.ts" }),
+    );
+    const got: string[] = [];
+    const first = new KernelFollower(ws, (p) => got.push(...p), silentLogger);
+    try {
+      expect(await first.start()).toBe("following journal");
+      for (let i = 0; i < 100 && got.length < 3; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(got).toEqual(["src/one.ts", "src/old.ts", "src/new.ts"]);
+    } finally {
+      await first.stop();
+    }
+    appendFileSync(join(ws, ".ostk/journal.jsonl"), line(3, "src/three.ts"));
+    const again: string[] = [];
+    const second = new KernelFollower(ws, (p) => again.push(...p), silentLogger, {
+      cursor: first.lastCursor,
+    });
+    try {
+      await second.start();
+      for (let i = 0; i < 100 && again.length < 1; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(again).toEqual(["src/three.ts"]);
+    } finally {
+      await second.stop();
+      rmSync(ws, { recursive: true, force: true });
+    }
+  });
+
+  it("does nothing when no kernel runs and there is no journal", async () => {
     const ws = mkdtempSync(join(tmpdir(), "recall-kf-"));
     const follower = new KernelFollower(ws, () => {}, silentLogger);
     expect(await follower.start()).toBe("kernel not running");
