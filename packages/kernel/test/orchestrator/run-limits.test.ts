@@ -55,7 +55,7 @@ describe("ostk run: limits stop a run cleanly at the limit, with a summary", () 
     const t0 = Date.now();
     const s = await t.run(af);
     expect(s).toMatchObject({ status: "stopped", reason: "limit:wall_clock", turns: 1 });
-    expect(Date.now() - t0).toBeLessThan(4_000);
+    expect(Date.now() - t0).toBeLessThan(4_800); // cut before the 5 s the call would take
     expect(t.store.get(s.session)!.status).toBe("stopped");
   });
 

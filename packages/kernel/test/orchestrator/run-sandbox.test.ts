@@ -206,7 +206,7 @@ describe.skipIf(!sandbox)("ostk run: sandboxed commands, pins and approvals", ()
     );
     const t0 = Date.now();
     const s = await t.run(af);
-    expect(Date.now() - t0).toBeLessThan(4_000);
+    expect(Date.now() - t0).toBeLessThan(4_800); // cut before the 5 s the call would take
     expect(s).toMatchObject({ status: "finished", tool_errors: 1 });
     const res = t.store.messages(s.session).find((m) => m.role === "tool");
     expect(res?.role === "tool" && res.results[0]).toMatchObject({
