@@ -108,7 +108,9 @@ describe.skipIf(!sandbox)("ostk run: sandboxed commands, pins and approvals", ()
     });
     const id = await pendingApproval(t);
     expect(fs.existsSync(path.join(t.env.workspace, "build/cache/out.txt"))).toBe(true);
-    await new Promise((r) => setTimeout(r, 800));
+    // The run shows that it waits for a human (its watcher polls the kernel's pending approvals).
+    for (let i = 0; i < 100 && t.store.list()[0]?.status !== "waiting-approval"; i++)
+      await new Promise((r) => setTimeout(r, 50));
     expect(t.store.list()[0]).toMatchObject({ status: "waiting-approval" });
     await t.client.call("approvals/approve", { id });
     const s = await running;
