@@ -254,6 +254,7 @@ export async function startFakeUpstream(opts: FakeUpstreamOptions = {}): Promise
       queue.length = 0;
       requests.length = 0;
       anthropicCache.clear();
+      openaiCache.clear();
     },
     close: () =>
       new Promise<void>((resolve) => {

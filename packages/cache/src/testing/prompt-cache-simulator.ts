@@ -142,4 +142,8 @@ export class OpenAiCacheSimulator {
     }
     return { total, cached };
   }
+
+  clear(): void {
+    this.seen.clear();
+  }
 }
