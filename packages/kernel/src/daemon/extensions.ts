@@ -1,6 +1,4 @@
 import { redact } from "@ostk/lib";
-import { ApprovalGate } from "../approvals/approval-gate.js";
-import { ApprovalStore } from "../approvals/approval-store.js";
 import { agentMethods } from "../orchestrator/agent-handlers.js";
 import { loadPin, selectPin } from "../policy/pin-select.js";
 import { sandboxMethods } from "../sandbox/sandbox-methods.js";
@@ -15,7 +13,7 @@ import type { KernelHandle } from "./start-kernel.js";
  * `fs.commit` (op `exec`) under the caller's identity, each with a generation bump.
  */
 export async function kernelExtensions(k: KernelHandle): Promise<Record<string, KernelMethod>> {
-  const gate = new ApprovalGate({ store: new ApprovalStore(k.sessions.db) });
+  const gate = k.gate;
   const pinName = () => {
     const cfg = loadConfig(k.workspace);
     return selectPin({ configPin: cfg.ok ? cfg.config.pin : undefined }).name;
@@ -25,6 +23,11 @@ export async function kernelExtensions(k: KernelHandle): Promise<Record<string, 
     pin: () => loadPin(k.workspace, pinName()),
     gate,
     policy: () => ({ secretPaths: [k.keyDir] }),
+    decisionContext: (ctx) => {
+      const session = (ctx as KernelCallContext).actor?.session;
+      const grant = k.guard.grantFor(session);
+      return grant ? { grant } : {};
+    },
     async record(event, data, sctx) {
       const ctx = sctx as KernelCallContext;
       const actor = ctx.actor ?? { id: "anonymous", kind: "agent" as const };

@@ -4,10 +4,12 @@ import type { CallContext } from "../core/types.js";
 import { queryEntries } from "../journal/read.js";
 import type { VerifyResult } from "../journal/verify.js";
 import type { GenRow } from "../occ/gen-table.js";
+import { negotiateGrant } from "../policy/capability-grant.js";
 import type { SessionsDb } from "../store/sessions-db.js";
 import { fsDelete, fsEdit, fsMkdir, fsMove, fsRead, fsWrite } from "../syscalls/file-ops.js";
 import { asParams, bool, int, str } from "../syscalls/params.js";
 import { fsGlob, fsList, fsSearch, fsStat } from "../syscalls/query-ops.js";
+import { type PolicyGuard, scopeRequestOf } from "./policy-guard.js";
 import { matches, type Subscriptions } from "./subscriptions.js";
 
 /** What a kernel method sees: the caller as journaled, plus the connection it came on (absent in-process). */
@@ -26,6 +28,7 @@ export interface HandlerDeps {
   core: KernelCore;
   sessions: SessionsDb;
   subs: Subscriptions;
+  guard: PolicyGuard;
   verify(): Promise<VerifyResult>;
   status(): Record<string, unknown>;
 }
@@ -87,6 +90,10 @@ export function kernelMethods(d: HandlerDeps): Record<string, KernelMethod> {
       if (typeof scope !== "object" || Array.isArray(scope))
         throw new OstkRpcError("InvalidParams", "scope: must be an object");
       const label = str(p, "label", { optional: true });
+      // Attenuation only: the grant is at most what the active pin allows (fail-closed if it does not parse).
+      const requested = scope.capabilities ?? [];
+      const request = scopeRequestOf(requested);
+      const grant = negotiateGrant(d.guard.pin(), request);
       const row = d.sessions.open({
         client: c.identity?.name ?? c.actor.id,
         client_version: "",
@@ -94,18 +101,25 @@ export function kernelMethods(d: HandlerDeps): Record<string, KernelMethod> {
         actor_id: c.actor.id,
         scope,
       });
-      const granted = [...(scope.capabilities ?? []), ...(scope.pins ?? []).map((x) => `pin:${x}`)];
+      d.guard.grants.set(row.id, grant);
+      const dropped = new Set(grant.dropped);
+      const granted = requested.filter((cap) => !dropped.has(cap));
+      const denied = requested
+        .filter((cap) => dropped.has(cap))
+        .map((capability) => ({ capability, reason: `the active pin "${grant.pin}" does not allow it` }));
       core.record({
-        event: "session.open",
+        event: "session.grant",
         actor: { ...c.actor, session: row.id },
         trace: c.trace,
-        data: { label, requested: scope, granted },
+        data: { label, requested: scope, pin: grant.pin, granted, dropped: grant.dropped },
       });
       return {
         session: row.id,
         granted,
-        denied: [],
-        reason: "granted as requested; the active pin still decides every call",
+        denied,
+        reason: requested.length
+          ? `at most what pin "${grant.pin}" allows; it is enforced on every call of this session`
+          : `no narrowing requested: pin "${grant.pin}" decides every call`,
         ...(scope.ttl_ms ? { expires_at: Date.now() + scope.ttl_ms } : {}),
       };
     },

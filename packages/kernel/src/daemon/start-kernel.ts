@@ -11,6 +11,8 @@ import {
   serveRpc,
   toRpcError,
 } from "@ostk/lib";
+import { ApprovalGate } from "../approvals/approval-gate.js";
+import { ApprovalStore } from "../approvals/approval-store.js";
 import { KernelCore } from "../core/kernel-core.js";
 import { verifyJournalDir } from "../journal/verify.js";
 import { SessionsDb } from "../store/sessions-db.js";
@@ -20,6 +22,7 @@ import { AnchorLock } from "./anchor-lock.js";
 import { loadConfig } from "./config.js";
 import { type KernelCallContext, type KernelMethod, kernelMethods } from "./handlers.js";
 import { defaultKeyDir, KEY_FILE, loadSigner, trustedKeys } from "./keys.js";
+import { createPolicyGuard, type PolicyGuard } from "./policy-guard.js";
 import { scanExternalChanges } from "./scan.js";
 import { type SubscriptionFilter, Subscriptions } from "./subscriptions.js";
 
@@ -49,6 +52,10 @@ export interface KernelHandle {
   readonly sessions: SessionsDb;
   readonly telemetry: TelemetryDb;
   readonly keyDir: string;
+  /** The approval gate (pending requests in sessions.db) every channel plugs into. */
+  readonly gate: ApprovalGate;
+  /** The decision chain in front of the file syscalls. */
+  readonly guard: PolicyGuard;
   /** Call a kernel method in-process, as `identity`. */
   call(method: string, params?: Record<string, unknown>, identity?: CallerIdentity): Promise<unknown>;
   /** Committed journal entries (not intents), once durable. Returns an unsubscribe function. */
@@ -107,6 +114,8 @@ export async function startKernel(opts: StartKernelOptions): Promise<KernelHandl
     lock.release();
     throw err;
   }
+  const gate = new ApprovalGate({ store: new ApprovalStore(sessions.db), logger });
+  const guard = createPolicyGuard(core, gate, (id) => sessions.get(id)?.scope);
   const started = Date.now();
   const subs = new Subscriptions();
   const events = new EventEmitter();
@@ -136,6 +145,7 @@ export async function startKernel(opts: StartKernelOptions): Promise<KernelHandl
       core,
       sessions,
       subs,
+      guard,
       status,
       verify: () => verifyJournalDir(stateDir, trustedKeys(keyDir)),
     }),
@@ -156,6 +166,7 @@ export async function startKernel(opts: StartKernelOptions): Promise<KernelHandl
     const t0 = performance.now();
     let code: number | null = null;
     try {
+      await guard.check(method, params, ctx);
       return await fn(params, ctx);
     } catch (err) {
       const e = toRpcError(err);
@@ -203,6 +214,8 @@ export async function startKernel(opts: StartKernelOptions): Promise<KernelHandl
     sessions,
     telemetry,
     keyDir,
+    gate,
+    guard,
     call(method, params = {}, identity) {
       return invoke(method, params, {
         actor: actorOf(identity ?? { id: "in-process", kind: "integration" }),
