@@ -1127,7 +1127,7 @@ batches: number
 lastBatchAt?: (number | null)
 lastError?: (string | null)
 }
-kernel?: ("off" | "following" | "kernel not running" | "failed")
+kernel?: ("off" | "following" | "following journal" | "kernel not running" | "failed")
 }
 /**
  * A chunk by id, or a line range of a workspace file, with context lines.

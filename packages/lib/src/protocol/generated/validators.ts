@@ -11914,7 +11914,7 @@ return errors === 0;
 }
 
 export const RecallStatusResult = validate119;
-const schema95 = {"type":"object","properties":{"workspace":{"type":"string"},"files":{"type":"integer"},"chunks":{"type":"integer"},"vectors":{"type":"integer"},"events":{"type":"integer"},"sources":{"type":"array","items":{"type":"string"}},"embedder":{"type":"object","properties":{"id":{"type":"string"},"dim":{"type":"integer"},"description":{"type":"string"}},"required":["id","dim","description"]},"vectorIndex":{"type":"string","enum":["flat","hnsw"]},"lastScan":{"type":["object","null"]},"health":{"type":"string","enum":["ok","degraded"]},"healthNotes":{"type":"array","items":{"type":"string"}},"watch":{"type":"object","properties":{"running":{"type":"boolean"},"pending":{"type":"integer"},"batches":{"type":"integer"},"lastBatchAt":{"type":["integer","null"]},"lastError":{"type":["string","null"]}},"required":["running","pending","batches"]},"kernel":{"type":"string","enum":["off","following","kernel not running","failed"]}},"required":["workspace","files","chunks","vectors","embedder","health"],"title":"RecallStatusResult"};
+const schema95 = {"type":"object","properties":{"workspace":{"type":"string"},"files":{"type":"integer"},"chunks":{"type":"integer"},"vectors":{"type":"integer"},"events":{"type":"integer"},"sources":{"type":"array","items":{"type":"string"}},"embedder":{"type":"object","properties":{"id":{"type":"string"},"dim":{"type":"integer"},"description":{"type":"string"}},"required":["id","dim","description"]},"vectorIndex":{"type":"string","enum":["flat","hnsw"]},"lastScan":{"type":["object","null"]},"health":{"type":"string","enum":["ok","degraded"]},"healthNotes":{"type":"array","items":{"type":"string"}},"watch":{"type":"object","properties":{"running":{"type":"boolean"},"pending":{"type":"integer"},"batches":{"type":"integer"},"lastBatchAt":{"type":["integer","null"]},"lastError":{"type":["string","null"]}},"required":["running","pending","batches"]},"kernel":{"type":"string","enum":["off","following","following journal","kernel not running","failed"]}},"required":["workspace","files","chunks","vectors","embedder","health"],"title":"RecallStatusResult"};
 
 function validate119(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -12362,7 +12362,7 @@ vErrors.push(err36);
 }
 errors++;
 }
-if(!((((data22 === "off") || (data22 === "following")) || (data22 === "kernel not running")) || (data22 === "failed"))){
+if(!(((((data22 === "off") || (data22 === "following")) || (data22 === "following journal")) || (data22 === "kernel not running")) || (data22 === "failed"))){
 const err37 = {instancePath:instancePath+"/kernel",schemaPath:"#/properties/kernel/enum",keyword:"enum",params:{allowedValues: schema95.properties.kernel.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err37];
