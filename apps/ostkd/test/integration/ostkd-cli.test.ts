@@ -4,6 +4,7 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { startFakeUpstream } from "@ostk/cache/testing";
 import { KernelClient, RecallClient } from "@ostk/lib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -161,6 +162,44 @@ describe.skipIf(!existsSync(CLI))("ostkd (built CLI)", () => {
     } finally {
       if (r.child.exitCode === null) r.child.kill("SIGKILL");
       blocker.close();
+    }
+  });
+
+  it("a second signal forces the exit while a stream is still in flight", async () => {
+    const fake = await startFakeUpstream();
+    // ~10 s of streaming: the graceful stop would wait for it.
+    fake.setDefault({ text: "word ".repeat(48).trim(), chunkDelayMs: 200 });
+    const r = run([workspace("forced"), "--port", "0", "--upstream", fake.url, "--json"]);
+    try {
+      const info = await report(r);
+      const res = await fetch(`${info.proxy}/v1/messages`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-api-key": "sk-ant-test-forced-000000000",
+          "anthropic-version": "2023-06-01",
+        },
+        body: JSON.stringify({
+          model: "claude-sonnet-4-6",
+          max_tokens: 64,
+          stream: true,
+          messages: [{ role: "user", content: "go" }],
+        }),
+      });
+      const reader = res.body?.getReader();
+      await reader?.read();
+      const t0 = performance.now();
+      r.child.kill("SIGTERM");
+      await new Promise((res) => setTimeout(res, 300));
+      expect(r.child.exitCode, "the first signal waits for the stream").toBeNull();
+      r.child.kill("SIGTERM");
+      expect(await r.exit).toBe(130);
+      expect(performance.now() - t0).toBeLessThan(5_000);
+      expect(r.stderr).toContain("forced exit");
+      await reader?.cancel().catch(() => undefined);
+    } finally {
+      if (r.child.exitCode === null) r.child.kill("SIGKILL");
+      await fake.close();
     }
   });
 });
