@@ -9,6 +9,7 @@ export const sourceAliases = [
   { find: /^@ostk\/lib\/(.*)$/, replacement: `${root}packages/lib/src/$1.ts` },
   { find: /^@ostk\/kernel$/, replacement: `${root}packages/kernel/src/index.ts` },
   { find: /^@ostk\/recall$/, replacement: `${root}packages/recall/src/index.ts` },
+  { find: /^@ostk\/cache\/testing$/, replacement: `${root}packages/cache/src/testing/index.ts` },
   { find: /^@ostk\/cache$/, replacement: `${root}packages/cache/src/index.ts` },
 ];
 
