@@ -62,9 +62,22 @@ export function createPolicyGuard(
 ): PolicyGuard {
   let cached: { name: string; mtime: number; pin: Pin } | null = null;
   const grants = new Map<string, CapabilityGrant>();
+  let cfgCache: { mtime: number; pin: string | undefined } | null = null;
+  const configuredPin = (): string | undefined => {
+    let mtime = -1;
+    try {
+      mtime = fs.statSync(path.join(core.ws.stateDir, "config.toml")).mtimeMs;
+    } catch {
+      mtime = -1;
+    }
+    if (cfgCache?.mtime !== mtime) {
+      const cfg = loadConfig(core.ws.root);
+      cfgCache = { mtime, pin: cfg.ok ? cfg.config.pin : undefined };
+    }
+    return cfgCache.pin;
+  };
   const pin = (): Pin => {
-    const cfg = loadConfig(core.ws.root);
-    const name = selectPin({ configPin: cfg.ok ? cfg.config.pin : undefined }).name;
+    const name = selectPin({ configPin: configuredPin() }).name;
     let mtime = -1;
     try {
       mtime = fs.statSync(path.join(core.ws.stateDir, "pins", name, "pin.caps")).mtimeMs;
