@@ -18,7 +18,11 @@ export class LineDecoder {
   private skipping = 0;
   private head = "";
 
-  constructor(private readonly maxFrameBytes = DEFAULT_MAX_FRAME_BYTES) {}
+  /** `keepEmpty`: also report blank lines (a server with `onRawLine` gives them meaning). */
+  constructor(
+    private readonly maxFrameBytes = DEFAULT_MAX_FRAME_BYTES,
+    private readonly keepEmpty = false,
+  ) {}
 
   push(chunk: Buffer): Frame[] {
     const frames: Frame[] = [];
@@ -54,7 +58,7 @@ export class LineDecoder {
         const text = this.chunks.length
           ? Buffer.concat([...this.chunks, piece], total).toString("utf8")
           : piece.toString("utf8");
-        if (text.trim() !== "") frames.push({ kind: "line", text });
+        if (this.keepEmpty || text.trim() !== "") frames.push({ kind: "line", text });
       }
       this.chunks = [];
       this.buffered = 0;

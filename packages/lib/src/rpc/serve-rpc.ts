@@ -57,6 +57,13 @@ export interface ServeRpcOptions {
   mode?: number;
   logger?: Logger;
   onConnection?(conn: RpcConnection): void;
+  /**
+   * Receives every line that is not JSON-RPC (does not start with `{` or `[` after
+   * leading whitespace; blank lines included, `\r` stripped) instead of answering it
+   * with a parse error. For sockets that also take plain trigger lines. Nothing is
+   * sent back for such a line; the callback may use `conn.notify`.
+   */
+  onRawLine?(line: string, conn: RpcConnection): void | Promise<void>;
 }
 
 export interface RpcServer {
@@ -164,6 +171,13 @@ export async function serveRpc(opts: ServeRpcOptions): Promise<RpcServer> {
   }
 
   async function onFrame(conn: Conn, text: string): Promise<void> {
+    if (opts.onRawLine) {
+      const first = text.trimStart()[0];
+      if (first !== "{" && first !== "[") {
+        await opts.onRawLine(text.replace(/\r$/, ""), conn);
+        return;
+      }
+    }
     let msg: unknown;
     try {
       msg = JSON.parse(text);
@@ -196,7 +210,7 @@ export async function serveRpc(opts: ServeRpcOptions): Promise<RpcServer> {
   const server: Server = net.createServer((socket) => {
     const conn = new Conn(nextId++, socket, maxFrameBytes, logger);
     connections.add(conn);
-    const decoder = new LineDecoder(maxFrameBytes);
+    const decoder = new LineDecoder(maxFrameBytes, opts.onRawLine !== undefined);
     socket.on("data", (chunk: Buffer) => {
       for (const f of decoder.push(chunk)) {
         if (f.kind === "oversize") {

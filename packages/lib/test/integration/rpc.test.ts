@@ -85,6 +85,37 @@ describe("serveRpc + RpcClient", () => {
     await server.close();
   });
 
+  it("hands non-JSON lines (blank ones too) to onRawLine and still serves JSON-RPC on the same connection", async () => {
+    using tmp = tempDir();
+    const raw: string[] = [];
+    const server = await serveRpc({
+      socketPath: join(tmp.dir, "k.sock"),
+      handlers: { "x/echo": (p) => p },
+      onRawLine: (line, conn) => {
+        raw.push(line);
+        conn.notify("x/seen", { line });
+      },
+    });
+    const sock = await rawSocket(server.socketPath);
+    sock.send('src/a.ts\r\n\n  {"jsonrpc":"2.0","id":1,"method":"x/echo","params":{"a":1}}\n');
+    expect(await sock.next()).toEqual({ jsonrpc: "2.0", method: "x/seen", params: { line: "src/a.ts" } });
+    expect(await sock.next()).toEqual({ jsonrpc: "2.0", method: "x/seen", params: { line: "" } });
+    expect(await sock.next()).toEqual({ jsonrpc: "2.0", id: 1, result: { a: 1 } });
+    // A broken JSON line is still a parse error, not a raw line.
+    sock.send("{not json\n");
+    expect((await sock.next()).error.code).toBe(ERROR_CODES.ParseError);
+    expect(raw).toEqual(["src/a.ts", ""]);
+    sock.close();
+    await server.close();
+    // Without onRawLine the same line is a parse error.
+    const plain = await serveRpc({ socketPath: join(tmp.dir, "p.sock"), handlers: {} });
+    const p = await rawSocket(plain.socketPath);
+    p.send("src/a.ts\n");
+    expect((await p.next()).error.code).toBe(ERROR_CODES.ParseError);
+    p.close();
+    await plain.close();
+  });
+
   it("fails a call whose answer exceeds the client's frame cap instead of timing out", async () => {
     using tmp = tempDir();
     const server = await serveRpc({
