@@ -1,4 +1,5 @@
 import { existsSync, realpathSync } from "node:fs";
+import { connect } from "node:net";
 import { join } from "node:path";
 import { type CacheProxy, startCacheProxy } from "@ostk/cache";
 import { type KernelHandle, kernelExtensions, startKernel } from "@ostk/kernel";
@@ -97,8 +98,15 @@ export async function startOstkd(opts: StartOstkdOptions): Promise<Ostkd> {
       const r = recall;
       const s = socket;
       let follower: Awaited<ReturnType<typeof recallFollowsKernel>> | undefined;
-      if (ostkd.kernel?.socketPath)
-        follower = await recallFollowsKernel({ socketPath: ostkd.kernel.socketPath, recall: r, logger: log });
+      // Our kernel, or the one already serving this workspace when ours could not take the lock.
+      const kernelSocket = ostkd.kernel?.socketPath ?? join(workspace, ".ostk", "ostk.sock");
+      if (ostkd.kernel || (await answers(kernelSocket)))
+        follower = await recallFollowsKernel({ socketPath: kernelSocket, recall: r, logger: log }).catch(
+          (err: unknown) => {
+            log.warn({ err }, "recall: cannot follow the kernel; the file watcher keeps the index current");
+            return undefined;
+          },
+        );
       // The first scan runs in the background: the socket answers at once, results fill in as it indexes.
       const indexing = (config.recall_watch ? r.watch() : r.scan()).then(
         () => log.info({ ms: Math.round(performance.now() - t) }, "recall: workspace indexed"),
@@ -189,11 +197,17 @@ export async function startOstkd(opts: StartOstkdOptions): Promise<Ostkd> {
   return ostkd;
 }
 
-export function anyRunning(o: Ostkd): boolean {
-  return Object.values(o.layers).some((l) => l.state === "running");
+function answers(socketPath: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (!existsSync(socketPath)) return resolve(false);
+    const s = connect(socketPath, () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.on("error", () => resolve(false));
+  });
 }
 
-export function stateDir(workspace: string): string | undefined {
-  const p = join(workspace, ".ostk");
-  return existsSync(p) ? p : undefined;
+export function anyRunning(o: Ostkd): boolean {
+  return Object.values(o.layers).some((l) => l.state === "running");
 }

@@ -9,6 +9,7 @@ import { KernelClient, RecallClient } from "@ostk/lib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const CLI = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
+const KERNEL_CLI = fileURLToPath(new URL("../../../../packages/kernel/dist/cli.js", import.meta.url));
 const root = mkdtempSync(join(tmpdir(), "ostkd-cli-"));
 const env = { ...process.env, OSTK_KEY_DIR: join(root, "keys"), OSTK_LOG_LEVEL: "info" };
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -202,4 +203,40 @@ describe.skipIf(!existsSync(CLI))("ostkd (built CLI)", () => {
       await fake.close();
     }
   });
+
+  it.skipIf(!existsSync(KERNEL_CLI))(
+    "when another kernel serves the workspace, reports why its own kernel did not start and follows that one",
+    async () => {
+      const ws = workspace("other-kernel");
+      const init = spawn(process.execPath, [KERNEL_CLI, "init", "-C", ws], { env, stdio: "ignore" });
+      await new Promise((res) => init.once("exit", res));
+      const other = spawn(process.execPath, [KERNEL_CLI, "daemon", "-C", ws], {
+        env,
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      let otherErr = "";
+      other.stderr?.on("data", (d) => {
+        otherErr += d;
+      });
+      const deadline = Date.now() + 20_000;
+      while (!otherErr.includes("kernel started") && Date.now() < deadline)
+        await new Promise((res) => setTimeout(res, 20));
+      const r = run([ws, "--port", "0", "--json"]);
+      try {
+        const info = await report(r);
+        expect(info.layers.kernel.state).toBe("failed");
+        expect(info.layers.kernel.reason).toMatch(/another ostk daemon \(pid \d+\) holds/);
+        expect(info.layers.recall.state).toBe("running");
+        expect(info.layers.recall.detail.follows).toBe("kernel subscription");
+        expect(info.layers.cache.state).toBe("running");
+        expect(info.layers.cache.detail.invalidation).toBe("kernel");
+        r.child.kill("SIGTERM");
+        expect(await r.exit).toBe(0);
+      } finally {
+        if (r.child.exitCode === null) r.child.kill("SIGKILL");
+        other.kill("SIGTERM");
+        await new Promise((res) => other.once("exit", res));
+      }
+    },
+  );
 });
