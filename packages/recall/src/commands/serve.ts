@@ -17,7 +17,7 @@ export async function serveCommand(args: Args): Promise<number> {
   if (!args.flags["no-watch"]) await recall.watch();
   const s = await recall.status();
   process.stdout.write(
-    `ostk-recall ${args.command}ing ${workspace}: ${s.files} files, ${s.chunks} chunks; socket ${socket.path}. Ctrl-C to stop.\n`,
+    `ostk-recall ${args.command === "serve" ? "serving" : "watching"} ${workspace}: ${s.files} files, ${s.chunks} chunks; socket ${socket.path}. Ctrl-C to stop.\n`,
   );
   await new Promise<void>((res) => {
     process.once("SIGINT", res);

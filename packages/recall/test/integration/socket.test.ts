@@ -79,6 +79,14 @@ describe(".ostk/recall.sock: triggers and JSON-RPC", () => {
     expect((await recall.search("pelicanTrigger")).hits[0].path).toBe("src/trig.ts");
   });
 
+  it("rescans the workspace on an empty line", async () => {
+    writeFileSync(join(ws.dir, "src/blank.ts"), "export function heronRescan() {}\n");
+    sock.write("\n");
+    for (let i = 0; i < 100 && !recall.store.getFile("src/blank.ts"); i++)
+      await new Promise((r) => setTimeout(r, 20));
+    expect((await recall.search("heronRescan")).hits[0].path).toBe("src/blank.ts");
+  });
+
   it("rejects bad frames with JSON-RPC errors", async () => {
     sock.write("{not json\n");
     expect(await next()).toMatchObject({ error: { code: -32700 } });
