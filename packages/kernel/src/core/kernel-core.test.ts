@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { isRpcError, type OstkRpcError } from "@ostk/lib";
+import { isRpcError, type OstkRpcError, sha256Hex } from "@ostk/lib";
 import { describe, expect, it } from "vitest";
 import { tmpWorkspace } from "../../test/helpers/tmp.js";
 import { verifyJournalDir } from "../journal/verify.js";
@@ -169,5 +169,36 @@ describe("KernelCore", () => {
       .map((l) => JSON.parse(l));
     expect(events.filter((e) => e.event === "fs.redo").map((e) => e.path)).toEqual(["a.txt"]);
     expect((await verifyJournalDir(path.join(t.dir, ".ostk"), [t.pub])).ok).toBe(true);
+  });
+
+  it("a rolled-forward intent is the final state even when its content repeats an older one (no redo over it)", async () => {
+    await using t = tmpWorkspace();
+    const core = await KernelCore.open({ workspace: t.dir, signer: t.signer });
+    await fsWrite(core, alice, { path: "r.txt", content: "X\n" });
+    await fsWrite(core, alice, { path: "r.txt", content: "Y\n" });
+    const row = core.gens.get("r.txt")!;
+    // Crash right after the intent of a third write (back to "X") became durable.
+    core.journal.append({
+      event: "fs.intent",
+      actor: alice.actor,
+      path: "r.txt",
+      gen_before: row.gen,
+      gen_after: row.gen + 1,
+      hash_before: row.sha256,
+      hash_after: sha256Hex("X\n"),
+      data: {
+        op: "write",
+        tmp: ".r.txt.ostk-tmp-zz",
+        size: 2,
+        content_b64: Buffer.from("X\n").toString("base64"),
+      },
+    });
+    await core.journal.flush();
+    await core.journal.close();
+    fs.writeFileSync(path.join(t.dir, ".ostk/applied.json"), '{"seq":0}\n');
+    const again = await KernelCore.open({ workspace: t.dir, signer: t.signer });
+    expect(fs.readFileSync(path.join(t.dir, "r.txt"), "utf8")).toBe("X\n");
+    expect(again.gens.get("r.txt")).toMatchObject({ gen: 3, sha256: sha256Hex("X\n") });
+    await again.close();
   });
 });

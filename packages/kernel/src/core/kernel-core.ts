@@ -361,14 +361,17 @@ export class KernelCore extends EventEmitter {
     if (op === "write" || op === "edit") {
       const content = req.content!;
       const hashAfter = sha256Hex(content);
-      const objectWrite = this.objects.put(content, hashAfter);
-      objectWrite.catch((err) => this.logger.warn({ err }, "object store write failed"));
-      await fsp.mkdir(path.dirname(obs.abs), { recursive: true });
+      // Inline content is kept by the journal itself (and in memory for merges); larger content is
+      // stored content-addressed under .ostk/objects/ so it can be rolled forward.
+      const inline = content.length <= INLINE_MAX;
+      const objectWrite = inline
+        ? this.objects.remember(hashAfter, content)
+        : this.objects.put(content, hashAfter);
+      await this.ensureDir(path.dirname(obs.abs));
       const tmp = tempNameFor(obs.abs);
       // Small content rides in the intent itself: once the intent is durable the change can always be
       // redone, so the file and its directory are fsynced in the background (group sync) instead of on
       // the caller's path. Large content takes the direct path: temp fsync, rename, directory fsync.
-      const inline = content.length <= INLINE_MAX;
       const intent = this.journal.append({
         event: "fs.intent",
         actor,
@@ -559,6 +562,34 @@ export class KernelCore extends EventEmitter {
       path: intent.path,
       data: { intent: intent.seq, reason: err instanceof Error ? err.message : String(err) },
     });
+  }
+
+  /**
+   * Content with this sha256: the object store (and its memory cache), else the inline content of the
+   * journal intent that produced it (content ≤ 256 KiB is not written to the object store).
+   */
+  async contentByHash(hash: string): Promise<Buffer | null> {
+    const hit = await this.objects.get(hash);
+    if (hit) return hit;
+    let found: Buffer | null = null;
+    for (const e of readEntries(this.ws.stateDir)) {
+      if (e.event === "fs.intent" && e.hash_after === hash && typeof e.data?.content_b64 === "string") {
+        const buf = Buffer.from(e.data.content_b64, "base64");
+        if (sha256Hex(buf) === hash) found = buf;
+      }
+    }
+    if (found) this.objects.remember(hash, found);
+    return found;
+  }
+
+  private knownDirs = new Set<string>();
+
+  /** mkdir -p, skipped for directories this kernel already made or saw (re-made if one vanished: see apply). */
+  private async ensureDir(dir: string): Promise<void> {
+    if (this.knownDirs.has(dir) && fs.existsSync(dir)) return;
+    await fsp.mkdir(dir, { recursive: true });
+    if (this.knownDirs.size > 10_000) this.knownDirs.clear();
+    this.knownDirs.add(dir);
   }
 
   private unsyncedFiles = new Set<string>();

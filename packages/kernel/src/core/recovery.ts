@@ -156,6 +156,7 @@ export async function recoverIntents(core: KernelCore): Promise<RecoveredIntent[
         },
       });
       core.gens.apply(entry);
+      commitsAfter.push(entry); // the state step 2 must keep, not one to redo over
     } else {
       core.journal.append({
         event: "fs.abort",

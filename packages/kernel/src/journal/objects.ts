@@ -19,7 +19,13 @@ export class ObjectStore {
     private readonly cacheBytes = 32 * 1024 * 1024,
   ) {}
 
-  private remember(hash: string, content: Buffer): void {
+  /** Keep content in memory only (its durable copy is elsewhere, e.g. inline in a journal intent). */
+  remember(hash: string, content: Buffer): null {
+    this.rememberBuf(hash, content);
+    return null;
+  }
+
+  private rememberBuf(hash: string, content: Buffer): void {
     if (content.length > this.cacheBytes / 4 || this.recent.has(hash)) return;
     this.recent.set(hash, content);
     this.recentBytes += content.length;
@@ -40,7 +46,7 @@ export class ObjectStore {
 
   /** Store content; returns its sha256. Idempotent. `sync` fsyncs the object before returning. */
   async put(content: Buffer, hash = sha256Hex(content), sync = false): Promise<string> {
-    this.remember(hash, content);
+    this.rememberBuf(hash, content);
     const p = this.pathOf(hash);
     if (fs.existsSync(p)) return hash;
     await fsp.mkdir(path.dirname(p), { recursive: true });

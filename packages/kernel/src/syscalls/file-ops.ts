@@ -82,7 +82,7 @@ export async function fsWrite(core: KernelCore, ctx: CallContext, raw: unknown) 
       throw new OstkRpcError("AlreadyExists", `${r.rel} already exists`, { path: r.rel });
     if (expected !== undefined && expected !== (obs.row?.gen ?? 0)) {
       const baseHash = core.gens.hashAt(r.rel, expected);
-      const base = baseHash ? await core.objects.get(baseHash) : null;
+      const base = baseHash ? await core.contentByHash(baseHash) : null;
       const changes =
         base && obs.content
           ? describeHunks(diffLines(splitLines(base.toString()), splitLines(obs.content.toString())))
@@ -138,7 +138,7 @@ export async function fsEdit(core: KernelCore, ctx: CallContext, raw: unknown) {
     let merged: { from_gen: number; to_gen: number } | undefined;
     if (expected !== undefined && expected !== gen) {
       const baseHash = core.gens.hashAt(r.rel, expected);
-      const base = baseHash ? (await core.objects.get(baseHash))?.toString("utf8") : undefined;
+      const base = baseHash ? (await core.contentByHash(baseHash))?.toString("utf8") : undefined;
       if (base === undefined || replaceAll) throw conflict(obs, expected);
       const inBase = countOccurrences(base, oldStr);
       if (inBase.count !== 1) throw conflict(obs, expected);
