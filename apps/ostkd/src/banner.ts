@@ -40,6 +40,10 @@ export function connectInfo(o: Ostkd, logDestination: string) {
 /** The human start-up report printed on stdout. */
 export function banner(o: Ostkd, logDestination: string): string {
   const i = connectInfo(o, logDestination);
+  // `ostk mcp` works with whichever kernel serves the workspace, ours or one started before us.
+  const k = o.layers.kernel;
+  const kernelServes =
+    k.state === "running" || (k.state === "failed" && /another ostk daemon/.test(k.reason));
   const lines: string[] = [];
   lines.push(`ostkd is running for ${o.workspace} (ready in ${i.ready_ms} ms, pid ${process.pid})`, "");
   for (const [name, l] of Object.entries(o.layers)) {
@@ -59,13 +63,13 @@ export function banner(o: Ostkd, logDestination: string): string {
     } else lines.push(`  - ${label}not started (disabled by layers)`);
   }
   lines.push(`    log     ${i.log}`, "");
-  if (o.layers.kernel.state === "running") {
+  if (kernelServes) {
     lines.push("Connect Claude Code (MCP tools go through the kernel, every change is journaled):");
     lines.push(`  ${i.claude_mcp_add}`);
   }
   if (i.proxy) lines.push(`  ANTHROPIC_BASE_URL=${i.proxy} claude`);
   lines.push("");
-  if (o.layers.kernel.state === "running") {
+  if (kernelServes) {
     lines.push("Any MCP client (stdio transport):");
     lines.push(`  command: ${i.mcp.command}`);
     lines.push(`  args:    ${JSON.stringify(i.mcp.args)}`);
