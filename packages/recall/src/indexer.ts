@@ -216,6 +216,8 @@ export class Indexer {
     for (let i = 0; i < add.length; i += EMBED_BATCH) {
       const batch = add.slice(i, i + EMBED_BATCH);
       const vecs = await this.embedder.embed(batch.map(embedText));
+      // also next to the chunk (int8), so the reranker scores BM25-only candidates against the query
+      this.store.setVectors(batch.map((c, j) => ({ id: c.id, vector: vecs[j] })));
       await this.vectors.add(
         batch.map((c, j) => ({ id: c.id, path: c.path, lang: c.lang, vector: vecs[j] })),
       );

@@ -128,6 +128,7 @@ export class Recall {
     for (let i = 0; i < missing.length; i += 1000) {
       const rows = [...this.store.chunksByIds(missing.slice(i, i + 1000)).values()];
       const vecs2 = await this.embedder.embed(rows.map((r) => `${r.path} ${r.symbol ?? ""}\n${r.text}`));
+      this.store.setVectors(rows.map((r, j) => ({ id: r.id, vector: vecs2[j] })));
       await this.vectors.add(
         rows.map((r, j) => ({ id: r.id, path: r.path, lang: r.lang, vector: vecs2[j] })),
       );

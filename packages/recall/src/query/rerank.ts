@@ -40,26 +40,28 @@ export interface RerankWeights {
   idfCoverage: number;
   fileSupport: number;
   symbolChunk: number;
+  nameCoverage: number;
 }
 
 export type Translate = (queryTerms: string[], chunkTerms: Set<string>) => number;
 
 export const DEFAULT_WEIGHTS: RerankWeights = {
-  // tuned by bench/tune.ts (coordinate ascent on the dev half of the benchmark queries)
-  fused: 0.45,
-  bm25: 1.9,
-  vector: 0.8,
-  cosine: 0.5,
-  coverage: 1,
-  symbol: 0.7,
-  path: 0.75,
-  proximity: 0.25,
-  exact: 2,
-  translation: 0,
-  bm25Score: 0.5,
-  idfCoverage: 0.5,
+  // tuned by bench/tune.ts (coordinate ascent from 9 starts on the dev half of the benchmark queries)
+  fused: 0.8,
+  bm25: 1.6,
+  vector: 0.01,
+  cosine: 0.96,
+  coverage: 0.1,
+  symbol: 0.34,
+  path: 1.29,
+  proximity: 0.86,
+  exact: 0.05,
+  translation: 0.9,
+  bm25Score: 1.47,
+  idfCoverage: 1.63,
   fileSupport: 0,
-  symbolChunk: 0,
+  symbolChunk: 0.07,
+  nameCoverage: 1.34,
 };
 
 function lastSegment(symbol: string): string {
@@ -120,6 +122,24 @@ function nameScore(parts: string[], q: Set<string>): number {
   return s / parts.length;
 }
 
+/** IDF-weighted share of the query's terms that the symbol or file name explains (exactly or as an abbreviation). */
+function nameCoverage(parts: string[], q: Set<string>, idf: Map<string, number>): number {
+  if (!parts.length) return 0;
+  let got = 0;
+  let total = 0;
+  for (const t of q) {
+    const w = idf.get(t) ?? 1;
+    total += w;
+    for (const p of parts) {
+      if (p === t || (p.length >= 3 && t.length >= 3 && (t.startsWith(p) || p.startsWith(t)))) {
+        got += w;
+        break;
+      }
+    }
+  }
+  return total ? got / total : 0;
+}
+
 const SYMBOL_KINDS = new Set(["function", "method", "class", "type", "impl"]);
 
 /** Reciprocal-rank features use the same k as the fusion. */
@@ -167,6 +187,7 @@ export function features(ctx: QueryContext, c: Candidate): Features {
     idfCoverage: wTotal ? wCovered / wTotal : 0,
     fileSupport: Math.min(3, (ctx.perFile.get(c.row.path) ?? 1) - 1) / 3,
     symbolChunk: SYMBOL_KINDS.has(c.row.kind) ? 1 : 0,
+    nameCoverage: nameCoverage([...symTerms, ...pathTerms], q, idf),
   };
 }
 

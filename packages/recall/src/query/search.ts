@@ -24,6 +24,8 @@ export interface SearchOptions {
   /** Skip the reranker (fusion order only). */
   rerank?: boolean;
   maxPerFile?: number;
+  /** Score taken off each further chunk of an already listed file (default FILE_DEMOTION). */
+  fileDemotion?: number;
   weights?: RerankWeights;
   /** BM25 keeps this many of the query's rarest terms (default 8; fewer is faster at scale). */
   maxQueryTerms?: number;
@@ -50,6 +52,30 @@ export interface SearchResult {
 }
 
 const RRF_K = 60;
+/** Score taken off each further chunk of a file already listed (result diversity; tuned with the reranker). */
+export const FILE_DEMOTION = 5;
+
+/**
+ * Orders scored chunks with at most `maxPerFile` per file; the n-th chunk of a
+ * file (n ≥ 1) loses `demotion × n` so that other files' best chunks come first
+ * unless the same file is clearly better.
+ */
+export function diversify<T extends { row: ChunkRow; score: number }>(
+  scored: T[],
+  demotion: number,
+  maxPerFile: number,
+): T[] {
+  const sorted = [...scored].sort((a, b) => b.score - a.score);
+  const seen = new Map<string, number>();
+  const out: { s: T; eff: number }[] = [];
+  for (const s of sorted) {
+    const n = seen.get(s.row.path) ?? 0;
+    if (n >= maxPerFile) continue;
+    seen.set(s.row.path, n + 1);
+    out.push({ s, eff: s.score - demotion * n });
+  }
+  return out.sort((a, b) => b.eff - a.eff).map((x) => x.s);
+}
 
 /** Run the lanes, fuse, and collect candidates (with cosine when the embedder is cheap). */
 export async function gatherCandidates(
@@ -61,7 +87,7 @@ export async function gatherCandidates(
 ): Promise<{ pq: ParsedQuery; cands: Candidate[]; lanes: Lane[]; limit: number; ctx: QueryContext }> {
   const limit = Math.max(1, Math.min(opts.limit ?? 10, 100));
   const lanes = opts.lanes ?? ["bm25", "vector"];
-  const prefetch = Math.max(60, limit * 6);
+  const prefetch = Math.max(120, limit * 12);
   const pq = parseQuery(query);
   const filter = { pathPrefix: opts.path, lang: opts.lang };
   // the vector lane runs on LanceDB's threads while SQLite answers the BM25 lane
@@ -128,16 +154,9 @@ export async function search(
     opts.rerank === false
       ? cands.map((c) => ({ ...c, score: c.fused }))
       : rerank(ctx, cands, opts.weights ?? DEFAULT_WEIGHTS);
-  const perFile = new Map<string, number>();
-  const maxPerFile = opts.maxPerFile ?? 3;
-  const hits: Hit[] = [];
-  for (const s of scored) {
-    const n = perFile.get(s.row.path) ?? 0;
-    if (n >= maxPerFile) continue;
-    perFile.set(s.row.path, n + 1);
-    hits.push(toHit(s.row, s.score, s.lanes as Lane[], pq.terms));
-    if (hits.length >= limit) break;
-  }
+  const hits = diversify(scored, opts.fileDemotion ?? FILE_DEMOTION, opts.maxPerFile ?? 3)
+    .slice(0, limit)
+    .map((s) => toHit(s.row, s.score, s.lanes as Lane[], pq.terms));
   return { query, hits, tookMs: Math.round((performance.now() - t0) * 100) / 100, lanes };
 }
 
