@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import * as fs from "node:fs";
 import { promises as fsp } from "node:fs";
@@ -14,7 +15,7 @@ import { Journal } from "../journal/journal.js";
 import { ObjectStore } from "../journal/objects.js";
 import { readEntries } from "../journal/read.js";
 import { type GenRow, GenTable } from "../occ/gen-table.js";
-import { atomicWriteFile, fsyncDir, tempNameFor } from "../util/durable.js";
+import { atomicWriteFile, fsyncDir } from "../util/durable.js";
 import { type Logger, silentLogger } from "../util/logger.js";
 import { KeyedMutex } from "../util/mutex.js";
 import { Workspace } from "../workspace/confine.js";
@@ -48,8 +49,15 @@ export interface Observed {
 
 /** Content up to this size is carried in the intent (base64), so its apply can be synced in the background. */
 export const INLINE_MAX = 256 * 1024;
-/** How long applied-but-unsynced changes wait for the background group sync. */
-const SYNC_INTERVAL_MS = 20;
+/**
+ * How long applied-but-unsynced changes wait for the background group sync. Longer means fewer
+ * fsyncs (a file rewritten many times in the window is fsynced once) and less competition with the
+ * callers' intent fdatasyncs; the cost is only more commits for recovery to re-check, since every
+ * change in the window is redoable from its durable intent.
+ */
+const SYNC_INTERVAL_MS = 250;
+/** Background fsyncs in flight at once: leaves thread-pool threads for the callers' fdatasync and I/O. */
+const SYNC_CONCURRENCY = 2;
 
 /** Who a detected change is attributed to (instead of "external"), e.g. the caller of a shell command. */
 export interface Attribution {
@@ -392,7 +400,7 @@ export class KernelCore extends EventEmitter {
       try {
         const mode = obs.stat ? obs.stat.mode & 0o7777 : 0o644;
         // The intent's fsync and the temp file's write run at once; the rename waits for both.
-        // Inline content is already durable in the intent: its object file is written off the caller's path.
+        // Inline content is already durable in the intent: its file is fsynced by the background sync.
         await Promise.all([
           this.journal.flush(),
           writeTempAt(tmp, content, mode, !inline),
@@ -620,21 +628,19 @@ export class KernelCore extends EventEmitter {
     this.unsyncedFiles.clear();
     this.unsyncedDirs.clear();
     this.syncing = (async () => {
-      await Promise.all(
-        files.map(async (f) => {
+      await eachLimited(files, SYNC_CONCURRENCY, async (f) => {
+        try {
+          const fh = await fsp.open(f, "r");
           try {
-            const fh = await fsp.open(f, "r");
-            try {
-              await fh.datasync();
-            } finally {
-              await fh.close();
-            }
-          } catch (err) {
-            if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+            await fh.datasync();
+          } finally {
+            await fh.close();
           }
-        }),
-      );
-      await Promise.all(dirs.map((d) => fsyncDir(d).catch(() => {})));
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+        }
+      });
+      await eachLimited(dirs, SYNC_CONCURRENCY, (d) => fsyncDir(d).catch(() => {}));
       await this.journal.flush();
       await atomicWriteFile(this.appliedFile, `${JSON.stringify({ seq: upto })}\n`, 0o600);
     })().finally(() => {
@@ -671,6 +677,38 @@ export class KernelCore extends EventEmitter {
 
 export function statFields(st: fs.Stats): { size: number; ino: number; mtime: number; ctime: number } {
   return { size: st.size, ino: st.ino, mtime: st.mtimeMs, ctime: st.ctimeMs };
+}
+
+const TEMP_NONCE = `${process.pid.toString(16)}${randomBytes(3).toString("hex")}`;
+let tempCounter = 0;
+
+/**
+ * A temp name beside `target` (`.<name>.ostk-tmp-<unique>`), unique per process by a counter: no
+ * random bytes per write. Created with O_EXCL, so a collision with a stale file fails loudly.
+ */
+function tempNameFor(target: string): string {
+  return path.join(
+    path.dirname(target),
+    `.${path.basename(target)}.ostk-tmp-${TEMP_NONCE}${(++tempCounter).toString(16)}`,
+  );
+}
+
+/** Run `fn` over `items` with at most `limit` calls in flight; the first failure is thrown at the end. */
+async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  let failure: unknown = null;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++];
+      try {
+        await fn(item);
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw failure;
 }
 
 async function writeTempAt(tmp: string, content: Buffer, mode: number, sync = true): Promise<void> {

@@ -173,15 +173,19 @@ export class Journal extends EventEmitter {
       prev_hash: this.head,
       key_id: this.opts.signer.keyId,
     };
-    const entry: JournalEntry = this.opts.sign
-      ? this.opts.signer.signEntry(body)
-      : { ...body, sig: "0".repeat(128) };
+    // The body's canonical form is built and hashed once: that hash is what is signed and what the
+    // next entry chains to (same result as entryHash(entry), one canonicalisation and sha256 fewer).
+    const hash = sha256Hex(canonicalJson(body));
+    const entry: JournalEntry = {
+      ...body,
+      sig: this.opts.sign ? this.opts.signer.signDigest(hash) : "0".repeat(128),
+    };
     const line = `${entryLine(entry)}\n`;
     const buf = Buffer.from(line, "utf8");
     let written = 0;
     while (written < buf.length) written += fs.writeSync(this.fd, buf, written);
     this.seq = entry.seq;
-    this.head = entryHash(entry);
+    this.head = hash;
     this.offset += buf.length;
     this.emit("append", entry);
     return entry;
