@@ -1,4 +1,13 @@
-import { lstatSync, mkdirSync, readdirSync, realpathSync, type Stats } from "node:fs";
+import {
+  closeSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  realpathSync,
+  type Stats,
+  unlinkSync,
+} from "node:fs";
 import { isIP } from "node:net";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { OstkRpcError } from "@ostk/lib";
@@ -46,6 +55,13 @@ export interface SandboxRules {
   masks: string[];
   /** Protected names that do not exist and, in mount mode, could be created (see `droppableInMountMode`). */
   unprotected: string[];
+  /**
+   * Empty read-only files created for missing protected names (or their topmost missing ancestor) so they
+   * can be bind-mounted read-only in mount mode: the name cannot be created while the call runs, and its
+   * parent (the workspace root for `Agentfile`) stays open for new entries. Release them with
+   * `releasePlaceholders` after the call.
+   */
+  placeholders: string[];
 }
 
 export interface CompileInput {
@@ -92,10 +108,10 @@ const HOME_ONLY = new Set([
 ]);
 
 /**
- * In mount mode a missing protected path can only be kept from being created by splitting its parent's
- * rules. For the workspace root that would bring back "no new files at the top level", so missing
- * home-only names there are left creatable when no writable tree contains $HOME; a missing `.git/*` is
- * left creatable only when `.git` itself is missing (a repository the command creates).
+ * Missing protected names that get no placeholder in mount mode (see `acquirePlaceholder`): home-only
+ * names are left creatable when no writable tree contains $HOME (an empty `.bashrc` would be noise), and a
+ * missing `.git/*` is left creatable (an empty `.git/commondir` would break git outside the sandbox;
+ * `runSandboxed` removes ones a command creates in an existing repository).
  */
 function droppableInMountMode(p: string, ws: string, homeWritable: boolean): boolean {
   const rel = p.startsWith(`${ws}/`) ? p.slice(ws.length + 1) : null;
@@ -315,14 +331,60 @@ function systemRules(secretPaths: string[]): RuleSink {
 /** Turn a policy into launcher rules for one call. Throws SandboxUnavailable when it cannot be expressed. */
 export function compileRules(input: CompileInput): SandboxRules {
   memo = { stats: new Map(), dirs: new Map() };
+  const placeholders: string[] = [];
   try {
-    return compile(input);
+    return compile(input, placeholders);
+  } catch (err) {
+    releasePlaceholders(placeholders);
+    throw err;
   } finally {
     memo = null;
   }
 }
 
-function compile(input: CompileInput): SandboxRules {
+/**
+ * Placeholders in use by calls of this process, by path: concurrent calls share one (removing it while
+ * another call's namespace has it mounted would detach that mount and make the name creatable there).
+ */
+const livePlaceholders = new Map<string, { dev: number; ino: number; users: number }>();
+
+/** Create (or share) the empty read-only placeholder at `p`; false when something else is there. */
+function acquirePlaceholder(p: string, acquired: string[]): boolean {
+  const live = livePlaceholders.get(p);
+  const st = tryLstat(p);
+  if (live && st && st.dev === live.dev && st.ino === live.ino) {
+    live.users++;
+    acquired.push(p);
+    return true;
+  }
+  if (st) return false;
+  try {
+    closeSync(openSync(p, "wx", 0o444));
+  } catch {
+    return false;
+  }
+  memo?.stats.delete(p);
+  const created = tryLstat(p);
+  if (!created) return false;
+  livePlaceholders.set(p, { dev: created.dev, ino: created.ino, users: 1 });
+  acquired.push(p);
+  return true;
+}
+
+/** Remove the placeholders of one call (`SandboxRules.placeholders`) once no other call uses them. */
+export function releasePlaceholders(paths: readonly string[]): void {
+  for (const p of paths) {
+    const live = livePlaceholders.get(p);
+    if (!live || --live.users > 0) continue;
+    livePlaceholders.delete(p);
+    try {
+      const st = lstatSync(p);
+      if (st.isFile() && st.size === 0 && st.dev === live.dev && st.ino === live.ino) unlinkSync(p);
+    } catch {}
+  }
+}
+
+function compile(input: CompileInput, placeholders: string[]): SandboxRules {
   const policy = input.policy ?? {};
   const ws = realOrSelf(resolve(input.workspace));
   const secretPaths = [...new Set([...defaultSecretPaths(), ...(policy.secretPaths ?? [])])].map((p) =>
@@ -376,8 +438,31 @@ function compile(input: CompileInput): SandboxRules {
         } catch {}
       }
     }
-    for (const e of excl) {
-      const st = e.deny === "write" && writable.some((w) => within(e.path, w)) ? tryLstat(e.path) : null;
+    // Existing protected paths first, so a missing name beneath one (`.ostk/agents`) is already covered.
+    const ordered = [...excl].sort((a, b) => Number(!tryLstat(a.path)) - Number(!tryLstat(b.path)));
+    for (const e of ordered) {
+      const inWritable = e.deny === "write" && writable.some((w) => within(e.path, w));
+      let st = inWritable ? tryLstat(e.path) : null;
+      // Another call's placeholder: share it, so it is not removed while this call has it mounted.
+      if (st && livePlaceholders.has(e.path)) acquirePlaceholder(e.path, placeholders);
+      if (inWritable && !st && roBinds.some((b) => within(e.path, b))) continue; // under a read-only mount
+      if (inWritable && !st && !droppableInMountMode(e.path, ws, homeWritable)) {
+        // A missing protected name: an empty placeholder is bind-mounted read-only over it (or over its
+        // topmost missing ancestor) instead of splitting its parent, which would refuse every new entry there.
+        const root = writable.filter((w) => within(e.path, w)).sort((a, b) => b.length - a.length)[0]!;
+        let top = e.path;
+        while (dirname(top) !== top && within(dirname(top), root) && !tryLstat(dirname(top)))
+          top = dirname(top);
+        if (top !== root && roBinds.includes(top)) continue;
+        if (top !== root && tryLstat(dirname(top))?.isDirectory() && acquirePlaceholder(top, placeholders)) {
+          st = tryLstat(top);
+          if (st) {
+            roBinds.push(top);
+            for (let d = dirname(top); d !== root && within(d, root); d = dirname(d)) pins.add(d);
+            continue;
+          }
+        }
+      }
       if (st && !st.isSymbolicLink()) {
         roBinds.push(e.path);
         // The name matters (git reads .git/hooks by path): its ancestors below the writable root become
@@ -458,6 +543,7 @@ function compile(input: CompileInput): SandboxRules {
     pins: [...pins].sort((a, b) => a.length - b.length),
     masks,
     unprotected,
+    placeholders,
   };
   const total = rules.read.length + rules.list.length + rules.write.length + rules.writeFiles.length;
   if (total > MAX_RULES) {

@@ -4,6 +4,7 @@ export {
   findHardlinks,
   launcherArgs,
   parseHostPort,
+  releasePlaceholders,
   type SandboxRules,
 } from "./compile-rules.js";
 export { type ExecCommandOptions, execCommand } from "./exec-command.js";

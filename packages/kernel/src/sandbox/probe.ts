@@ -115,7 +115,7 @@ function probeLinux(): SandboxProbe {
   need(
     probe.mountNamespace === true,
     "mount-namespace.ro-binds",
-    "no private mount namespace: protected paths are carved out of the Landlock rules instead, so no new entries can be created directly in a directory that holds one (e.g. the workspace root)",
+    "no private mount namespace: protected paths are carved out of the Landlock rules instead, so no new files or directories can be created directly in a directory that holds a protected name, existing or not (the workspace root holds .ostk and the pin's Agentfile: `touch NEWFILE` there is refused; existing files stay writable)",
   );
   need(probe.cgroupPids, "cgroup.pids", "no writable pids cgroup (process limit falls back to RLIMIT_NPROC)");
   if (!probe.cgroupPids && process.getuid?.() === 0) {

@@ -14,7 +14,7 @@ import { rm } from "node:fs/promises";
 import { constants as osConstants, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { OstkRpcError } from "@ostk/lib";
-import { compileRules, launcherArgs } from "./compile-rules.js";
+import { compileRules, launcherArgs, releasePlaceholders } from "./compile-rules.js";
 import { probeSandbox } from "./probe.js";
 import { buildSandboxEnv } from "./sandbox-env.js";
 import { DEFAULT_ENV_ALLOW, type SandboxPolicy } from "./sandbox-policy.js";
@@ -113,6 +113,7 @@ export async function runSandboxed(opts: RunSandboxedOptions): Promise<SandboxRe
   }
 
   const tmpDir = mkdtempSync(join(tmpdir(), "ostk-sb-"));
+  let placeholders: string[] = [];
   try {
     const home = tmpDir;
     const env = buildSandboxEnv(process.env, [...DEFAULT_ENV_ALLOW, ...(policy.envAllow ?? [])], {
@@ -138,6 +139,7 @@ export async function runSandboxed(opts: RunSandboxedOptions): Promise<SandboxRe
       extraRead: extraRead(),
       mountNamespace: probe.mountNamespace && policy.mountNamespace !== "never",
     });
+    placeholders = rules.placeholders;
     if (!probe.pidsCgroup) rules.limits.processes += countUserProcesses();
     const args = [
       ...launcherArgs(rules, { cwd, env, statusFd: 3, usePidsCgroup: probe.pidsCgroup }),
@@ -165,7 +167,9 @@ export async function runSandboxed(opts: RunSandboxedOptions): Promise<SandboxRe
     }
     return result;
   } finally {
-    // Every process of the call is gone by now; removing the directory need not delay the result.
+    // Every process of the call is gone by now (its mount namespace with it): the placeholders can go.
+    releasePlaceholders(placeholders);
+    // Removing the directory need not delay the result.
     void rm(tmpDir, { recursive: true, force: true }).catch(() => {});
   }
 }
