@@ -15,7 +15,7 @@ import {
   type RerankWeights,
   scoreOf,
 } from "../src/query/rerank.js";
-import { diversify, gatherCandidates } from "../src/query/search.js";
+import { diversify, FILE_DEMOTION, gatherCandidates } from "../src/query/search.js";
 import { openRecall } from "../src/recall.js";
 import { buildBenchWorkspace } from "./corpus.js";
 
@@ -26,7 +26,7 @@ interface Prepared {
   cands: { c: Candidate; f: Features }[];
 }
 
-const DEMOTE = Number(process.env.DEMOTE ?? 0);
+const DEMOTE = Number(process.env.DEMOTE ?? FILE_DEMOTION);
 
 function mrr(set: Prepared[], w: RerankWeights, demote = DEMOTE): number {
   let total = 0;
@@ -91,7 +91,7 @@ async function main(): Promise<void> {
     seed = (seed * 1103515245 + 12345) % 2147483648;
     return seed / 2147483648;
   };
-  const restarts = Number(process.env.TUNE_RESTARTS ?? 8);
+  const restarts = Number(process.env.TUNE_RESTARTS ?? 4);
   for (let r = 0; r < restarts; r++) {
     const start = Object.fromEntries(
       Object.keys(DEFAULT_WEIGHTS).map((k) => [k, Math.round(rand() * 200) / 100]),

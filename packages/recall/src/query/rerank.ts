@@ -46,22 +46,22 @@ export interface RerankWeights {
 export type Translate = (queryTerms: string[], chunkTerms: Set<string>) => number;
 
 export const DEFAULT_WEIGHTS: RerankWeights = {
-  // tuned by bench/tune.ts (coordinate ascent from 9 starts on the dev half of the benchmark queries)
-  fused: 0.8,
-  bm25: 1.6,
-  vector: 0.01,
-  cosine: 0.96,
-  coverage: 0.1,
-  symbol: 0.34,
-  path: 1.29,
-  proximity: 0.86,
-  exact: 0.05,
-  translation: 0.9,
-  bm25Score: 1.47,
-  idfCoverage: 1.63,
+  // tuned by bench/tune.ts (coordinate ascent from 5 starts on the dev half of the benchmark queries; best dev wins)
+  fused: 0,
+  bm25: 2.08,
+  vector: 0.74,
+  cosine: 1.19,
+  coverage: 0.72,
+  symbol: 0.24,
+  path: 1.66,
+  proximity: 0.73,
+  exact: 0.56,
+  translation: 2.24,
+  bm25Score: 2.34,
+  idfCoverage: 0.74,
   fileSupport: 0,
-  symbolChunk: 0.07,
-  nameCoverage: 1.34,
+  symbolChunk: 0.36,
+  nameCoverage: 1.64,
 };
 
 function lastSegment(symbol: string): string {

@@ -87,7 +87,7 @@ export async function gatherCandidates(
 ): Promise<{ pq: ParsedQuery; cands: Candidate[]; lanes: Lane[]; limit: number; ctx: QueryContext }> {
   const limit = Math.max(1, Math.min(opts.limit ?? 10, 100));
   const lanes = opts.lanes ?? ["bm25", "vector"];
-  const prefetch = Math.max(120, limit * 12);
+  const prefetch = Math.max(80, limit * 8);
   const pq = parseQuery(query);
   const filter = { pathPrefix: opts.path, lang: opts.lang };
   // the vector lane runs on LanceDB's threads while SQLite answers the BM25 lane
