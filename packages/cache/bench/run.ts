@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { costOf } from "../src/prices";
+import { costOf } from "@ostk/lib";
 import { claudeCodeSession, type FakeUpstream, startFakeUpstream } from "../src/testing/index";
 
 const KEY = "sk-ant-bench-0000000000000000";

@@ -1,7 +1,6 @@
 export * from "./config";
 export * from "./ledger/ledger";
 export * from "./ledger/summarize";
-export * from "./prices";
 export * from "./response-cache/cache-key";
 export * from "./response-cache/response-cache";
 export * from "./server/start-cache-proxy";

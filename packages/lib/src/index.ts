@@ -5,6 +5,7 @@ export * from "./integration/index.js";
 // The journal module's hand-written types win over the generated ones of the same name (same shapes).
 export type { ActorKind, JournalActor, JournalCheckpoint, JournalEntry } from "./journal/index.js";
 export * from "./journal/index.js";
+export * from "./prices.js";
 export * from "./protocol/index.js";
 export * from "./redact/index.js";
 export * from "./rpc/index.js";

@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
+import { costOf } from "@ostk/lib";
 import type { LedgerRow } from "../ledger/ledger";
-import { costOf } from "../prices";
 import { keyId } from "../response-cache/sealed";
 import type { Base, Outcome } from "./forward";
 import { recordRow } from "./proxy-state";

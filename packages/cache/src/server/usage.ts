@@ -1,4 +1,4 @@
-import type { TokenCounts } from "../prices";
+import type { TokenCounts } from "@ostk/lib";
 import type { Route } from "../response-cache/cache-key";
 import type { Json } from "../wire/anthropic";
 

@@ -1,5 +1,13 @@
 import { randomBytes } from "node:crypto";
-import { childSpan, isRpcError, newTrace, OstkError, type TraceContext } from "@ostk/lib";
+import {
+  childSpan,
+  costOf,
+  isRpcError,
+  newTrace,
+  OstkError,
+  type PriceTable,
+  type TraceContext,
+} from "@ostk/lib";
 import { loadPin } from "../policy/pin-select.js";
 import { approvalWaiter } from "./approval-wait.js";
 import {
@@ -11,8 +19,7 @@ import {
 } from "./kernel-ops.js";
 import type { KernelPort, RunCaller } from "./kernel-port.js";
 import { type LimitName, limitReached, maxTokensFor } from "./limits.js";
-import { addUsage, type ChatMessage, type ToolCall } from "./model-types.js";
-import { costOf } from "./prices.js";
+import { addUsage, type ChatMessage, type ToolCall, type Usage } from "./model-types.js";
 import { type AgentRunRow, type RunStatus, usageOf } from "./run-store.js";
 import type { AgentRunOptions, RunEvent, RunSummary, Snapshot } from "./run-types.js";
 import { formatTp, journalEvent, pidAlive, scopedSignal, turnRecord } from "./run-util.js";
@@ -297,7 +304,7 @@ export async function runAgent(o: AgentRunOptions): Promise<RunSummary> {
       const modelMs = performance.now() - t0;
       turnExternalMs += modelMs;
       usage = addUsage(usage, res.usage);
-      cost += costOf(o.provider.provider, res.model || o.provider.model, res.usage, o.prices) ?? 0;
+      cost += callCost(o.provider.provider, res.model || o.provider.model, res.usage, o.prices);
       emit({
         type: "model",
         turn: turns + 1,
@@ -473,4 +480,21 @@ export async function runAgent(o: AgentRunOptions): Promise<RunSummary> {
     }
     return "ok";
   }
+}
+
+/** USD of one model call from its usage, by @ostk/lib's price table (the one the cache's ledger uses); 0 when unpriced. */
+function callCost(provider: string, model: string, u: Usage, prices?: PriceTable): number {
+  const c = costOf(
+    provider,
+    model,
+    {
+      input: u.input_tokens,
+      cacheRead: u.cache_read_tokens,
+      cacheWrite5m: u.cache_write_tokens,
+      cacheWrite1h: 0,
+      output: u.output_tokens,
+    },
+    prices,
+  );
+  return c?.cost ?? 0;
 }

@@ -5,7 +5,6 @@ export * from "./cache-probe.js";
 export * from "./kernel-port.js";
 export * from "./limits.js";
 export * from "./model-types.js";
-export * from "./prices.js";
 export * from "./provider-anthropic.js";
 export * from "./provider-factory.js";
 export * from "./provider-openai.js";

@@ -1,9 +1,8 @@
-import type { Logger } from "@ostk/lib";
+import type { Logger, PriceTable } from "@ostk/lib";
 import type { Agentfile } from "../agentfile/types.js";
 import type { ApprovalWaiter } from "./approval-wait.js";
 import type { KernelPort } from "./kernel-port.js";
 import type { ModelProvider, ToolResult, Usage } from "./model-types.js";
-import type { ModelPrice } from "./prices.js";
 import type { AgentRunStore, RunStatus } from "./run-store.js";
 
 export interface AgentRunOptions {
@@ -27,7 +26,7 @@ export interface AgentRunOptions {
   /** Aborting stops the run (ostk kill, SIGTERM). */
   signal?: AbortSignal;
   approvals?: ApprovalWaiter;
-  prices?: [RegExp, ModelPrice][];
+  prices?: PriceTable;
   now?: () => number;
   logger?: Logger;
   /** How often the run checks sessions.db for a kill request (ms, default 500). */

@@ -1,3 +1,8 @@
+/**
+ * Model prices and the cost of one request's tokens: one table for every layer
+ * (the cache's ledger and the orchestrator's budgets must agree on a dollar).
+ */
+
 /** USD per million tokens. `cachedInput` is the OpenAI cached-input price; Anthropic uses multipliers. */
 export interface ModelPrice {
   input: number;
@@ -5,8 +10,10 @@ export interface ModelPrice {
   cachedInput?: number;
 }
 
+export type PriceTable = [RegExp, ModelPrice][];
+
 /** Published list prices (USD / MTok); first matching pattern wins. */
-export const PRICES: [RegExp, ModelPrice][] = [
+export const PRICES: PriceTable = [
   [/opus-4-[5-9]/, { input: 5, output: 25 }],
   [/opus/, { input: 15, output: 75 }],
   [/sonnet/, { input: 3, output: 15 }],
@@ -21,8 +28,8 @@ export const PRICES: [RegExp, ModelPrice][] = [
   [/^o\d/, { input: 2, output: 8, cachedInput: 0.5 }],
 ];
 
-export function priceFor(model: string): ModelPrice | undefined {
-  for (const [re, p] of PRICES) if (re.test(model)) return p;
+export function priceFor(model: string, table: PriceTable = PRICES): ModelPrice | undefined {
+  for (const [re, p] of table) if (re.test(model)) return p;
   return undefined;
 }
 
@@ -35,24 +42,36 @@ export interface TokenCounts {
   output: number;
 }
 
+export interface RequestCost {
+  /** Billed USD. */
+  cost: number;
+  /** USD the same tokens would have cost with no prompt caching. */
+  uncached: number;
+  inputCost: number;
+  inputUncached: number;
+}
+
 /**
  * Billed cost and the cost the same tokens would have had with no caching. Anthropic: writes 1.25×
- * (5 min) or 2× (1 h), reads 0.1×. OpenAI: cached input at its listed price.
+ * (5 min) or 2× (1 h), reads 0.1×. OpenAI and compatible servers: cached input at its listed price.
+ * `undefined` when the model has no price.
  */
 export function costOf(
-  provider: "anthropic" | "openai",
+  provider: string,
   model: string,
   t: TokenCounts,
-): { cost: number; uncached: number; inputCost: number; inputUncached: number } | undefined {
-  const p = priceFor(model);
+  table: PriceTable = PRICES,
+): RequestCost | undefined {
+  const p = priceFor(model, table);
   if (!p) return undefined;
   const m = 1e-6;
-  const readPrice = provider === "openai" ? (p.cachedInput ?? p.input) : p.input * 0.1;
+  const anthropic = provider === "anthropic";
+  const readPrice = anthropic ? p.input * 0.1 : (p.cachedInput ?? p.input);
   const inputCost =
     (t.input * p.input +
       t.cacheRead * readPrice +
-      t.cacheWrite5m * p.input * 1.25 +
-      t.cacheWrite1h * p.input * 2) *
+      t.cacheWrite5m * p.input * (anthropic ? 1.25 : 1) +
+      t.cacheWrite1h * p.input * (anthropic ? 2 : 1)) *
     m;
   const inputUncached = (t.input + t.cacheRead + t.cacheWrite5m + t.cacheWrite1h) * p.input * m;
   const out = t.output * p.output * m;
