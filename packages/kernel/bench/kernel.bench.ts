@@ -4,6 +4,7 @@
  *   - read of a 4 KiB file over the socket (JSON-RPC, full syscall path)  vs  fs.readFile
  *   - durable signed writes/s with 1 and 16 concurrent socket clients     vs  raw JSONL append+fdatasync
  *   - the cost of signing: the same 16-client run with unsigned entries
+ *   - the ceiling without the disk: the 1- and 16-client runs with fdatasync off (CPU + metadata only)
  * Prints a table, then one JSON line. Sizes via env: BENCH_READS, BENCH_WRITES.
  */
 import * as fs from "node:fs";
@@ -61,9 +62,14 @@ async function readBench() {
   };
 }
 
-async function writeBench(clients: number, sign: boolean) {
+async function writeBench(clients: number, sign: boolean, durable = true) {
   const t = tmp();
-  const k = await startKernel({ workspace: t.ws, keyPath: path.join(t.keyDir, "signing.key"), sign });
+  const k = await startKernel({
+    workspace: t.ws,
+    keyPath: path.join(t.keyDir, "signing.key"),
+    sign,
+    durable,
+  });
   const cs = await Promise.all(
     Array.from({ length: clients }, (_, i) =>
       RpcClient.connect({ socketPath: k.socketPath!, identity: { id: `bench-${i}`, kind: "agent" } }),
@@ -117,6 +123,9 @@ async function main() {
   const w16 = await writeBench(16, true);
   process.stderr.write("  durable unsigned writes, 16 clients…\n");
   const w16u = await writeBench(16, false);
+  process.stderr.write("  signed writes with fdatasync off (CPU + metadata ceiling), 1 and 16 clients…\n");
+  const w1n = await writeBench(1, true, false);
+  const w16n = await writeBench(16, true, false);
   const rows: [string, string, string, string][] = [
     [
       "4 KiB read over socket, p50",
@@ -148,8 +157,20 @@ async function main() {
       `signing costs ${round((1 - w16 / w16u) * 100, 1)}%`,
       "",
     ],
+    [
+      "signed writes/s, fdatasync off, 1 client",
+      `${Math.round(w1n)}`,
+      `durable is ${round((w1 / w1n) * 100, 1)}% of it`,
+      "",
+    ],
+    [
+      "signed writes/s, fdatasync off, 16 clients",
+      `${Math.round(w16n)}`,
+      `durable is ${round((w16 / w16n) * 100, 1)}% of it`,
+      "",
+    ],
   ];
-  const w = [40, 12, 34, 10];
+  const w = [44, 12, 34, 10];
   const line = (r: string[]) => r.map((c, i) => c.padEnd(w[i])).join(" | ");
   console.log(line(["measure", "value", "anchor (same run)", "target"]));
   console.log(w.map((n) => "-".repeat(n)).join("-|-"));
@@ -164,6 +185,8 @@ async function main() {
         c1_signed: Math.round(w1),
         c16_signed: Math.round(w16),
         c16_unsigned: Math.round(w16u),
+        c1_signed_no_fsync: Math.round(w1n),
+        c16_signed_no_fsync: Math.round(w16n),
       },
       anchor_raw_append_fdatasync_per_s: Math.round(raw),
     }),
