@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { parse as parseToml } from "smol-toml";
 
 /** Recall settings: defaults → `.ostk/config.toml` `[recall]` → `OSTK_RECALL_*` env → explicit overrides. */
@@ -73,6 +73,8 @@ export function loadConfig(workspace: string, overrides: Partial<RecallConfig> =
   applyRaw(config, env, "environment", warnings);
   for (const [k, v] of Object.entries(overrides))
     if (v !== undefined) (config as unknown as Record<string, unknown>)[k] = v;
+  // A relative model directory means relative to the workspace, not to wherever the process started.
+  if (config.onnxModelDir) config.onnxModelDir = resolve(workspace, config.onnxModelDir);
   return { config, warnings };
 }
 
