@@ -152,8 +152,11 @@ export function readmeQueries(name: string, root: string): LabelledQuery[] {
 }
 
 /** Copy the benchmark packages' sources into `<root>/ws/<name>/…` and collect their README queries. */
-export function buildBenchWorkspace(root: string): { ws: string; queries: LabelledQuery[] } {
-  const pkgs = fetchPackages();
+export function buildBenchWorkspace(
+  root: string,
+  specs: string[] = BENCH_PACKAGES,
+): { ws: string; queries: LabelledQuery[] } {
+  const pkgs = fetchPackages(specs);
   const ws = join(root, "ws");
   const queries: LabelledQuery[] = [];
   for (const [name, dir] of pkgs) {
