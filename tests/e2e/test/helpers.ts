@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
+import { afterAll } from "vitest";
 
 export const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 export const OSTKD_CLI = join(REPO, "apps/ostkd/dist/cli.js");
@@ -81,8 +82,19 @@ export interface Proc {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/** Children still running; a test that fails or times out must not leave a daemon behind. */
+const live = new Set<ChildProcess>();
+afterAll(() => {
+  for (const c of live) c.kill("SIGKILL");
+});
+process.once("exit", () => {
+  for (const c of live) c.kill("SIGKILL");
+});
+
 export function startProc(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd?: string): Proc {
   const child = spawn(cmd, args, { env, cwd, stdio: ["ignore", "pipe", "pipe"] });
+  live.add(child);
+  child.once("exit", () => live.delete(child));
   const p: Proc = {
     child,
     out: "",
