@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, renameSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -20,17 +20,6 @@ export interface LauncherStatus {
 }
 
 let cached: LauncherStatus | undefined;
-
-function findCompiler(): string | null {
-  for (const cc of [process.env.CC, "cc", "gcc", "clang"]) {
-    if (!cc) continue;
-    try {
-      execFileSync(cc, ["--version"], { stdio: "ignore" });
-      return cc;
-    } catch {}
-  }
-  return null;
-}
 
 /**
  * The launcher binary, built lazily into `native/build/` when missing or older than its source
@@ -57,44 +46,18 @@ function buildOrFind(force: boolean): LauncherStatus {
   const source = join(dir, "ostk-sandbox.c");
   const out = join(dir, "build", "ostk-sandbox");
   if (!force && existsSync(out) && statSync(out).mtimeMs >= statSync(source).mtimeMs) return { path: out };
-  const cc = findCompiler();
-  if (!cc) {
-    return {
-      path: null,
-      reason:
-        "the sandbox launcher is not built and no C compiler was found (tried $CC, cc, gcc, clang); " +
-        "install gcc and run `node native/build.mjs` in @ostk/kernel",
-    };
-  }
+  // One build recipe: native/build.mjs, the same script install runs.
   try {
-    mkdirSync(join(dir, "build"), { recursive: true });
-    const tmp = `${out}.${process.pid}.tmp`;
-    // Cheapest start-up first: static musl (no dynamic loader, no glibc CPU-feature probing on every
-    // sandboxed spawn), then static, then dynamic with the system compiler.
-    const triple = `${process.arch === "arm64" ? "aarch64" : "x86_64"}-linux-gnu`;
-    const attempts: [string, string[]][] = [
-      ["musl-gcc", ["-O2", "-static", "-idirafter", "/usr/include", "-idirafter", `/usr/include/${triple}`]],
-      [cc, ["-O2", "-Wall", "-static"]],
-      [cc, ["-O2", "-Wall"]],
-    ];
-    let lastErr: unknown;
-    for (const [compiler, flags] of attempts) {
-      try {
-        execFileSync(compiler, [...flags, "-o", tmp, source], { stdio: ["ignore", "ignore", "pipe"] });
-        lastErr = undefined;
-        break;
-      } catch (err) {
-        lastErr = err;
-      }
-    }
-    if (lastErr) throw lastErr;
-    renameSync(tmp, out);
-    return { path: out };
+    execFileSync(process.execPath, [join(dir, "build.mjs"), ...(force ? ["--force"] : [])], {
+      stdio: ["ignore", "ignore", "pipe"],
+      env: { ...process.env, OSTK_REQUIRE_SANDBOX: "1" },
+    });
   } catch (err) {
     const stderr = (err as { stderr?: Buffer }).stderr?.toString().trim();
     return {
       path: null,
-      reason: `building the sandbox launcher failed: ${stderr || (err as Error).message}`,
+      reason: stderr || `building the sandbox launcher failed: ${(err as Error).message}`,
     };
   }
+  return existsSync(out) ? { path: out } : { path: null, reason: "native/build.mjs produced no launcher" };
 }
