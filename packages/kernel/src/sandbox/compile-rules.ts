@@ -18,6 +18,7 @@ import {
   PROTECTED_WORKSPACE_PATHS,
   type SandboxLimits,
   type SandboxPolicy,
+  SHELL_STARTUP_PATHS,
   SYSTEM_READ_PATHS,
   SYSTEM_SECRET_PATHS,
 } from "./sandbox-policy.js";
@@ -93,19 +94,7 @@ const HARDLINK_DEPTHS = [Number.POSITIVE_INFINITY, 8, 6, 4, 3, 2, 1];
 const MAX_BINDS = 512;
 
 /** Built-in names that only matter in a home directory or need a human's consent anyway (direnv). */
-const HOME_ONLY = new Set([
-  ".bashrc",
-  ".bash_profile",
-  ".bash_login",
-  ".bash_logout",
-  ".profile",
-  ".zshrc",
-  ".zshenv",
-  ".zprofile",
-  ".zlogin",
-  ".config/fish",
-  ".envrc",
-]);
+const HOME_ONLY = new Set<string>(SHELL_STARTUP_PATHS);
 
 /**
  * Missing protected names that get no placeholder in mount mode (see `acquirePlaceholder`): home-only

@@ -97,6 +97,21 @@ export const SYSTEM_SECRET_PATHS = [
   "/etc/security/opasswd",
 ];
 
+/** Shell start-up files and direnv: they only matter in a home directory or need a human's consent anyway. */
+export const SHELL_STARTUP_PATHS = [
+  ".envrc",
+  ".bashrc",
+  ".bash_profile",
+  ".bash_login",
+  ".bash_logout",
+  ".profile",
+  ".zshrc",
+  ".zshenv",
+  ".zprofile",
+  ".zlogin",
+  ".config/fish",
+] as const;
+
 /** Workspace-relative paths that are never writable by a command (governance, hooks, shell start-up files). */
 export const PROTECTED_WORKSPACE_PATHS = [
   ".ostk",
@@ -109,17 +124,7 @@ export const PROTECTED_WORKSPACE_PATHS = [
   ".git/config.worktree",
   ".git/modules",
   ".git/worktrees",
-  ".envrc",
-  ".bashrc",
-  ".bash_profile",
-  ".bash_login",
-  ".bash_logout",
-  ".profile",
-  ".zshrc",
-  ".zshenv",
-  ".zprofile",
-  ".zlogin",
-  ".config/fish",
+  ...SHELL_STARTUP_PATHS,
 ];
 
 /** Environment variables passed through by default (values are still screened for secrets). */
