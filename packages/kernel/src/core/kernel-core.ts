@@ -15,7 +15,7 @@ import { Journal } from "../journal/journal.js";
 import { ObjectStore } from "../journal/objects.js";
 import { readEntries } from "../journal/read.js";
 import { type GenRow, GenTable } from "../occ/gen-table.js";
-import { atomicWriteFile, fsyncDir } from "../util/durable.js";
+import { atomicWriteFile, fsyncDir, writeTempAt } from "../util/durable.js";
 import { type Logger, silentLogger } from "../util/logger.js";
 import { KeyedMutex } from "../util/mutex.js";
 import { Workspace } from "../workspace/confine.js";
@@ -709,21 +709,4 @@ async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promis
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   if (failure) throw failure;
-}
-
-async function writeTempAt(tmp: string, content: Buffer, mode: number, sync = true): Promise<void> {
-  const fh = await fsp.open(
-    tmp,
-    fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW,
-    mode,
-  );
-  try {
-    await fh.writeFile(content);
-    if (sync) await fh.datasync();
-  } catch (err) {
-    await fh.close().catch(() => {});
-    await fsp.rm(tmp, { force: true });
-    throw err;
-  }
-  await fh.close();
 }

@@ -55,13 +55,13 @@ export function tempNameFor(target: string): string {
   );
 }
 
-/** Write `data` to a fresh temp file beside `target` and fsync it. Returns the temp path. */
-export async function writeTempSynced(
-  target: string,
+/** Write `data` to `tmp` (created exclusively, never through a symlink), fdatasync unless `sync` is false. */
+export async function writeTempAt(
+  tmp: string,
   data: Uint8Array | string,
   mode = 0o644,
-): Promise<string> {
-  const tmp = tempNameFor(target);
+  sync = true,
+): Promise<void> {
   const fh = await fsp.open(
     tmp,
     fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW,
@@ -69,17 +69,26 @@ export async function writeTempSynced(
   );
   try {
     await fh.writeFile(data);
-    await fh.datasync();
+    if (sync) await fh.datasync();
   } catch (err) {
     await fh.close().catch(() => {});
     await fsp.rm(tmp, { force: true });
     throw err;
   }
   await fh.close();
+}
+
+/** Write `data` to a fresh temp file beside `target` and fsync it. Returns the temp path. */
+export async function writeTempSynced(
+  target: string,
+  data: Uint8Array | string,
+  mode = 0o644,
+): Promise<string> {
+  const tmp = tempNameFor(target);
+  await writeTempAt(tmp, data, mode);
   return tmp;
 }
 
-/** Atomic durable replace: temp file, fsync, rename, fsync directory. */
 export async function atomicWriteFile(
   target: string,
   data: Uint8Array | string,
