@@ -108,3 +108,11 @@ export function parseQuery(q: string): ParsedQuery {
   }
   return { raw: q, whole, parts, terms: [...new Set(normTerms(q))], identifier };
 }
+
+/** Term frequencies of a text's normalised terms (the first 20,000 characters), as embedders weight them. */
+export function termFrequencies(text: string): Map<string, number> {
+  const tf = new Map<string, number>();
+  for (const t of normTerms(text.length > 20_000 ? text.slice(0, 20_000) : text))
+    tf.set(t, (tf.get(t) ?? 0) + 1);
+  return tf;
+}

@@ -1,4 +1,4 @@
-import { normTerms } from "../tokenize.js";
+import { termFrequencies } from "../tokenize.js";
 import { type Embedder, fnv1a, normalize } from "./embedder.js";
 
 /**
@@ -20,9 +20,7 @@ export class HashEmbedder implements Embedder {
 
   embedOne(text: string): Float32Array {
     const v = new Float32Array(this.dim);
-    const tf = new Map<string, number>();
-    for (const t of normTerms(text.length > 20_000 ? text.slice(0, 20_000) : text))
-      tf.set(t, (tf.get(t) ?? 0) + 1);
+    const tf = termFrequencies(text);
     for (const [t, n] of tf) {
       const w = 1 + Math.log(n);
       add(v, `w:${t}`, w);

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
-import { normTerms } from "../tokenize.js";
+import { termFrequencies } from "../tokenize.js";
 import { type Embedder, fnv1a, normalize } from "./embedder.js";
 
 /**
@@ -115,9 +115,7 @@ export class StaticEmbedder implements Embedder {
 
   embedOne(text: string): Float32Array {
     const v = new Float32Array(this.dim);
-    const tf = new Map<string, number>();
-    for (const t of normTerms(text.length > 20_000 ? text.slice(0, 20_000) : text))
-      tf.set(t, (tf.get(t) ?? 0) + 1);
+    const tf = termFrequencies(text);
     for (const [t, n] of tf) {
       const [r, idf] = this.row(t);
       const w = idf * (1 + Math.log(n));
