@@ -1,4 +1,5 @@
 export * from "./client/index.js";
+export * from "./config/index.js";
 export * from "./envelope/index.js";
 export * from "./errors.js";
 export * from "./integration/index.js";
