@@ -35,21 +35,27 @@ export interface HandlerDeps {
 
 const INTERNAL_EVENTS = new Set(["fs.intent"]);
 
+/** An entry is shown to a caller only when every path it names passes the caller's read decision. */
+function entryVisible(e: JournalEntry, visible: (rel: string) => boolean): boolean {
+  if (e.path !== undefined && !visible(e.path)) return false;
+  return typeof e.data?.to !== "string" || visible(e.data.to);
+}
+
 export function kernelMethods(d: HandlerDeps): Record<string, KernelMethod> {
   const { core } = d;
   return {
     "fs/read": (p, c) => fsRead(core, c, p),
     "fs/write": (p, c) => fsWrite(core, c, p),
     "fs/edit": (p, c) => fsEdit(core, c, p),
-    "fs/list": (p, c) => fsList(core, c, p),
-    "fs/glob": (p, c) => fsGlob(core, c, p),
+    "fs/list": (p, c) => fsList(core, c, p, d.guard.readable(c)),
+    "fs/glob": (p, c) => fsGlob(core, c, p, d.guard.readable(c)),
     "fs/stat": (p, c) => fsStat(core, c, p),
-    "fs/search": (p, c) => fsSearch(core, c, p),
+    "fs/search": (p, c) => fsSearch(core, c, p, d.guard.readable(c)),
     "fs/mkdir": (p, c) => fsMkdir(core, c, p),
     "fs/move": (p, c) => fsMove(core, c, p),
     "fs/delete": (p, c) => fsDelete(core, c, p),
 
-    "journal/query": async (raw) => {
+    "journal/query": async (raw, c) => {
       const p = asParams(raw);
       const events = p.events;
       if (events !== undefined && (!Array.isArray(events) || events.some((e) => typeof e !== "string")))
@@ -62,7 +68,8 @@ export function kernelMethods(d: HandlerDeps): Record<string, KernelMethod> {
         events: events as string[] | undefined,
         limit: int(p, "limit", { min: 1, max: 100_000 }),
       });
-      return { entries, head_seq: core.journal.lastSeq };
+      const visible = d.guard.readable(c);
+      return { entries: entries.filter((e) => entryVisible(e, visible)), head_seq: core.journal.lastSeq };
     },
 
     "audit/verify": async () => d.verify(),
@@ -72,12 +79,15 @@ export function kernelMethods(d: HandlerDeps): Record<string, KernelMethod> {
       const paths = p.paths;
       if (paths !== undefined && (!Array.isArray(paths) || paths.some((x) => typeof x !== "string")))
         throw new OstkRpcError("InvalidParams", "paths: must be an array of strings");
+      const visible = d.guard.readable(c);
       let rows: GenRow[];
-      if (paths === undefined) rows = core.gens.all();
+      if (paths === undefined) rows = core.gens.all().filter((r) => visible(r.path));
       else {
         rows = [];
         for (const x of paths as string[]) {
-          const row = await core.refresh(core.ws.resolve(x).rel, c);
+          const rel = core.ws.resolve(x).rel;
+          if (!visible(rel)) continue;
+          const row = await core.refresh(rel, c);
           if (row) rows.push(row);
         }
       }
@@ -151,8 +161,16 @@ export function kernelMethods(d: HandlerDeps): Record<string, KernelMethod> {
       let replaying = since !== undefined;
       const buffered: JournalEntry[] = [];
       let last = since ?? core.journal.durable;
+      // The pin in force when the entry is sent decides (a pin that no longer parses hides everything).
+      const shown = (e: JournalEntry) => {
+        try {
+          return entryVisible(e, d.guard.readable(c));
+        } catch {
+          return false;
+        }
+      };
       const send = (e: JournalEntry) => {
-        if (e.seq <= last) return;
+        if (e.seq <= last || !shown(e)) return;
         last = e.seq;
         c.notify("journal/event", { subscription: id, entry: e });
       };
@@ -177,14 +195,15 @@ export function kernelMethods(d: HandlerDeps): Record<string, KernelMethod> {
       return { ok: d.subs.remove(str(p, "subscription", {})) };
     },
 
-    "kernel/projection": async (raw) => {
+    "kernel/projection": async (raw, c) => {
       const p = asParams(raw);
       const sinceSeq = int(p, "since_seq", { min: 0 }) ?? 0;
       const maxFiles = int(p, "max_files", { min: 1, max: 10_000 }) ?? 50;
+      const visible = d.guard.readable(c);
       const changed = new Map<string, JournalEntry>();
       for (const e of queryEntries(core.ws.stateDir, { sinceSeq, events: ["fs.commit"], limit: 100_000 })) {
-        if (e.path) changed.set(e.path, e);
-        if (typeof e.data?.to === "string") changed.set(e.data.to, e);
+        if (e.path && visible(e.path)) changed.set(e.path, e);
+        if (typeof e.data?.to === "string" && visible(e.data.to)) changed.set(e.data.to, e);
       }
       const files = [...changed.keys()]
         .map((path) => {

@@ -48,6 +48,11 @@ export interface PolicyGuard {
   grants: Map<string, CapabilityGrant>;
   /** The session's grant (re-negotiated from sessions.db after a restart, never widened). */
   grantFor(session: string | undefined): CapabilityGrant | undefined;
+  /**
+   * The read decision `fs/read` gets, as a per-path predicate for this caller: query results (list, glob,
+   * grep, generations, journal entries) show only paths it allows. Only "allow" counts; nothing asks.
+   */
+  readable(ctx: KernelCallContext): (rel: string) => boolean;
 }
 
 /**
@@ -127,6 +132,11 @@ export function createPolicyGuard(
     grants,
     grantFor,
     pin,
+    readable(ctx) {
+      const active = pin();
+      const grant = grantFor(ctx.actor.session);
+      return (rel) => decide({ verb: "read", path: rel }, { pin: active, grant }).decision === "allow";
+    },
     async check(method, raw, ctx) {
       const verb = FS_VERBS[method];
       if (!verb) return;
@@ -140,7 +150,7 @@ export function createPolicyGuard(
       const active = pin();
       if (call.path === "" && !WRITE_VERBS.has(verb)) {
         // A query over the whole workspace (list/glob/grep/stat of the root): allowed when the pin
-        // grants reading at all and does not deny the verb; paths inside are not filtered.
+        // grants reading at all and does not deny the verb; each path inside is filtered by `readable`.
         if (active.read.length > 0 && !active.denyVerbs.includes(verb)) return;
       }
       const d = decide(call, { pin: active, grant });

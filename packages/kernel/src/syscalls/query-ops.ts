@@ -9,6 +9,12 @@ import { asParams, bool, int, str } from "./params.js";
 
 const ALWAYS_SKIP = [".git", ".ostk", "node_modules"];
 
+/**
+ * Whether the caller may see a workspace path in a query result: the same read decision `fs/read` gets
+ * (the policy guard's `readable`). Names and lines of paths it refuses never appear in list/glob/grep.
+ */
+export type Visible = (rel: string) => boolean;
+
 function loadIgnore(root: string): Ignore {
   const ig = ignore().add(ALWAYS_SKIP.map((d) => `${d}/`));
   try {
@@ -60,7 +66,7 @@ export async function fsStat(core: KernelCore, ctx: CallContext, raw: unknown) {
 }
 
 /** fs/list: directory entries (optionally recursive to `depth`), .gitignore respected when `all` is not set. */
-export async function fsList(core: KernelCore, _ctx: CallContext, raw: unknown) {
+export async function fsList(core: KernelCore, _ctx: CallContext, raw: unknown, visible: Visible) {
   const p = asParams(raw);
   const r = core.ws.resolve(str(p, "path", { optional: true, allowEmpty: true }) ?? "");
   const depth = int(p, "depth", { min: 1, max: 32 }) ?? 1;
@@ -92,6 +98,11 @@ export async function fsList(core: KernelCore, _ctx: CallContext, raw: unknown) 
       const isDir = d.isDirectory();
       if (ig?.ignores(isDir ? `${rel}/` : rel)) continue;
       if (d.name.includes(".ostk-tmp-")) continue;
+      // A hidden directory is still walked: a child the policy lets this caller read stays listed.
+      if (!visible(rel)) {
+        if (isDir && level < depth) walk(childAbs, level + 1);
+        continue;
+      }
       const type = isDir ? "dir" : d.isSymbolicLink() ? "symlink" : d.isFile() ? "file" : "other";
       const e: { path: string; type: string; size?: number; gen?: number } = { path: rel, type };
       if (type === "file") {
@@ -112,7 +123,7 @@ export async function fsList(core: KernelCore, _ctx: CallContext, raw: unknown) 
 }
 
 /** fs/glob: workspace paths matching a glob, sorted; .gitignore respected unless `all`. */
-export async function fsGlob(core: KernelCore, _ctx: CallContext, raw: unknown) {
+export async function fsGlob(core: KernelCore, _ctx: CallContext, raw: unknown, visible: Visible) {
   const p = asParams(raw);
   const pattern = str(p, "pattern", {});
   const base = core.ws.resolve(str(p, "path", { optional: true, allowEmpty: true }) ?? "");
@@ -133,14 +144,14 @@ export async function fsGlob(core: KernelCore, _ctx: CallContext, raw: unknown) 
   const out: string[] = [];
   for (const f of found.sort()) {
     const rel = core.ws.relOf(path.join(base.abs, f.replace(/\/$/, "")));
-    if (rel.includes(".ostk-tmp-") || ig?.ignores(rel)) continue;
+    if (rel.includes(".ostk-tmp-") || ig?.ignores(rel) || !visible(rel)) continue;
     out.push(rel);
   }
   return { pattern, paths: out.slice(0, max), truncated: out.length > max };
 }
 
 /** fs/search: grep-style regular-expression search over text files. */
-export async function fsSearch(core: KernelCore, _ctx: CallContext, raw: unknown) {
+export async function fsSearch(core: KernelCore, _ctx: CallContext, raw: unknown, visible: Visible) {
   const p = asParams(raw);
   const pattern = str(p, "pattern", {});
   const include = str(p, "glob", { optional: true });
@@ -161,7 +172,7 @@ export async function fsSearch(core: KernelCore, _ctx: CallContext, raw: unknown
   } catch {
     throw new OstkRpcError("NotFound", `${base.rel || "."} does not exist`);
   }
-  if (st.isFile()) files = [base.abs];
+  if (st.isFile()) files = visible(base.rel) ? [base.abs] : [];
   else {
     const rels = await glob(include ?? "**/*", {
       cwd: base.abs,
@@ -174,7 +185,10 @@ export async function fsSearch(core: KernelCore, _ctx: CallContext, raw: unknown
     files = rels
       .sort()
       .map((f) => path.join(base.abs, f))
-      .filter((abs) => !ig.ignores(core.ws.relOf(abs)) && !abs.includes(".ostk-tmp-"));
+      .filter((abs) => {
+        const rel = core.ws.relOf(abs);
+        return !ig.ignores(rel) && !abs.includes(".ostk-tmp-") && visible(rel);
+      });
   }
   const matches: { path: string; line: number; text: string }[] = [];
   let truncated = false;
