@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { parse as parseToml } from "smol-toml";
 
@@ -24,6 +25,12 @@ export interface RecallConfig {
   hnswThreshold: number;
   /** While watching, also follow the kernel's committed changes when a kernel runs. */
   followKernel: boolean;
+  /** Index the kernel's committed changes (`.ostk/journal.jsonl`) as searchable events. */
+  journal: boolean;
+  /** Index Claude Code transcripts of this workspace (off by default: they may hold secrets; text is redacted). */
+  transcripts: boolean;
+  /** Where Claude Code keeps transcripts. */
+  transcriptsDir: string;
 }
 
 export const DEFAULT_CONFIG: RecallConfig = {
@@ -37,6 +44,9 @@ export const DEFAULT_CONFIG: RecallConfig = {
   hnswThreshold: 20_000,
   followKernel: true,
   onnxModelDir: undefined,
+  journal: true,
+  transcripts: false,
+  transcriptsDir: join(homedir(), ".claude", "projects"),
 };
 
 export interface ConfigResult {
@@ -98,9 +108,12 @@ function applyRaw(
     } else if (k === "embedder") {
       if (value === "static" || value === "hash" || value === "onnx") config.embedder = value;
       else warnings.push(`${where}: embedder must be "static", "hash" or "onnx"`);
-    } else if (k === "followKernel") {
-      if (typeof value === "boolean") config.followKernel = value;
-      else warnings.push(`${where}: follow_kernel must be true or false`);
+    } else if (k === "followKernel" || k === "journal" || k === "transcripts") {
+      if (typeof value === "boolean") config[k] = value;
+      else warnings.push(`${where}: ${key} must be true or false`);
+    } else if (k === "transcriptsDir") {
+      if (typeof value === "string") config.transcriptsDir = value.replace(/^~(?=\/|$)/, homedir());
+      else warnings.push(`${where}: transcripts_dir must be a string`);
     } else if (k === "onnxModelDir") {
       if (typeof value === "string") config.onnxModelDir = value;
       else warnings.push(`${where}: onnx_model_dir must be a string`);

@@ -7,6 +7,7 @@ import type { RecallConfig } from "./config.js";
 import type { Embedder } from "./embed/embedder.js";
 import type { Logger } from "./logger.js";
 import { IgnoreMatcher, looksBinary, walkWorkspace } from "./scan/walk.js";
+import { sourceOfLang } from "./store/filter.js";
 import type { SqliteStore } from "./store/sqlite-store.js";
 import type { VectorStore } from "./store/vector-store.js";
 
@@ -25,6 +26,10 @@ export interface ScanReport {
   chunksAdded: number;
   chunksRemoved: number;
   ms: number;
+  /** New journal events stored (full scans). */
+  events?: number;
+  /** New transcript exchanges stored (full scans, when transcripts are on). */
+  exchanges?: number;
 }
 
 const EMBED_BATCH = 1024;
@@ -191,6 +196,8 @@ export class Indexer {
       chunks = await chunkFile(`${path}.txt`, text);
       chunks = chunks.map((c) => ({ ...c, path }));
     }
+    // code or docs by language; the time is the file's mtime when this content is first indexed
+    chunks = chunks.map((c) => ({ ...c, source: sourceOfLang(c.lang), ts: mtimeMs }));
     const { added, removed } = this.store.replaceFile(
       { path, hash, size, mtime_ms: mtimeMs, lang: languageOf(path) },
       chunks,
@@ -206,6 +213,20 @@ export class Indexer {
     return "changed";
   }
 
+  /** Store chunks of a non-file source (ids already stored are skipped); embedded at the next flush. */
+  addChunks(chunks: Chunk[]): number {
+    const fresh = this.store.insertNewChunks(chunks);
+    this.pendingEmbed.push(...fresh);
+    return fresh.length;
+  }
+
+  /** Remove chunks of a non-file source by id. */
+  removeChunks(ids: string[]): void {
+    if (!ids.length) return;
+    this.store.removeChunkIds(ids);
+    this.pendingRemove.push(...ids);
+  }
+
   /** Write pending vector changes; returns the number of chunks embedded. */
   async flushVectors(): Promise<number> {
     const remove = this.pendingRemove;
@@ -219,7 +240,14 @@ export class Indexer {
       // also next to the chunk (int8), so the reranker scores BM25-only candidates against the query
       this.store.setVectors(batch.map((c, j) => ({ id: c.id, vector: vecs[j] })));
       await this.vectors.add(
-        batch.map((c, j) => ({ id: c.id, path: c.path, lang: c.lang, vector: vecs[j] })),
+        batch.map((c, j) => ({
+          id: c.id,
+          path: c.path,
+          lang: c.lang,
+          source: c.source,
+          ts: c.ts,
+          vector: vecs[j],
+        })),
       );
     }
     return add.length;

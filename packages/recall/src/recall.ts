@@ -7,6 +7,9 @@ import { Indexer, type ScanProgress, type ScanReport } from "./indexer.js";
 import { type Logger, silentLogger } from "./logger.js";
 import { type SearchOptions, type SearchResult, search } from "./query/search.js";
 import { toRel } from "./scan/walk.js";
+import { type JournalEntryLike, type JournalIngestState, JournalSource } from "./source/journal-source.js";
+import { TranscriptSource } from "./source/transcript-source.js";
+import { FilterError } from "./store/filter.js";
 import { SqliteStore } from "./store/sqlite-store.js";
 import { VectorStore } from "./store/vector-store.js";
 import { type JournalCursor, KernelFollower, type KernelFollowState } from "./watch/kernel-follow.js";
@@ -41,6 +44,24 @@ export interface ViewResult {
   text: string;
 }
 
+/** One source of chunks, with where its ingestion stands. */
+export interface SourceStatus {
+  name: "code" | "docs" | "transcript" | "journal";
+  enabled: boolean;
+  chunks: number;
+  /** Where it is read from (the workspace, `.ostk/journal.jsonl`, the transcripts directory). */
+  location: string;
+  /** Transcript files followed. */
+  files?: number;
+  /** Journal: the tail cursor and last seq stored; transcripts: per file, the byte offset read to and where its last (still open) exchange starts. */
+  cursor?:
+    | { dev: number; ino: number; offset: number; lastSeq: number }
+    | { file: string; offset: number; openAt: number; exchanges: number }[]
+    | null;
+  /** Last time this source was read (epoch ms). */
+  lastIngestAt?: number | null;
+}
+
 export interface RecallStatus {
   workspace: string;
   dataDir: string;
@@ -48,7 +69,7 @@ export interface RecallStatus {
   chunks: number;
   vectors: number;
   events: number;
-  sources: string[];
+  sources: SourceStatus[];
   embedder: { id: string; dim: number; description: string };
   vectorIndex: "flat" | "hnsw";
   lastScan: { at: number; files: number; changedFiles: number; ms: number } | null;
@@ -59,6 +80,9 @@ export interface RecallStatus {
   kernel: KernelFollowState;
   configWarnings: string[];
 }
+
+/** How often new transcript lines are looked for while watching. */
+const TRANSCRIPT_POLL_MS = 1000;
 
 export class RecallError extends Error {
   constructor(
@@ -74,6 +98,13 @@ export class Recall {
   private queue: Promise<unknown> = Promise.resolve();
   private watcher: Watcher | null = null;
   private follower: KernelFollower | null = null;
+  private readonly journal: JournalSource;
+  private readonly transcripts: TranscriptSource;
+  private liveEntries: JournalEntryLike[] = [];
+  private liveTimer: NodeJS.Timeout | null = null;
+  private transcriptTimer: NodeJS.Timeout | null = null;
+  private transcriptBusy = false;
+  private lastTranscriptIngest: number | null = null;
 
   private constructor(
     readonly workspace: string,
@@ -85,7 +116,10 @@ export class Recall {
     readonly indexer: Indexer,
     private readonly logger: Logger,
     private readonly warnings: string[],
-  ) {}
+  ) {
+    this.journal = new JournalSource(workspace, store, indexer, logger);
+    this.transcripts = new TranscriptSource(workspace, config.transcriptsDir, store, indexer, logger);
+  }
 
   static async open(opts: OpenRecallOptions): Promise<Recall> {
     const workspace = resolve(opts.workspace);
@@ -130,7 +164,14 @@ export class Recall {
       const vecs2 = await this.embedder.embed(rows.map((r) => `${r.path} ${r.symbol ?? ""}\n${r.text}`));
       this.store.setVectors(rows.map((r, j) => ({ id: r.id, vector: vecs2[j] })));
       await this.vectors.add(
-        rows.map((r, j) => ({ id: r.id, path: r.path, lang: r.lang, vector: vecs2[j] })),
+        rows.map((r, j) => ({
+          id: r.id,
+          path: r.path,
+          lang: r.lang,
+          source: r.source,
+          ts: r.ts,
+          vector: vecs2[j],
+        })),
       );
     }
   }
@@ -142,9 +183,62 @@ export class Recall {
     const under = opts.dir ? this.relPath(opts.dir) : "";
     return this.exclusive(async () => {
       const r = await this.indexer.scan(under, opts.onProgress, opts.signal);
+      if (!under) {
+        const t0 = performance.now();
+        Object.assign(r, await this.ingestSources(opts.signal));
+        r.chunksAdded += await this.indexer.flushVectors();
+        r.ms += Math.round(performance.now() - t0);
+      }
       await this.maybeIndexVectors();
       return r;
     });
+  }
+
+  /** Read the optional sources from their cursors (a source turned off loses its chunks). */
+  private async ingestSources(signal?: AbortSignal): Promise<{ events: number; exchanges: number }> {
+    let events = 0;
+    let exchanges = 0;
+    if (this.config.journal) events = await this.journal.catchUp(signal);
+    else if (this.store.sourceCounts().get("journal")) {
+      this.indexer.removeChunks(this.store.chunkIdsOfSource("journal"));
+      this.store.deleteIngest("journal-events");
+    }
+    if (this.config.transcripts) {
+      exchanges = await this.transcripts.ingest(signal);
+      this.lastTranscriptIngest = Date.now();
+    } else if (this.store.sourceCounts().get("transcript") || this.transcripts.states().length)
+      this.transcripts.purge();
+    return { events, exchanges };
+  }
+
+  /** Store journal entries received while watching (debounced into one pass). */
+  private queueEntry(e: JournalEntryLike): void {
+    if (!this.config.journal || e.event !== "fs.commit") return;
+    this.liveEntries.push(e);
+    this.liveTimer ??= setTimeout(() => {
+      this.liveTimer = null;
+      const entries = this.liveEntries;
+      this.liveEntries = [];
+      void this.exclusive(async () => {
+        this.journal.ingestEntries(entries);
+        await this.indexer.flushVectors();
+      }).catch((err) => this.logger.warn({ err }, "storing journal events failed; the next scan retries"));
+    }, this.config.debounceMs);
+  }
+
+  /** While watching, pick up new transcript lines (a stat per file when nothing changed). */
+  private pollTranscripts(): void {
+    if (this.transcriptBusy || !this.watcher) return;
+    this.transcriptBusy = true;
+    void this.exclusive(async () => {
+      await this.transcripts.ingest();
+      this.lastTranscriptIngest = Date.now();
+      await this.indexer.flushVectors();
+    })
+      .catch((err) => this.logger.warn({ err }, "reading transcripts failed; retried at the next poll"))
+      .finally(() => {
+        this.transcriptBusy = false;
+      });
   }
 
   /** Re-index specific paths (files, directories, deleted paths). */
@@ -168,6 +262,9 @@ export class Recall {
     return search(this.store, this.vectors, this.embedder, query, {
       maxPerFile: this.config.maxHitsPerFile,
       ...opts,
+    }).catch((err) => {
+      if (err instanceof FilterError) throw new RecallError("InvalidParams", err.message);
+      throw err;
     });
   }
 
@@ -184,6 +281,16 @@ export class Recall {
           "NotFound",
           `no chunk with id ${req.id}; it may have been re-indexed — search again`,
         );
+      if (c.source === "journal" || c.source === "transcript")
+        // an event or an exchange: the stored (redacted) text is the thing to show
+        return {
+          path: c.path,
+          startLine: c.start_line,
+          endLine: c.end_line,
+          totalLines: c.end_line,
+          symbol: c.symbol,
+          text: c.text,
+        };
       path = c.path;
       start = c.start_line;
       end = c.end_line;
@@ -232,7 +339,7 @@ export class Recall {
       dataDir: this.dataDir,
       ...counts,
       vectors,
-      sources: ["workspace"],
+      sources: this.sourceStatus(),
       embedder: { id: this.embedder.id, dim: this.embedder.dim, description: this.embedder.description },
       vectorIndex: (await this.vectors.hasIndex()) ? "hnsw" : "flat",
       lastScan: last
@@ -244,6 +351,38 @@ export class Recall {
       kernel: this.follower?.state ?? "off",
       configWarnings: this.warnings,
     };
+  }
+
+  private sourceStatus(): SourceStatus[] {
+    const counts = this.store.sourceCounts();
+    const j = this.store.getIngest<JournalIngestState>("journal-events");
+    const t = this.transcripts.states();
+    return [
+      { name: "code", enabled: true, chunks: counts.get("code") ?? 0, location: this.workspace },
+      { name: "docs", enabled: true, chunks: counts.get("docs") ?? 0, location: this.workspace },
+      {
+        name: "journal",
+        enabled: this.config.journal,
+        chunks: counts.get("journal") ?? 0,
+        location: this.journal.file,
+        cursor: j?.cursor ? { ...j.cursor, lastSeq: j.lastSeq } : null,
+        lastIngestAt: j?.at ?? null,
+      },
+      {
+        name: "transcript",
+        enabled: this.config.transcripts,
+        chunks: counts.get("transcript") ?? 0,
+        location: this.transcripts.dir,
+        files: t.length,
+        cursor: t.slice(0, 100).map(({ file, state }) => ({
+          file,
+          offset: state.size,
+          openAt: state.offset,
+          exchanges: state.exchanges,
+        })),
+        lastIngestAt: this.lastTranscriptIngest,
+      },
+    ];
   }
 
   /** Start watching (runs a reconcile scan first). */
@@ -275,8 +414,13 @@ export class Recall {
           lastSave = Date.now();
           this.store.setIngest("journal", c);
         },
+        onEntry: (e) => this.queueEntry(e as JournalEntryLike),
       });
       await this.follower.start();
+    }
+    if (this.config.transcripts) {
+      this.transcriptTimer = setInterval(() => this.pollTranscripts(), TRANSCRIPT_POLL_MS);
+      this.transcriptTimer.unref();
     }
     return this.watchStatus();
   }
@@ -284,6 +428,12 @@ export class Recall {
   async unwatch(): Promise<WatchStatus> {
     const w = this.watcher;
     this.watcher = null;
+    if (this.transcriptTimer) clearInterval(this.transcriptTimer);
+    this.transcriptTimer = null;
+    // entries not stored yet are read from the journal file by the next scan
+    if (this.liveTimer) clearTimeout(this.liveTimer);
+    this.liveTimer = null;
+    this.liveEntries = [];
     if (this.follower?.lastCursor) this.store.setIngest("journal", this.follower.lastCursor);
     await this.follower?.stop();
     this.follower = null;

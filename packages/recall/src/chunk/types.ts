@@ -12,7 +12,9 @@ export interface Chunk {
   kind: string;
   lang: string;
   text: string;
+  /** When this content appeared (epoch ms): the file's mtime, the exchange's or the journal entry's time. */
+  ts?: number | null;
 }
 
 /** A chunk before its id is assigned. */
-export type RawChunk = Omit<Chunk, "id" | "source" | "path" | "lang">;
+export type RawChunk = Omit<Chunk, "id" | "source" | "path" | "lang" | "ts">;

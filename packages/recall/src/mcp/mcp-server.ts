@@ -16,7 +16,7 @@ const TOOLS: { name: string; op: OperationName; description: string }[] = [
     name: "recall_search",
     op: "search",
     description:
-      "Search the workspace (code, docs, notes) with hybrid BM25 + vector retrieval and reranking. Use it to find where something is implemented or documented. Returns hits with path, line range, symbol, snippet, score and the lanes that found them.",
+      'Search the workspace (code, docs, notes) with hybrid BM25 + vector retrieval and reranking. Use it to find where something is implemented or documented; with source ["journal"] and a path, what happened to a file (who changed it, when); with source ["transcript"], past Claude Code exchanges (when enabled). Filters: source, path (prefix or glob), lang, since/until (ISO or 2h, 7d). Returns hits with path, line range, symbol, snippet, score, source, time and the lanes that found them.',
   },
   {
     name: "recall_view",
@@ -112,12 +112,14 @@ function render(op: OperationName, r: Record<string, unknown>): string {
       snippet: string;
       score: number;
       lanes: string[];
+      source: string;
+      time: string | null;
     }[];
     if (!hits.length) return "No hits.";
     return hits
       .map(
         (h, i) =>
-          `${i + 1}. ${h.path}:${h.startLine}-${h.endLine}${h.symbol ? ` ${h.symbol}` : ""} (score ${h.score}, ${h.lanes.join("+")}, id ${h.id})\n${h.snippet}`,
+          `${i + 1}. ${h.path}:${h.startLine}-${h.endLine}${h.symbol ? ` ${h.symbol}` : ""} (score ${h.score}, ${h.lanes.join("+")}, ${h.source}${h.time ? ` ${h.time}` : ""}, id ${h.id})\n${h.snippet}`,
       )
       .join("\n\n");
   }

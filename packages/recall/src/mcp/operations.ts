@@ -1,6 +1,7 @@
 import type { ScanProgress } from "../indexer.js";
 import type { Lane } from "../query/search.js";
 import type { Recall } from "../recall.js";
+import type { SourceName } from "../store/filter.js";
 import { PARAMS, validate } from "./schemas.js";
 
 export type OperationName = "search" | "view" | "scan" | "watch" | "status";
@@ -30,6 +31,9 @@ export async function runOperation(
         limit: params.limit as number | undefined,
         path: params.path as string | undefined,
         lang: params.lang as string | undefined,
+        source: params.source as SourceName[] | undefined,
+        since: params.since as string | undefined,
+        until: params.until as string | undefined,
         lanes: params.lanes as Lane[] | undefined,
       });
       return { ...r };

@@ -15,8 +15,25 @@ export const PARAMS: Record<"search" | "view" | "scan" | "watch" | "status", Jso
         description: "What to look for: words, a question, or an identifier",
       },
       limit: { type: "integer", minimum: 1, maximum: 100, default: 10, description: "Maximum hits" },
-      path: { type: "string", description: "Only files whose workspace-relative path starts with this" },
+      source: {
+        type: "array",
+        items: { type: "string", enum: ["code", "docs", "transcript", "journal"] },
+        minItems: 1,
+        description:
+          "Only these sources (default code, docs, transcript). journal = the kernel's committed changes, one event per change (who, what, when): use it with path to ask what happened to a file. transcript = Claude Code exchanges (when enabled)",
+      },
+      path: {
+        type: "string",
+        description:
+          "Only workspace-relative paths starting with this (src/), or matching a glob with *, ?, [ ] or { } (src/**/*.ts, *.md)",
+      },
       lang: { type: "string", description: "Only this language (typescript, python, go, markdown, …)" },
+      since: {
+        type: "string",
+        description:
+          "Only content from this time on: ISO date/time (2026-11-20, 2026-11-20T14:00Z) or a duration back from now (30m, 2h, 7d, 2w). Files: their modification time when the content was indexed",
+      },
+      until: { type: "string", description: "Only content up to this time (same forms as since)" },
       lanes: {
         type: "array",
         items: { type: "string", enum: ["bm25", "vector"] },
@@ -72,11 +89,29 @@ const hit: JsonSchema = {
     symbol: { type: ["string", "null"] },
     kind: { type: "string" },
     lang: { type: "string" },
+    source: { type: "string", description: "code, docs, transcript or journal" },
+    time: {
+      type: ["string", "null"],
+      description: "ISO time of the content: file mtime when indexed, exchange time, journal entry time",
+    },
     snippet: { type: "string" },
     score: { type: "number" },
     lanes: { type: "array", items: { type: "string", enum: ["bm25", "vector"] } },
   },
-  required: ["id", "path", "startLine", "endLine", "symbol", "kind", "lang", "snippet", "score", "lanes"],
+  required: [
+    "id",
+    "path",
+    "startLine",
+    "endLine",
+    "symbol",
+    "kind",
+    "lang",
+    "source",
+    "time",
+    "snippet",
+    "score",
+    "lanes",
+  ],
 };
 
 const watchStatus: JsonSchema = {
@@ -124,6 +159,8 @@ export const RESULTS: Record<"search" | "view" | "scan" | "watch" | "status", Js
       chunksAdded: { type: "integer" },
       chunksRemoved: { type: "integer" },
       ms: { type: "integer" },
+      events: { type: "integer", description: "New journal events stored" },
+      exchanges: { type: "integer", description: "New transcript exchanges stored" },
     },
     required: ["files", "changedFiles", "removedFiles", "chunksAdded", "chunksRemoved", "ms"],
   },
@@ -136,7 +173,27 @@ export const RESULTS: Record<"search" | "view" | "scan" | "watch" | "status", Js
       chunks: { type: "integer" },
       vectors: { type: "integer" },
       events: { type: "integer" },
-      sources: { type: "array", items: { type: "string" } },
+      sources: {
+        type: "array",
+        description: "Each source with its chunk count and where reading it stands",
+        items: {
+          type: "object",
+          properties: {
+            name: { type: "string", enum: ["code", "docs", "transcript", "journal"] },
+            enabled: { type: "boolean" },
+            chunks: { type: "integer" },
+            location: { type: "string" },
+            files: { type: "integer" },
+            cursor: {
+              description:
+                "journal: {dev, ino, offset, lastSeq}; transcript: per file {file, offset, openAt, exchanges}",
+              type: ["object", "array", "null"],
+            },
+            lastIngestAt: { type: ["integer", "null"] },
+          },
+          required: ["name", "enabled", "chunks", "location"],
+        },
+      },
       embedder: {
         type: "object",
         properties: { id: { type: "string" }, dim: { type: "integer" }, description: { type: "string" } },

@@ -1,4 +1,5 @@
 import type { Embedder } from "../embed/embedder.js";
+import type { SearchFilter } from "../store/filter.js";
 import type { ChunkRow, SqliteStore } from "../store/sqlite-store.js";
 import type { VectorStore } from "../store/vector-store.js";
 import { type ParsedQuery, parseQuery } from "../tokenize.js";
@@ -14,11 +15,9 @@ import { rrf } from "./rrf.js";
 
 export type Lane = "bm25" | "vector";
 
-export interface SearchOptions {
+/** Filters (source, path prefix or glob, lang, since/until) are SearchFilter's. */
+export interface SearchOptions extends SearchFilter {
   limit?: number;
-  /** Only paths starting with this prefix. */
-  path?: string;
-  lang?: string;
   /** Lanes to use (default both). */
   lanes?: Lane[];
   /** Skip the reranker (fusion order only). */
@@ -39,6 +38,10 @@ export interface Hit {
   symbol: string | null;
   kind: string;
   lang: string;
+  /** code, docs, transcript or journal. */
+  source: string;
+  /** ISO time: the file's mtime when this content was indexed, the exchange's or the journal entry's time. */
+  time: string | null;
   snippet: string;
   score: number;
   lanes: Lane[];
@@ -89,7 +92,7 @@ export async function gatherCandidates(
   const lanes = opts.lanes ?? ["bm25", "vector"];
   const prefetch = Math.max(80, limit * 8);
   const pq = parseQuery(query);
-  const filter = { pathPrefix: opts.path, lang: opts.lang };
+  const filter = store.resolveFilter(opts);
   // the vector lane runs on LanceDB's threads while SQLite answers the BM25 lane
   // embed first, then start the vector search (LanceDB works on its own threads) before the synchronous BM25 lane
   const needVec = lanes.includes("vector") || opts.rerank !== false;
@@ -169,6 +172,8 @@ function toHit(row: ChunkRow, score: number, lanes: Lane[], terms: string[]): Hi
     symbol: row.symbol,
     kind: row.kind,
     lang: row.lang,
+    source: row.source,
+    time: row.ts == null ? null : new Date(row.ts).toISOString(),
     snippet: snippet(row, terms),
     score: Math.round(score * 10000) / 10000,
     lanes,

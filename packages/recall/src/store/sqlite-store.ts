@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import type { Chunk } from "../chunk/types.js";
 import { normTerms, splitIdentifier, splitTerms } from "../tokenize.js";
+import { type ResolvedFilter, resolveFilter, type SearchFilter, SOURCES, type SourceName } from "./filter.js";
 
 export interface FileRow {
   path: string;
@@ -29,6 +30,8 @@ export interface ChunkRow {
   kind: string;
   lang: string;
   text: string;
+  /** Epoch ms: file mtime when this content was indexed, exchange time, or journal entry time. */
+  ts: number | null;
 }
 
 export interface Bm25Hit {
@@ -38,12 +41,12 @@ export interface Bm25Hit {
   score: number;
 }
 
-export interface Bm25Filter {
-  pathPrefix?: string;
-  lang?: string;
-}
+export type Bm25Filter = ResolvedFilter;
 
-const SCHEMA_VERSION = "3";
+/** Sources whose chunks belong to a workspace file (replaced when the file is re-indexed). */
+const FILE_SOURCES = "source IN ('code', 'docs')";
+
+const SCHEMA_VERSION = "4";
 
 /** Longest FTS query (terms); the rarest terms are kept. */
 const MAX_QUERY_TERMS = 16;
@@ -64,6 +67,9 @@ export class SqliteStore {
   private readonly stemCache = new Map<string, string | undefined>();
   /** Document frequency of a stem; cleared on every write. */
   private readonly dfCache = new Map<string, number>();
+  /** Chunks per source; cleared on every write. */
+  private sourceCache: Map<string, number> | null = null;
+  private readonly globCache = new Map<string, RegExp>();
 
   constructor(file: string) {
     if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
@@ -72,6 +78,15 @@ export class SqliteStore {
     this.db.pragma("synchronous = NORMAL");
     this.db.pragma("cache_size = -65536");
     this.migrate();
+    this.db.function("recall_path_match", { deterministic: true }, (re: unknown, path: unknown) => {
+      let r = this.globCache.get(re as string);
+      if (!r) {
+        r = new RegExp(re as string);
+        if (this.globCache.size > 100) this.globCache.clear();
+        this.globCache.set(re as string, r);
+      }
+      return r.test(path as string) ? 1 : 0;
+    });
   }
 
   private migrate(): void {
@@ -86,6 +101,9 @@ export class SqliteStore {
       this.db.exec(
         "DROP TABLE IF EXISTS chunks_vocab; DROP TABLE IF EXISTS chunks_fts; DROP TABLE IF EXISTS chunks; DROP TABLE IF EXISTS files; DELETE FROM meta;",
       );
+      // the optional sources' cursors point past chunks that are gone now: read them again
+      if (this.db.prepare("SELECT name FROM sqlite_master WHERE name = 'ingest'").get())
+        this.db.exec("DELETE FROM ingest WHERE source = 'journal-events' OR source LIKE 'transcript:%'");
     }
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -95,7 +113,7 @@ export class SqliteStore {
       CREATE TABLE IF NOT EXISTS chunks (
         rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, source TEXT NOT NULL, path TEXT NOT NULL,
         start_line INTEGER NOT NULL, end_line INTEGER NOT NULL, symbol TEXT, kind TEXT NOT NULL,
-        lang TEXT NOT NULL, text TEXT NOT NULL, nterms TEXT NOT NULL DEFAULT '', vec BLOB);
+        lang TEXT NOT NULL, text TEXT NOT NULL, nterms TEXT NOT NULL DEFAULT '', vec BLOB, ts INTEGER);
       CREATE INDEX IF NOT EXISTS chunks_path ON chunks(path);
       CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
         symbol, path, text, terms, content='', contentless_delete=1,
@@ -146,9 +164,67 @@ export class SqliteStore {
     return rows.map((r) => r.path);
   }
 
+  /** Ids of a workspace file's chunks (not journal events about it). */
   chunkIdsOf(path: string): Set<string> {
-    const rows = this.db.prepare("SELECT id FROM chunks WHERE path = ?").all(path) as { id: string }[];
+    const rows = this.db.prepare(`SELECT id FROM chunks WHERE path = ? AND ${FILE_SOURCES}`).all(path) as {
+      id: string;
+    }[];
     return new Set(rows.map((r) => r.id));
+  }
+
+  /** Ids of one source's chunks, optionally of one path. */
+  chunkIdsOfSource(source: SourceName, path?: string): string[] {
+    return (
+      path === undefined
+        ? this.db.prepare("SELECT id FROM chunks WHERE source = ?").pluck().all(source)
+        : this.db.prepare("SELECT id FROM chunks WHERE source = ? AND path = ?").pluck().all(source, path)
+    ) as string[];
+  }
+
+  /** Insert the chunks whose ids are not stored yet (one transaction); returns those. */
+  insertNewChunks(chunks: Chunk[]): Chunk[] {
+    const has = this.db.prepare("SELECT 1 FROM chunks WHERE id = ?").pluck();
+    return this.db.transaction(() => {
+      const seen = new Set<string>();
+      const fresh = chunks.filter((c) => {
+        if (seen.has(c.id) || has.get(c.id)) return false;
+        seen.add(c.id);
+        return true;
+      });
+      this.insertChunks(fresh);
+      return fresh;
+    })();
+  }
+
+  /** Remove chunks by id (one transaction). */
+  removeChunkIds(ids: string[]): void {
+    if (ids.length) this.db.transaction(() => this.deleteChunks(ids))();
+  }
+
+  /** Chunk count per source. */
+  sourceCounts(): Map<string, number> {
+    if (!this.sourceCache) {
+      const rows = this.db.prepare("SELECT source, count(*) AS n FROM chunks GROUP BY source").all() as {
+        source: string;
+        n: number;
+      }[];
+      this.sourceCache = new Map(rows.map((r) => [r.source, r.n]));
+    }
+    return this.sourceCache;
+  }
+
+  /**
+   * Resolve a caller's filter; a source restriction that excludes only sources
+   * with no chunks is dropped, so the common query keeps the fast unfiltered plan.
+   */
+  resolveFilter(f: SearchFilter): ResolvedFilter {
+    const r = resolveFilter(f);
+    if (r.sources) {
+      const present = this.sourceCounts();
+      const wanted = r.sources;
+      if (SOURCES.every((s) => wanted.includes(s) || !present.get(s))) r.sources = undefined;
+    }
+    return r;
   }
 
   /** Touch only the stat fields (content unchanged). */
@@ -200,8 +276,9 @@ export class SqliteStore {
 
   insertChunks(chunks: Chunk[]): void {
     this.dfCache.clear();
+    this.sourceCache = null;
     const ins = this.db.prepare(
-      "INSERT INTO chunks(id, source, path, start_line, end_line, symbol, kind, lang, text, nterms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO chunks(id, source, path, start_line, end_line, symbol, kind, lang, text, nterms, ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     );
     const fts = this.db.prepare(
       "INSERT INTO chunks_fts(rowid, symbol, path, text, terms) VALUES (?, ?, ?, ?, ?)",
@@ -220,6 +297,7 @@ export class SqliteStore {
         c.lang,
         c.text,
         nterms,
+        c.ts ?? null,
       );
       const symTerms = c.symbol ? splitIdentifier(c.symbol).join(" ") : "";
       fts.run(
@@ -234,6 +312,7 @@ export class SqliteStore {
 
   private deleteChunks(ids: string[]): void {
     this.dfCache.clear();
+    this.sourceCache = null;
     const get = this.db.prepare("SELECT rowid FROM chunks WHERE id = ?");
     const delFts = this.db.prepare("DELETE FROM chunks_fts WHERE rowid = ?");
     const del = this.db.prepare("DELETE FROM chunks WHERE rowid = ?");
@@ -340,17 +419,33 @@ export class SqliteStore {
   bm25(match: string, limit: number, filter: Bm25Filter = {}): Bm25Hit[] {
     const where: string[] = ["chunks_fts MATCH ?"];
     const args: unknown[] = [match];
+    if (filter.sources) {
+      where.push(`c.source IN (${filter.sources.map(() => "?").join(", ")})`);
+      args.push(...filter.sources);
+    }
     if (filter.pathPrefix) {
       where.push("substr(c.path, 1, ?) = ?");
       args.push(filter.pathPrefix.length, filter.pathPrefix);
+    }
+    if (filter.pathGlob) {
+      where.push("recall_path_match(?, c.path)");
+      args.push(filter.pathGlob.source);
     }
     if (filter.lang) {
       where.push("c.lang = ?");
       args.push(filter.lang);
     }
+    if (filter.since !== undefined) {
+      where.push("c.ts >= ?");
+      args.push(Math.floor(filter.since));
+    }
+    if (filter.until !== undefined) {
+      where.push("c.ts <= ?");
+      args.push(Math.ceil(filter.until));
+    }
     args.push(limit);
     const sql =
-      filter.pathPrefix || filter.lang
+      where.length > 1
         ? `SELECT c.rowid AS rowid, c.id AS id, bm25(chunks_fts, 4.0, 2.0, 1.0, 1.0) AS score
            FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid WHERE ${where.join(" AND ")} ORDER BY score LIMIT ?`
         : `SELECT f.rowid AS rowid, c.id AS id, f.score AS score FROM
@@ -422,6 +517,18 @@ export class SqliteStore {
       | { state: string }
       | undefined;
     return r ? (JSON.parse(r.state) as T) : undefined;
+  }
+
+  /** Ingest keys starting with `prefix`. */
+  ingestKeys(prefix: string): string[] {
+    return this.db
+      .prepare("SELECT source FROM ingest WHERE substr(source, 1, ?) = ?")
+      .pluck()
+      .all(prefix.length, prefix) as string[];
+  }
+
+  deleteIngest(source: string): void {
+    this.db.prepare("DELETE FROM ingest WHERE source = ?").run(source);
   }
 
   integrity(): string {

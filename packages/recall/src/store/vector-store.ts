@@ -1,10 +1,21 @@
 import "./lance-env.js";
 import * as lancedb from "@lancedb/lancedb";
-import { Field, FixedSizeList, Float32, Schema, Utf8 } from "apache-arrow";
+import { Field, FixedSizeList, Float32, Float64, Schema, Utf8 } from "apache-arrow";
+import { lanceWhere, type ResolvedFilter } from "./filter.js";
 
 export interface VectorHit {
   id: string;
   distance: number;
+}
+
+export interface VectorRow {
+  id: string;
+  path: string;
+  lang: string;
+  /** Default `code`. */
+  source?: string;
+  ts?: number | null;
+  vector: Float32Array;
 }
 
 const TABLE = "chunks";
@@ -29,7 +40,9 @@ export class VectorStore {
       const schema = await table.schema();
       const vf = schema.fields.find((f) => f.name === "vector");
       const existingDim = (vf?.type as FixedSizeList | undefined)?.listSize;
-      if (existingDim !== dim) {
+      const hasFilterColumns = ["source", "ts"].every((n) => schema.fields.some((f) => f.name === n));
+      // another width, or written before source/time filters: the chunk table is rebuilt too (schema version)
+      if (existingDim !== dim || !hasFilterColumns) {
         await db.dropTable(TABLE);
         table = undefined;
       }
@@ -39,6 +52,8 @@ export class VectorStore {
         new Field("id", new Utf8(), false),
         new Field("path", new Utf8(), false),
         new Field("lang", new Utf8(), false),
+        new Field("source", new Utf8(), false),
+        new Field("ts", new Float64(), true),
         new Field("vector", new FixedSizeList(dim, new Field("item", new Float32(), true)), false),
       ]);
       table = await db.createEmptyTable(TABLE, schema, { mode: "overwrite" });
@@ -51,11 +66,16 @@ export class VectorStore {
     await this.table.delete("true");
   }
 
-  async add(rows: { id: string; path: string; lang: string; vector: Float32Array }[]): Promise<void> {
+  async add(rows: VectorRow[]): Promise<void> {
     for (let i = 0; i < rows.length; i += 5000) {
-      const batch = rows
-        .slice(i, i + 5000)
-        .map((r) => ({ id: r.id, path: r.path, lang: r.lang, vector: Array.from(r.vector) }));
+      const batch = rows.slice(i, i + 5000).map((r) => ({
+        id: r.id,
+        path: r.path,
+        lang: r.lang,
+        source: r.source ?? "code",
+        ts: r.ts ?? null,
+        vector: Array.from(r.vector),
+      }));
       await this.table.add(batch);
     }
   }
@@ -96,21 +116,14 @@ export class VectorStore {
     await this.table.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
   }
 
-  async search(
-    vector: Float32Array,
-    limit: number,
-    filter: { pathPrefix?: string; lang?: string } = {},
-  ): Promise<VectorHit[]> {
+  async search(vector: Float32Array, limit: number, filter: ResolvedFilter = {}): Promise<VectorHit[]> {
     let q = this.table
       .vectorSearch(Array.from(vector))
       .distanceType("cosine")
       .select(["id", "_distance"])
       .limit(limit);
-    const where: string[] = [];
-    if (filter.pathPrefix)
-      where.push(`path LIKE '${filter.pathPrefix.replace(/'/g, "''").replace(/[%_]/g, "\\$&")}%'`);
-    if (filter.lang) where.push(`lang = '${filter.lang.replace(/'/g, "''")}'`);
-    if (where.length) q = q.where(where.join(" AND "));
+    const where = lanceWhere(filter);
+    if (where) q = q.where(where);
     const rows = await q.toArray();
     return rows.map((r) => ({ id: String(r.id), distance: Number(r._distance) }));
   }

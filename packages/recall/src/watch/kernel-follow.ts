@@ -16,9 +16,13 @@ export interface KernelFollowerOptions {
   cursor?: JournalCursor;
   /** Called with the resume point after each delivered journal line. */
   onCursor?: (c: JournalCursor) => void;
+  /** Called with each committed change entry (`fs.commit`), from the kernel or the journal file. */
+  onEntry?: (e: JournalLike) => void;
 }
 
 interface JournalLike {
+  seq: number;
+  ts: number;
   event: string;
   path?: string;
   data?: { to?: string } & Record<string, unknown>;
@@ -84,6 +88,7 @@ export class KernelFollower {
             (p): p is string => typeof p === "string" && p.length > 0,
           );
           if (paths.length) this.onPaths(paths);
+          this.opts.onEntry?.(e);
         }
       } catch (err) {
         if (!this.abort.signal.aborted) {
@@ -115,6 +120,7 @@ export class KernelFollower {
               (p): p is string => typeof p === "string" && p.length > 0,
             );
             if (paths.length) this.onPaths(paths);
+            this.opts.onEntry?.(e);
           }
           this.lastCursor = item.cursor;
           this.opts.onCursor?.(item.cursor);

@@ -1036,6 +1036,14 @@ skipped?: number
 chunksAdded: number
 chunksRemoved: number
 ms: number
+/**
+ * New journal events stored
+ */
+events?: number
+/**
+ * New transcript exchanges stored
+ */
+exchanges?: number
 }
 /**
  * Hybrid search (BM25 + vectors, fused and reranked) over the indexed workspace.
@@ -1053,13 +1061,27 @@ query: string
  */
 limit?: number
 /**
- * Only files whose workspace-relative path starts with this
+ * Only these sources (default code, docs, transcript). journal = the kernel's committed changes, one event per change (who, what, when): use it with path to ask what happened to a file. transcript = Claude Code exchanges (when enabled)
+ * 
+ * @minItems 1
+ */
+source?: [("code" | "docs" | "transcript" | "journal"), ...(("code" | "docs" | "transcript" | "journal"))[]]
+/**
+ * Only workspace-relative paths starting with this (src/), or matching a glob with *, ?, [ ] or { } (src/** /*.ts, *.md)
  */
 path?: string
 /**
  * Only this language (typescript, python, go, markdown, …)
  */
 lang?: string
+/**
+ * Only content from this time on: ISO date/time (2026-11-20, 2026-11-20T14:00Z) or a duration back from now (30m, 2h, 7d, 2w). Files: their modification time when the content was indexed
+ */
+since?: string
+/**
+ * Only content up to this time (same forms as since)
+ */
+until?: string
 /**
  * Retrieval lanes (default both)
  * 
@@ -1082,6 +1104,14 @@ endLine: number
 symbol: (string | null)
 kind: string
 lang: string
+/**
+ * code, docs, transcript or journal
+ */
+source: string
+/**
+ * ISO time of the content: file mtime when indexed, exchange time, journal entry time
+ */
+time: (string | null)
 snippet: string
 score: number
 lanes: ("bm25" | "vector")[]
@@ -1108,7 +1138,23 @@ files: number
 chunks: number
 vectors: number
 events?: number
-sources?: string[]
+/**
+ * Each source with its chunk count and where reading it stands
+ */
+sources?: {
+name: ("code" | "docs" | "transcript" | "journal")
+enabled: boolean
+chunks: number
+location: string
+files?: number
+/**
+ * journal: {dev, ino, offset, lastSeq}; transcript: per file {file, offset, openAt, exchanges}
+ */
+cursor?: ({
+
+} | unknown[] | null)
+lastIngestAt?: (number | null)
+}[]
 embedder: {
 id: string
 dim: number

@@ -11123,7 +11123,7 @@ return errors === 0;
 }
 
 export const RecallScanResult = validate113;
-const schema91 = {"type":"object","properties":{"files":{"type":"integer"},"changedFiles":{"type":"integer"},"removedFiles":{"type":"integer"},"skipped":{"type":"integer"},"chunksAdded":{"type":"integer"},"chunksRemoved":{"type":"integer"},"ms":{"type":"integer"}},"required":["files","changedFiles","removedFiles","chunksAdded","chunksRemoved","ms"],"title":"RecallScanResult"};
+const schema91 = {"type":"object","properties":{"files":{"type":"integer"},"changedFiles":{"type":"integer"},"removedFiles":{"type":"integer"},"skipped":{"type":"integer"},"chunksAdded":{"type":"integer"},"chunksRemoved":{"type":"integer"},"ms":{"type":"integer"},"events":{"type":"integer","description":"New journal events stored"},"exchanges":{"type":"integer","description":"New transcript exchanges stored"}},"required":["files","changedFiles","removedFiles","chunksAdded","chunksRemoved","ms"],"title":"RecallScanResult"};
 
 function validate113(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -11280,9 +11280,10 @@ vErrors.push(err12);
 errors++;
 }
 }
-}
-else {
-const err13 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.events !== undefined){
+let data7 = data.events;
+if(!((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7)))){
+const err13 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -11291,12 +11292,37 @@ vErrors.push(err13);
 }
 errors++;
 }
+}
+if(data.exchanges !== undefined){
+let data8 = data.exchanges;
+if(!((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8)))){
+const err14 = {instancePath:instancePath+"/exchanges",schemaPath:"#/properties/exchanges/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+}
+else {
+const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
 validate113.errors = vErrors;
 return errors === 0;
 }
 
 export const RecallSearchParams = validate114;
-const schema92 = {"type":"object","description":"Hybrid search (BM25 + vectors, fused and reranked) over the indexed workspace.","properties":{"query":{"type":"string","minLength":1,"maxLength":2000,"description":"What to look for: words, a question, or an identifier"},"limit":{"type":"integer","minimum":1,"maximum":100,"default":10,"description":"Maximum hits"},"path":{"type":"string","description":"Only files whose workspace-relative path starts with this"},"lang":{"type":"string","description":"Only this language (typescript, python, go, markdown, …)"},"lanes":{"type":"array","items":{"type":"string","enum":["bm25","vector"]},"minItems":1,"description":"Retrieval lanes (default both)"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["query"],"additionalProperties":false,"title":"RecallSearchParams"};
+const schema92 = {"type":"object","description":"Hybrid search (BM25 + vectors, fused and reranked) over the indexed workspace.","properties":{"query":{"type":"string","minLength":1,"maxLength":2000,"description":"What to look for: words, a question, or an identifier"},"limit":{"type":"integer","minimum":1,"maximum":100,"default":10,"description":"Maximum hits"},"source":{"type":"array","items":{"type":"string","enum":["code","docs","transcript","journal"]},"minItems":1,"description":"Only these sources (default code, docs, transcript). journal = the kernel's committed changes, one event per change (who, what, when): use it with path to ask what happened to a file. transcript = Claude Code exchanges (when enabled)"},"path":{"type":"string","description":"Only workspace-relative paths starting with this (src/), or matching a glob with *, ?, [ ] or { } (src/**/*.ts, *.md)"},"lang":{"type":"string","description":"Only this language (typescript, python, go, markdown, …)"},"since":{"type":"string","description":"Only content from this time on: ISO date/time (2026-11-20, 2026-11-20T14:00Z) or a duration back from now (30m, 2h, 7d, 2w). Files: their modification time when the content was indexed"},"until":{"type":"string","description":"Only content up to this time (same forms as since)"},"lanes":{"type":"array","items":{"type":"string","enum":["bm25","vector"]},"minItems":1,"description":"Retrieval lanes (default both)"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["query"],"additionalProperties":false,"title":"RecallSearchParams"};
 
 function validate114(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -11313,7 +11339,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!((((((key0 === "query") || (key0 === "limit")) || (key0 === "path")) || (key0 === "lang")) || (key0 === "lanes")) || (key0 === "_meta"))){
+if(!(func53.call(schema92.properties, key0))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -11394,9 +11420,11 @@ errors++;
 }
 }
 }
-if(data.path !== undefined){
-if(typeof data.path !== "string"){
-const err8 = {instancePath:instancePath+"/path",schemaPath:"#/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.source !== undefined){
+let data2 = data.source;
+if(Array.isArray(data2)){
+if(data2.length < 1){
+const err8 = {instancePath:instancePath+"/source",schemaPath:"#/properties/source/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -11405,10 +11433,11 @@ vErrors.push(err8);
 }
 errors++;
 }
-}
-if(data.lang !== undefined){
-if(typeof data.lang !== "string"){
-const err9 = {instancePath:instancePath+"/lang",schemaPath:"#/properties/lang/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const len0 = data2.length;
+for(let i0=0; i0<len0; i0++){
+let data3 = data2[i0];
+if(typeof data3 !== "string"){
+const err9 = {instancePath:instancePath+"/source/" + i0,schemaPath:"#/properties/source/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -11417,12 +11446,8 @@ vErrors.push(err9);
 }
 errors++;
 }
-}
-if(data.lanes !== undefined){
-let data4 = data.lanes;
-if(Array.isArray(data4)){
-if(data4.length < 1){
-const err10 = {instancePath:instancePath+"/lanes",schemaPath:"#/properties/lanes/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(!((((data3 === "code") || (data3 === "docs")) || (data3 === "transcript")) || (data3 === "journal"))){
+const err10 = {instancePath:instancePath+"/source/" + i0,schemaPath:"#/properties/source/items/enum",keyword:"enum",params:{allowedValues: schema92.properties.source.items.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -11431,11 +11456,10 @@ vErrors.push(err10);
 }
 errors++;
 }
-const len0 = data4.length;
-for(let i0=0; i0<len0; i0++){
-let data5 = data4[i0];
-if(typeof data5 !== "string"){
-const err11 = {instancePath:instancePath+"/lanes/" + i0,schemaPath:"#/properties/lanes/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+}
+else {
+const err11 = {instancePath:instancePath+"/source",schemaPath:"#/properties/source/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -11444,8 +11468,10 @@ vErrors.push(err11);
 }
 errors++;
 }
-if(!((data5 === "bm25") || (data5 === "vector"))){
-const err12 = {instancePath:instancePath+"/lanes/" + i0,schemaPath:"#/properties/lanes/items/enum",keyword:"enum",params:{allowedValues: schema92.properties.lanes.items.enum},message:"must be equal to one of the allowed values"};
+}
+if(data.path !== undefined){
+if(typeof data.path !== "string"){
+const err12 = {instancePath:instancePath+"/path",schemaPath:"#/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -11455,14 +11481,87 @@ vErrors.push(err12);
 errors++;
 }
 }
-}
-else {
-const err13 = {instancePath:instancePath+"/lanes",schemaPath:"#/properties/lanes/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data.lang !== undefined){
+if(typeof data.lang !== "string"){
+const err13 = {instancePath:instancePath+"/lang",schemaPath:"#/properties/lang/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err13];
 }
 else {
 vErrors.push(err13);
+}
+errors++;
+}
+}
+if(data.since !== undefined){
+if(typeof data.since !== "string"){
+const err14 = {instancePath:instancePath+"/since",schemaPath:"#/properties/since/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data.until !== undefined){
+if(typeof data.until !== "string"){
+const err15 = {instancePath:instancePath+"/until",schemaPath:"#/properties/until/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data.lanes !== undefined){
+let data8 = data.lanes;
+if(Array.isArray(data8)){
+if(data8.length < 1){
+const err16 = {instancePath:instancePath+"/lanes",schemaPath:"#/properties/lanes/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+const len1 = data8.length;
+for(let i1=0; i1<len1; i1++){
+let data9 = data8[i1];
+if(typeof data9 !== "string"){
+const err17 = {instancePath:instancePath+"/lanes/" + i1,schemaPath:"#/properties/lanes/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+if(!((data9 === "bm25") || (data9 === "vector"))){
+const err18 = {instancePath:instancePath+"/lanes/" + i1,schemaPath:"#/properties/lanes/items/enum",keyword:"enum",params:{allowedValues: schema92.properties.lanes.items.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+}
+else {
+const err19 = {instancePath:instancePath+"/lanes",schemaPath:"#/properties/lanes/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
 }
 errors++;
 }
@@ -11475,12 +11574,12 @@ errors = vErrors.length;
 }
 }
 else {
-const err14 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err20 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err14];
+vErrors = [err20];
 }
 else {
-vErrors.push(err14);
+vErrors.push(err20);
 }
 errors++;
 }
@@ -11489,7 +11588,7 @@ return errors === 0;
 }
 
 export const RecallSearchResult = validate116;
-const schema93 = {"type":"object","properties":{"query":{"type":"string"},"hits":{"type":"array","items":{"type":"object","properties":{"id":{"type":"string"},"path":{"type":"string"},"startLine":{"type":"integer"},"endLine":{"type":"integer"},"symbol":{"type":["string","null"]},"kind":{"type":"string"},"lang":{"type":"string"},"snippet":{"type":"string"},"score":{"type":"number"},"lanes":{"type":"array","items":{"type":"string","enum":["bm25","vector"]}}},"required":["id","path","startLine","endLine","symbol","kind","lang","snippet","score","lanes"]}},"tookMs":{"type":"number"},"lanes":{"type":"array","items":{"type":"string"}}},"required":["query","hits","tookMs"],"title":"RecallSearchResult"};
+const schema93 = {"type":"object","properties":{"query":{"type":"string"},"hits":{"type":"array","items":{"type":"object","properties":{"id":{"type":"string"},"path":{"type":"string"},"startLine":{"type":"integer"},"endLine":{"type":"integer"},"symbol":{"type":["string","null"]},"kind":{"type":"string"},"lang":{"type":"string"},"source":{"type":"string","description":"code, docs, transcript or journal"},"time":{"type":["string","null"],"description":"ISO time of the content: file mtime when indexed, exchange time, journal entry time"},"snippet":{"type":"string"},"score":{"type":"number"},"lanes":{"type":"array","items":{"type":"string","enum":["bm25","vector"]}}},"required":["id","path","startLine","endLine","symbol","kind","lang","source","time","snippet","score","lanes"]}},"tookMs":{"type":"number"},"lanes":{"type":"array","items":{"type":"string"}}},"required":["query","hits","tookMs"],"title":"RecallSearchResult"};
 
 function validate116(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -11614,8 +11713,8 @@ vErrors.push(err10);
 }
 errors++;
 }
-if(data2.snippet === undefined){
-const err11 = {instancePath:instancePath+"/hits/" + i0,schemaPath:"#/properties/hits/items/required",keyword:"required",params:{missingProperty: "snippet"},message:"must have required property '"+"snippet"+"'"};
+if(data2.source === undefined){
+const err11 = {instancePath:instancePath+"/hits/" + i0,schemaPath:"#/properties/hits/items/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -11624,8 +11723,8 @@ vErrors.push(err11);
 }
 errors++;
 }
-if(data2.score === undefined){
-const err12 = {instancePath:instancePath+"/hits/" + i0,schemaPath:"#/properties/hits/items/required",keyword:"required",params:{missingProperty: "score"},message:"must have required property '"+"score"+"'"};
+if(data2.time === undefined){
+const err12 = {instancePath:instancePath+"/hits/" + i0,schemaPath:"#/properties/hits/items/required",keyword:"required",params:{missingProperty: "time"},message:"must have required property '"+"time"+"'"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -11634,8 +11733,8 @@ vErrors.push(err12);
 }
 errors++;
 }
-if(data2.lanes === undefined){
-const err13 = {instancePath:instancePath+"/hits/" + i0,schemaPath:"#/properties/hits/items/required",keyword:"required",params:{missingProperty: "lanes"},message:"must have required property '"+"lanes"+"'"};
+if(data2.snippet === undefined){
+const err13 = {instancePath:instancePath+"/hits/" + i0,schemaPath:"#/properties/hits/items/required",keyword:"required",params:{missingProperty: "snippet"},message:"must have required property '"+"snippet"+"'"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -11644,9 +11743,8 @@ vErrors.push(err13);
 }
 errors++;
 }
-if(data2.id !== undefined){
-if(typeof data2.id !== "string"){
-const err14 = {instancePath:instancePath+"/hits/" + i0+"/id",schemaPath:"#/properties/hits/items/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data2.score === undefined){
+const err14 = {instancePath:instancePath+"/hits/" + i0,schemaPath:"#/properties/hits/items/required",keyword:"required",params:{missingProperty: "score"},message:"must have required property '"+"score"+"'"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -11655,10 +11753,8 @@ vErrors.push(err14);
 }
 errors++;
 }
-}
-if(data2.path !== undefined){
-if(typeof data2.path !== "string"){
-const err15 = {instancePath:instancePath+"/hits/" + i0+"/path",schemaPath:"#/properties/hits/items/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data2.lanes === undefined){
+const err15 = {instancePath:instancePath+"/hits/" + i0,schemaPath:"#/properties/hits/items/required",keyword:"required",params:{missingProperty: "lanes"},message:"must have required property '"+"lanes"+"'"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -11667,11 +11763,9 @@ vErrors.push(err15);
 }
 errors++;
 }
-}
-if(data2.startLine !== undefined){
-let data5 = data2.startLine;
-if(!((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5)))){
-const err16 = {instancePath:instancePath+"/hits/" + i0+"/startLine",schemaPath:"#/properties/hits/items/properties/startLine/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data2.id !== undefined){
+if(typeof data2.id !== "string"){
+const err16 = {instancePath:instancePath+"/hits/" + i0+"/id",schemaPath:"#/properties/hits/items/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -11681,10 +11775,9 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data2.endLine !== undefined){
-let data6 = data2.endLine;
-if(!((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6)))){
-const err17 = {instancePath:instancePath+"/hits/" + i0+"/endLine",schemaPath:"#/properties/hits/items/properties/endLine/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data2.path !== undefined){
+if(typeof data2.path !== "string"){
+const err17 = {instancePath:instancePath+"/hits/" + i0+"/path",schemaPath:"#/properties/hits/items/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -11694,10 +11787,10 @@ vErrors.push(err17);
 errors++;
 }
 }
-if(data2.symbol !== undefined){
-let data7 = data2.symbol;
-if((typeof data7 !== "string") && (data7 !== null)){
-const err18 = {instancePath:instancePath+"/hits/" + i0+"/symbol",schemaPath:"#/properties/hits/items/properties/symbol/type",keyword:"type",params:{type: schema93.properties.hits.items.properties.symbol.type},message:"must be string,null"};
+if(data2.startLine !== undefined){
+let data5 = data2.startLine;
+if(!((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5)))){
+const err18 = {instancePath:instancePath+"/hits/" + i0+"/startLine",schemaPath:"#/properties/hits/items/properties/startLine/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -11707,9 +11800,10 @@ vErrors.push(err18);
 errors++;
 }
 }
-if(data2.kind !== undefined){
-if(typeof data2.kind !== "string"){
-const err19 = {instancePath:instancePath+"/hits/" + i0+"/kind",schemaPath:"#/properties/hits/items/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data2.endLine !== undefined){
+let data6 = data2.endLine;
+if(!((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6)))){
+const err19 = {instancePath:instancePath+"/hits/" + i0+"/endLine",schemaPath:"#/properties/hits/items/properties/endLine/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -11719,9 +11813,10 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data2.lang !== undefined){
-if(typeof data2.lang !== "string"){
-const err20 = {instancePath:instancePath+"/hits/" + i0+"/lang",schemaPath:"#/properties/hits/items/properties/lang/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data2.symbol !== undefined){
+let data7 = data2.symbol;
+if((typeof data7 !== "string") && (data7 !== null)){
+const err20 = {instancePath:instancePath+"/hits/" + i0+"/symbol",schemaPath:"#/properties/hits/items/properties/symbol/type",keyword:"type",params:{type: schema93.properties.hits.items.properties.symbol.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -11731,9 +11826,9 @@ vErrors.push(err20);
 errors++;
 }
 }
-if(data2.snippet !== undefined){
-if(typeof data2.snippet !== "string"){
-const err21 = {instancePath:instancePath+"/hits/" + i0+"/snippet",schemaPath:"#/properties/hits/items/properties/snippet/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data2.kind !== undefined){
+if(typeof data2.kind !== "string"){
+const err21 = {instancePath:instancePath+"/hits/" + i0+"/kind",schemaPath:"#/properties/hits/items/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -11743,9 +11838,9 @@ vErrors.push(err21);
 errors++;
 }
 }
-if(data2.score !== undefined){
-if(!(typeof data2.score == "number")){
-const err22 = {instancePath:instancePath+"/hits/" + i0+"/score",schemaPath:"#/properties/hits/items/properties/score/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(data2.lang !== undefined){
+if(typeof data2.lang !== "string"){
+const err22 = {instancePath:instancePath+"/hits/" + i0+"/lang",schemaPath:"#/properties/hits/items/properties/lang/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -11755,14 +11850,9 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data2.lanes !== undefined){
-let data12 = data2.lanes;
-if(Array.isArray(data12)){
-const len1 = data12.length;
-for(let i1=0; i1<len1; i1++){
-let data13 = data12[i1];
-if(typeof data13 !== "string"){
-const err23 = {instancePath:instancePath+"/hits/" + i0+"/lanes/" + i1,schemaPath:"#/properties/hits/items/properties/lanes/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data2.source !== undefined){
+if(typeof data2.source !== "string"){
+const err23 = {instancePath:instancePath+"/hits/" + i0+"/source",schemaPath:"#/properties/hits/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -11771,8 +11861,11 @@ vErrors.push(err23);
 }
 errors++;
 }
-if(!((data13 === "bm25") || (data13 === "vector"))){
-const err24 = {instancePath:instancePath+"/hits/" + i0+"/lanes/" + i1,schemaPath:"#/properties/hits/items/properties/lanes/items/enum",keyword:"enum",params:{allowedValues: schema93.properties.hits.items.properties.lanes.items.enum},message:"must be equal to one of the allowed values"};
+}
+if(data2.time !== undefined){
+let data11 = data2.time;
+if((typeof data11 !== "string") && (data11 !== null)){
+const err24 = {instancePath:instancePath+"/hits/" + i0+"/time",schemaPath:"#/properties/hits/items/properties/time/type",keyword:"type",params:{type: schema93.properties.hits.items.properties.time.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -11782,9 +11875,9 @@ vErrors.push(err24);
 errors++;
 }
 }
-}
-else {
-const err25 = {instancePath:instancePath+"/hits/" + i0+"/lanes",schemaPath:"#/properties/hits/items/properties/lanes/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data2.snippet !== undefined){
+if(typeof data2.snippet !== "string"){
+const err25 = {instancePath:instancePath+"/hits/" + i0+"/snippet",schemaPath:"#/properties/hits/items/properties/snippet/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -11794,9 +11887,9 @@ vErrors.push(err25);
 errors++;
 }
 }
-}
-else {
-const err26 = {instancePath:instancePath+"/hits/" + i0,schemaPath:"#/properties/hits/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data2.score !== undefined){
+if(!(typeof data2.score == "number")){
+const err26 = {instancePath:instancePath+"/hits/" + i0+"/score",schemaPath:"#/properties/hits/items/properties/score/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -11806,9 +11899,14 @@ vErrors.push(err26);
 errors++;
 }
 }
-}
-else {
-const err27 = {instancePath:instancePath+"/hits",schemaPath:"#/properties/hits/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data2.lanes !== undefined){
+let data14 = data2.lanes;
+if(Array.isArray(data14)){
+const len1 = data14.length;
+for(let i1=0; i1<len1; i1++){
+let data15 = data14[i1];
+if(typeof data15 !== "string"){
+const err27 = {instancePath:instancePath+"/hits/" + i0+"/lanes/" + i1,schemaPath:"#/properties/hits/items/properties/lanes/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -11817,10 +11915,8 @@ vErrors.push(err27);
 }
 errors++;
 }
-}
-if(data.tookMs !== undefined){
-if(!(typeof data.tookMs == "number")){
-const err28 = {instancePath:instancePath+"/tookMs",schemaPath:"#/properties/tookMs/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(!((data15 === "bm25") || (data15 === "vector"))){
+const err28 = {instancePath:instancePath+"/hits/" + i0+"/lanes/" + i1,schemaPath:"#/properties/hits/items/properties/lanes/items/enum",keyword:"enum",params:{allowedValues: schema93.properties.hits.items.properties.lanes.items.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -11830,13 +11926,9 @@ vErrors.push(err28);
 errors++;
 }
 }
-if(data.lanes !== undefined){
-let data15 = data.lanes;
-if(Array.isArray(data15)){
-const len2 = data15.length;
-for(let i2=0; i2<len2; i2++){
-if(typeof data15[i2] !== "string"){
-const err29 = {instancePath:instancePath+"/lanes/" + i2,schemaPath:"#/properties/lanes/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err29 = {instancePath:instancePath+"/hits/" + i0+"/lanes",schemaPath:"#/properties/hits/items/properties/lanes/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -11848,7 +11940,7 @@ errors++;
 }
 }
 else {
-const err30 = {instancePath:instancePath+"/lanes",schemaPath:"#/properties/lanes/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err30 = {instancePath:instancePath+"/hits/" + i0,schemaPath:"#/properties/hits/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -11860,12 +11952,64 @@ errors++;
 }
 }
 else {
-const err31 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err31 = {instancePath:instancePath+"/hits",schemaPath:"#/properties/hits/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err31];
 }
 else {
 vErrors.push(err31);
+}
+errors++;
+}
+}
+if(data.tookMs !== undefined){
+if(!(typeof data.tookMs == "number")){
+const err32 = {instancePath:instancePath+"/tookMs",schemaPath:"#/properties/tookMs/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+if(data.lanes !== undefined){
+let data17 = data.lanes;
+if(Array.isArray(data17)){
+const len2 = data17.length;
+for(let i2=0; i2<len2; i2++){
+if(typeof data17[i2] !== "string"){
+const err33 = {instancePath:instancePath+"/lanes/" + i2,schemaPath:"#/properties/lanes/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+}
+else {
+const err34 = {instancePath:instancePath+"/lanes",schemaPath:"#/properties/lanes/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+}
+else {
+const err35 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
 }
 errors++;
 }
@@ -11914,7 +12058,7 @@ return errors === 0;
 }
 
 export const RecallStatusResult = validate119;
-const schema95 = {"type":"object","properties":{"workspace":{"type":"string"},"files":{"type":"integer"},"chunks":{"type":"integer"},"vectors":{"type":"integer"},"events":{"type":"integer"},"sources":{"type":"array","items":{"type":"string"}},"embedder":{"type":"object","properties":{"id":{"type":"string"},"dim":{"type":"integer"},"description":{"type":"string"}},"required":["id","dim","description"]},"vectorIndex":{"type":"string","enum":["flat","hnsw"]},"lastScan":{"type":["object","null"]},"health":{"type":"string","enum":["ok","degraded"]},"healthNotes":{"type":"array","items":{"type":"string"}},"watch":{"type":"object","properties":{"running":{"type":"boolean"},"pending":{"type":"integer"},"batches":{"type":"integer"},"lastBatchAt":{"type":["integer","null"]},"lastError":{"type":["string","null"]}},"required":["running","pending","batches"]},"kernel":{"type":"string","enum":["off","following","following journal","kernel not running","failed"]}},"required":["workspace","files","chunks","vectors","embedder","health"],"title":"RecallStatusResult"};
+const schema95 = {"type":"object","properties":{"workspace":{"type":"string"},"files":{"type":"integer"},"chunks":{"type":"integer"},"vectors":{"type":"integer"},"events":{"type":"integer"},"sources":{"type":"array","description":"Each source with its chunk count and where reading it stands","items":{"type":"object","properties":{"name":{"type":"string","enum":["code","docs","transcript","journal"]},"enabled":{"type":"boolean"},"chunks":{"type":"integer"},"location":{"type":"string"},"files":{"type":"integer"},"cursor":{"description":"journal: {dev, ino, offset, lastSeq}; transcript: per file {file, offset, openAt, exchanges}","type":["object","array","null"]},"lastIngestAt":{"type":["integer","null"]}},"required":["name","enabled","chunks","location"]}},"embedder":{"type":"object","properties":{"id":{"type":"string"},"dim":{"type":"integer"},"description":{"type":"string"}},"required":["id","dim","description"]},"vectorIndex":{"type":"string","enum":["flat","hnsw"]},"lastScan":{"type":["object","null"]},"health":{"type":"string","enum":["ok","degraded"]},"healthNotes":{"type":"array","items":{"type":"string"}},"watch":{"type":"object","properties":{"running":{"type":"boolean"},"pending":{"type":"integer"},"batches":{"type":"integer"},"lastBatchAt":{"type":["integer","null"]},"lastError":{"type":["string","null"]}},"required":["running","pending","batches"]},"kernel":{"type":"string","enum":["off","following","following journal","kernel not running","failed"]}},"required":["workspace","files","chunks","vectors","embedder","health"],"title":"RecallStatusResult"};
 
 function validate119(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -12049,8 +12193,10 @@ let data5 = data.sources;
 if(Array.isArray(data5)){
 const len0 = data5.length;
 for(let i0=0; i0<len0; i0++){
-if(typeof data5[i0] !== "string"){
-const err11 = {instancePath:instancePath+"/sources/" + i0,schemaPath:"#/properties/sources/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+let data6 = data5[i0];
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(data6.name === undefined){
+const err11 = {instancePath:instancePath+"/sources/" + i0,schemaPath:"#/properties/sources/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -12059,10 +12205,8 @@ vErrors.push(err11);
 }
 errors++;
 }
-}
-}
-else {
-const err12 = {instancePath:instancePath+"/sources",schemaPath:"#/properties/sources/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data6.enabled === undefined){
+const err12 = {instancePath:instancePath+"/sources/" + i0,schemaPath:"#/properties/sources/items/required",keyword:"required",params:{missingProperty: "enabled"},message:"must have required property '"+"enabled"+"'"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -12071,12 +12215,8 @@ vErrors.push(err12);
 }
 errors++;
 }
-}
-if(data.embedder !== undefined){
-let data7 = data.embedder;
-if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
-if(data7.id === undefined){
-const err13 = {instancePath:instancePath+"/embedder",schemaPath:"#/properties/embedder/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};
+if(data6.chunks === undefined){
+const err13 = {instancePath:instancePath+"/sources/" + i0,schemaPath:"#/properties/sources/items/required",keyword:"required",params:{missingProperty: "chunks"},message:"must have required property '"+"chunks"+"'"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -12085,8 +12225,8 @@ vErrors.push(err13);
 }
 errors++;
 }
-if(data7.dim === undefined){
-const err14 = {instancePath:instancePath+"/embedder",schemaPath:"#/properties/embedder/required",keyword:"required",params:{missingProperty: "dim"},message:"must have required property '"+"dim"+"'"};
+if(data6.location === undefined){
+const err14 = {instancePath:instancePath+"/sources/" + i0,schemaPath:"#/properties/sources/items/required",keyword:"required",params:{missingProperty: "location"},message:"must have required property '"+"location"+"'"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -12095,8 +12235,10 @@ vErrors.push(err14);
 }
 errors++;
 }
-if(data7.description === undefined){
-const err15 = {instancePath:instancePath+"/embedder",schemaPath:"#/properties/embedder/required",keyword:"required",params:{missingProperty: "description"},message:"must have required property '"+"description"+"'"};
+if(data6.name !== undefined){
+let data7 = data6.name;
+if(typeof data7 !== "string"){
+const err15 = {instancePath:instancePath+"/sources/" + i0+"/name",schemaPath:"#/properties/sources/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -12105,9 +12247,8 @@ vErrors.push(err15);
 }
 errors++;
 }
-if(data7.id !== undefined){
-if(typeof data7.id !== "string"){
-const err16 = {instancePath:instancePath+"/embedder/id",schemaPath:"#/properties/embedder/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!((((data7 === "code") || (data7 === "docs")) || (data7 === "transcript")) || (data7 === "journal"))){
+const err16 = {instancePath:instancePath+"/sources/" + i0+"/name",schemaPath:"#/properties/sources/items/properties/name/enum",keyword:"enum",params:{allowedValues: schema95.properties.sources.items.properties.name.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -12117,10 +12258,9 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data7.dim !== undefined){
-let data9 = data7.dim;
-if(!((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9)))){
-const err17 = {instancePath:instancePath+"/embedder/dim",schemaPath:"#/properties/embedder/properties/dim/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data6.enabled !== undefined){
+if(typeof data6.enabled !== "boolean"){
+const err17 = {instancePath:instancePath+"/sources/" + i0+"/enabled",schemaPath:"#/properties/sources/items/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -12130,9 +12270,10 @@ vErrors.push(err17);
 errors++;
 }
 }
-if(data7.description !== undefined){
-if(typeof data7.description !== "string"){
-const err18 = {instancePath:instancePath+"/embedder/description",schemaPath:"#/properties/embedder/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data6.chunks !== undefined){
+let data9 = data6.chunks;
+if(!((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9)))){
+const err18 = {instancePath:instancePath+"/sources/" + i0+"/chunks",schemaPath:"#/properties/sources/items/properties/chunks/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -12142,9 +12283,9 @@ vErrors.push(err18);
 errors++;
 }
 }
-}
-else {
-const err19 = {instancePath:instancePath+"/embedder",schemaPath:"#/properties/embedder/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data6.location !== undefined){
+if(typeof data6.location !== "string"){
+const err19 = {instancePath:instancePath+"/sources/" + i0+"/location",schemaPath:"#/properties/sources/items/properties/location/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -12154,10 +12295,10 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data.vectorIndex !== undefined){
-let data11 = data.vectorIndex;
-if(typeof data11 !== "string"){
-const err20 = {instancePath:instancePath+"/vectorIndex",schemaPath:"#/properties/vectorIndex/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data6.files !== undefined){
+let data11 = data6.files;
+if(!((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11)))){
+const err20 = {instancePath:instancePath+"/sources/" + i0+"/files",schemaPath:"#/properties/sources/items/properties/files/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -12166,8 +12307,10 @@ vErrors.push(err20);
 }
 errors++;
 }
-if(!((data11 === "flat") || (data11 === "hnsw"))){
-const err21 = {instancePath:instancePath+"/vectorIndex",schemaPath:"#/properties/vectorIndex/enum",keyword:"enum",params:{allowedValues: schema95.properties.vectorIndex.enum},message:"must be equal to one of the allowed values"};
+}
+if(data6.cursor !== undefined){
+if(typeof data6.cursor != "object"){
+const err21 = {instancePath:instancePath+"/sources/" + i0+"/cursor",schemaPath:"#/properties/sources/items/properties/cursor/type",keyword:"type",params:{type: schema95.properties.sources.items.properties.cursor.type},message:"must be object,array,null"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -12177,10 +12320,10 @@ vErrors.push(err21);
 errors++;
 }
 }
-if(data.lastScan !== undefined){
-let data12 = data.lastScan;
-if((!(data12 && typeof data12 == "object" && !Array.isArray(data12))) && (data12 !== null)){
-const err22 = {instancePath:instancePath+"/lastScan",schemaPath:"#/properties/lastScan/type",keyword:"type",params:{type: schema95.properties.lastScan.type},message:"must be object,null"};
+if(data6.lastIngestAt !== undefined){
+let data13 = data6.lastIngestAt;
+if((!((typeof data13 == "number") && (!(data13 % 1) && !isNaN(data13)))) && (data13 !== null)){
+const err22 = {instancePath:instancePath+"/sources/" + i0+"/lastIngestAt",schemaPath:"#/properties/sources/items/properties/lastIngestAt/type",keyword:"type",params:{type: schema95.properties.sources.items.properties.lastIngestAt.type},message:"must be integer,null"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -12190,10 +12333,9 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data.health !== undefined){
-let data13 = data.health;
-if(typeof data13 !== "string"){
-const err23 = {instancePath:instancePath+"/health",schemaPath:"#/properties/health/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err23 = {instancePath:instancePath+"/sources/" + i0,schemaPath:"#/properties/sources/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -12202,8 +12344,10 @@ vErrors.push(err23);
 }
 errors++;
 }
-if(!((data13 === "ok") || (data13 === "degraded"))){
-const err24 = {instancePath:instancePath+"/health",schemaPath:"#/properties/health/enum",keyword:"enum",params:{allowedValues: schema95.properties.health.enum},message:"must be equal to one of the allowed values"};
+}
+}
+else {
+const err24 = {instancePath:instancePath+"/sources",schemaPath:"#/properties/sources/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -12213,13 +12357,11 @@ vErrors.push(err24);
 errors++;
 }
 }
-if(data.healthNotes !== undefined){
-let data14 = data.healthNotes;
-if(Array.isArray(data14)){
-const len1 = data14.length;
-for(let i1=0; i1<len1; i1++){
-if(typeof data14[i1] !== "string"){
-const err25 = {instancePath:instancePath+"/healthNotes/" + i1,schemaPath:"#/properties/healthNotes/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.embedder !== undefined){
+let data14 = data.embedder;
+if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
+if(data14.id === undefined){
+const err25 = {instancePath:instancePath+"/embedder",schemaPath:"#/properties/embedder/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -12228,10 +12370,8 @@ vErrors.push(err25);
 }
 errors++;
 }
-}
-}
-else {
-const err26 = {instancePath:instancePath+"/healthNotes",schemaPath:"#/properties/healthNotes/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data14.dim === undefined){
+const err26 = {instancePath:instancePath+"/embedder",schemaPath:"#/properties/embedder/required",keyword:"required",params:{missingProperty: "dim"},message:"must have required property '"+"dim"+"'"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -12240,12 +12380,8 @@ vErrors.push(err26);
 }
 errors++;
 }
-}
-if(data.watch !== undefined){
-let data16 = data.watch;
-if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
-if(data16.running === undefined){
-const err27 = {instancePath:instancePath+"/watch",schemaPath:"#/properties/watch/required",keyword:"required",params:{missingProperty: "running"},message:"must have required property '"+"running"+"'"};
+if(data14.description === undefined){
+const err27 = {instancePath:instancePath+"/embedder",schemaPath:"#/properties/embedder/required",keyword:"required",params:{missingProperty: "description"},message:"must have required property '"+"description"+"'"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -12254,8 +12390,9 @@ vErrors.push(err27);
 }
 errors++;
 }
-if(data16.pending === undefined){
-const err28 = {instancePath:instancePath+"/watch",schemaPath:"#/properties/watch/required",keyword:"required",params:{missingProperty: "pending"},message:"must have required property '"+"pending"+"'"};
+if(data14.id !== undefined){
+if(typeof data14.id !== "string"){
+const err28 = {instancePath:instancePath+"/embedder/id",schemaPath:"#/properties/embedder/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -12264,8 +12401,11 @@ vErrors.push(err28);
 }
 errors++;
 }
-if(data16.batches === undefined){
-const err29 = {instancePath:instancePath+"/watch",schemaPath:"#/properties/watch/required",keyword:"required",params:{missingProperty: "batches"},message:"must have required property '"+"batches"+"'"};
+}
+if(data14.dim !== undefined){
+let data16 = data14.dim;
+if(!((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16)))){
+const err29 = {instancePath:instancePath+"/embedder/dim",schemaPath:"#/properties/embedder/properties/dim/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -12274,9 +12414,10 @@ vErrors.push(err29);
 }
 errors++;
 }
-if(data16.running !== undefined){
-if(typeof data16.running !== "boolean"){
-const err30 = {instancePath:instancePath+"/watch/running",schemaPath:"#/properties/watch/properties/running/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+}
+if(data14.description !== undefined){
+if(typeof data14.description !== "string"){
+const err30 = {instancePath:instancePath+"/embedder/description",schemaPath:"#/properties/embedder/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -12286,10 +12427,9 @@ vErrors.push(err30);
 errors++;
 }
 }
-if(data16.pending !== undefined){
-let data18 = data16.pending;
-if(!((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18)))){
-const err31 = {instancePath:instancePath+"/watch/pending",schemaPath:"#/properties/watch/properties/pending/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+else {
+const err31 = {instancePath:instancePath+"/embedder",schemaPath:"#/properties/embedder/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -12299,10 +12439,10 @@ vErrors.push(err31);
 errors++;
 }
 }
-if(data16.batches !== undefined){
-let data19 = data16.batches;
-if(!((typeof data19 == "number") && (!(data19 % 1) && !isNaN(data19)))){
-const err32 = {instancePath:instancePath+"/watch/batches",schemaPath:"#/properties/watch/properties/batches/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data.vectorIndex !== undefined){
+let data18 = data.vectorIndex;
+if(typeof data18 !== "string"){
+const err32 = {instancePath:instancePath+"/vectorIndex",schemaPath:"#/properties/vectorIndex/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -12311,11 +12451,8 @@ vErrors.push(err32);
 }
 errors++;
 }
-}
-if(data16.lastBatchAt !== undefined){
-let data20 = data16.lastBatchAt;
-if((!((typeof data20 == "number") && (!(data20 % 1) && !isNaN(data20)))) && (data20 !== null)){
-const err33 = {instancePath:instancePath+"/watch/lastBatchAt",schemaPath:"#/properties/watch/properties/lastBatchAt/type",keyword:"type",params:{type: schema95.properties.watch.properties.lastBatchAt.type},message:"must be integer,null"};
+if(!((data18 === "flat") || (data18 === "hnsw"))){
+const err33 = {instancePath:instancePath+"/vectorIndex",schemaPath:"#/properties/vectorIndex/enum",keyword:"enum",params:{allowedValues: schema95.properties.vectorIndex.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -12325,10 +12462,10 @@ vErrors.push(err33);
 errors++;
 }
 }
-if(data16.lastError !== undefined){
-let data21 = data16.lastError;
-if((typeof data21 !== "string") && (data21 !== null)){
-const err34 = {instancePath:instancePath+"/watch/lastError",schemaPath:"#/properties/watch/properties/lastError/type",keyword:"type",params:{type: schema95.properties.watch.properties.lastError.type},message:"must be string,null"};
+if(data.lastScan !== undefined){
+let data19 = data.lastScan;
+if((!(data19 && typeof data19 == "object" && !Array.isArray(data19))) && (data19 !== null)){
+const err34 = {instancePath:instancePath+"/lastScan",schemaPath:"#/properties/lastScan/type",keyword:"type",params:{type: schema95.properties.lastScan.type},message:"must be object,null"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -12338,9 +12475,10 @@ vErrors.push(err34);
 errors++;
 }
 }
-}
-else {
-const err35 = {instancePath:instancePath+"/watch",schemaPath:"#/properties/watch/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.health !== undefined){
+let data20 = data.health;
+if(typeof data20 !== "string"){
+const err35 = {instancePath:instancePath+"/health",schemaPath:"#/properties/health/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -12349,11 +12487,8 @@ vErrors.push(err35);
 }
 errors++;
 }
-}
-if(data.kernel !== undefined){
-let data22 = data.kernel;
-if(typeof data22 !== "string"){
-const err36 = {instancePath:instancePath+"/kernel",schemaPath:"#/properties/kernel/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!((data20 === "ok") || (data20 === "degraded"))){
+const err36 = {instancePath:instancePath+"/health",schemaPath:"#/properties/health/enum",keyword:"enum",params:{allowedValues: schema95.properties.health.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -12362,8 +12497,14 @@ vErrors.push(err36);
 }
 errors++;
 }
-if(!(((((data22 === "off") || (data22 === "following")) || (data22 === "following journal")) || (data22 === "kernel not running")) || (data22 === "failed"))){
-const err37 = {instancePath:instancePath+"/kernel",schemaPath:"#/properties/kernel/enum",keyword:"enum",params:{allowedValues: schema95.properties.kernel.enum},message:"must be equal to one of the allowed values"};
+}
+if(data.healthNotes !== undefined){
+let data21 = data.healthNotes;
+if(Array.isArray(data21)){
+const len1 = data21.length;
+for(let i1=0; i1<len1; i1++){
+if(typeof data21[i1] !== "string"){
+const err37 = {instancePath:instancePath+"/healthNotes/" + i1,schemaPath:"#/properties/healthNotes/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -12375,12 +12516,156 @@ errors++;
 }
 }
 else {
-const err38 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err38 = {instancePath:instancePath+"/healthNotes",schemaPath:"#/properties/healthNotes/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err38];
 }
 else {
 vErrors.push(err38);
+}
+errors++;
+}
+}
+if(data.watch !== undefined){
+let data23 = data.watch;
+if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
+if(data23.running === undefined){
+const err39 = {instancePath:instancePath+"/watch",schemaPath:"#/properties/watch/required",keyword:"required",params:{missingProperty: "running"},message:"must have required property '"+"running"+"'"};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+if(data23.pending === undefined){
+const err40 = {instancePath:instancePath+"/watch",schemaPath:"#/properties/watch/required",keyword:"required",params:{missingProperty: "pending"},message:"must have required property '"+"pending"+"'"};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+if(data23.batches === undefined){
+const err41 = {instancePath:instancePath+"/watch",schemaPath:"#/properties/watch/required",keyword:"required",params:{missingProperty: "batches"},message:"must have required property '"+"batches"+"'"};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+if(data23.running !== undefined){
+if(typeof data23.running !== "boolean"){
+const err42 = {instancePath:instancePath+"/watch/running",schemaPath:"#/properties/watch/properties/running/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+}
+if(data23.pending !== undefined){
+let data25 = data23.pending;
+if(!((typeof data25 == "number") && (!(data25 % 1) && !isNaN(data25)))){
+const err43 = {instancePath:instancePath+"/watch/pending",schemaPath:"#/properties/watch/properties/pending/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+}
+if(data23.batches !== undefined){
+let data26 = data23.batches;
+if(!((typeof data26 == "number") && (!(data26 % 1) && !isNaN(data26)))){
+const err44 = {instancePath:instancePath+"/watch/batches",schemaPath:"#/properties/watch/properties/batches/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+}
+if(data23.lastBatchAt !== undefined){
+let data27 = data23.lastBatchAt;
+if((!((typeof data27 == "number") && (!(data27 % 1) && !isNaN(data27)))) && (data27 !== null)){
+const err45 = {instancePath:instancePath+"/watch/lastBatchAt",schemaPath:"#/properties/watch/properties/lastBatchAt/type",keyword:"type",params:{type: schema95.properties.watch.properties.lastBatchAt.type},message:"must be integer,null"};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+}
+if(data23.lastError !== undefined){
+let data28 = data23.lastError;
+if((typeof data28 !== "string") && (data28 !== null)){
+const err46 = {instancePath:instancePath+"/watch/lastError",schemaPath:"#/properties/watch/properties/lastError/type",keyword:"type",params:{type: schema95.properties.watch.properties.lastError.type},message:"must be string,null"};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+}
+}
+else {
+const err47 = {instancePath:instancePath+"/watch",schemaPath:"#/properties/watch/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+}
+if(data.kernel !== undefined){
+let data29 = data.kernel;
+if(typeof data29 !== "string"){
+const err48 = {instancePath:instancePath+"/kernel",schemaPath:"#/properties/kernel/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+if(!(((((data29 === "off") || (data29 === "following")) || (data29 === "following journal")) || (data29 === "kernel not running")) || (data29 === "failed"))){
+const err49 = {instancePath:instancePath+"/kernel",schemaPath:"#/properties/kernel/enum",keyword:"enum",params:{allowedValues: schema95.properties.kernel.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+}
+}
+else {
+const err50 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
 }
 errors++;
 }

@@ -1,0 +1,146 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { sha256 } from "../chunk/chunk-file.js";
+import type { Chunk } from "../chunk/types.js";
+import type { Indexer } from "../indexer.js";
+import type { Logger } from "../logger.js";
+import type { SqliteStore } from "../store/sqlite-store.js";
+
+/** The journal entry fields recall reads (`@ostk/lib`'s JournalEntry). */
+export interface JournalEntryLike {
+  seq: number;
+  ts: number;
+  event: string;
+  actor?: { id?: string; kind?: string; session?: string };
+  path?: string;
+  gen_before?: number;
+  gen_after?: number;
+  hash_before?: string | null;
+  hash_after?: string | null;
+  data?: Record<string, unknown>;
+  sig?: string;
+}
+
+export interface JournalIngestState {
+  /** Where the tail of `.ostk/journal.jsonl` stands (auditTail cursor). */
+  cursor?: { dev: number; ino: number; offset: number };
+  /** Highest seq stored as an event. */
+  lastSeq: number;
+  at: number;
+}
+
+export const JOURNAL_INGEST_KEY = "journal-events";
+
+const OP_WORDS: Record<string, string> = {
+  write: "written",
+  edit: "edited",
+  delete: "deleted",
+  move: "moved",
+  mkdir: "directory created",
+  rmdir: "directory removed",
+  external: "changed outside the kernel",
+  exec: "changed by a command",
+};
+
+/**
+ * One searchable event per committed change (`fs.commit`): who changed which
+ * path, how, and when. Ids are derived from the entry's seq and signature, so
+ * the same entry read from the kernel subscription or from the file is stored
+ * once.
+ */
+export function journalChunk(e: JournalEntryLike): Chunk | null {
+  if (e.event !== "fs.commit" || typeof e.path !== "string" || !e.path) return null;
+  const op = typeof e.data?.op === "string" ? e.data.op : "change";
+  const to = typeof e.data?.to === "string" ? e.data.to : undefined;
+  const actor = e.actor ?? {};
+  const who = `${actor.id ?? "unknown"}${actor.kind ? ` (${actor.kind}${actor.session ? `, session ${actor.session}` : ""})` : ""}`;
+  const when = new Date(e.ts).toISOString();
+  const lines = [
+    `${e.path} ${OP_WORDS[op] ?? op}${to ? ` to ${to}` : ""} by ${who} at ${when}`,
+    `op ${op}; journal seq ${e.seq}${
+      e.gen_before !== undefined || e.gen_after !== undefined
+        ? `; generation ${e.gen_before ?? "?"} → ${e.gen_after ?? "?"}`
+        : ""
+    }${typeof e.data?.size === "number" ? `; ${e.data.size} bytes` : ""}`,
+  ];
+  if (e.hash_after) lines.push(`content sha256 ${e.hash_after}`);
+  if (typeof e.data?.noticed_by === "string") lines.push(`noticed by ${e.data.noticed_by}`);
+  const text = lines.join("\n");
+  return {
+    id: sha256(`journal\0${e.seq}\0${e.sig ?? ""}\0${sha256(text)}`).slice(0, 24),
+    source: "journal",
+    path: e.path,
+    startLine: e.seq,
+    endLine: e.seq,
+    symbol: `${op} by ${actor.id ?? "unknown"}`,
+    kind: "event",
+    lang: "text",
+    text,
+    ts: e.ts,
+  };
+}
+
+type AuditTail = (
+  path: string,
+  opts: { cursor?: JournalIngestState["cursor"]; follow?: boolean; signal?: AbortSignal },
+) => AsyncIterable<{ entry: JournalEntryLike | null; cursor: { dev: number; ino: number; offset: number } }>;
+
+/** `.ostk/journal.jsonl` as a source of searchable events, read incrementally from a stored cursor. */
+export class JournalSource {
+  readonly file: string;
+
+  constructor(
+    workspace: string,
+    private readonly store: SqliteStore,
+    private readonly indexer: Indexer,
+    private readonly logger: Logger,
+  ) {
+    this.file = join(workspace, ".ostk", "journal.jsonl");
+  }
+
+  state(): JournalIngestState | undefined {
+    return this.store.getIngest<JournalIngestState>(JOURNAL_INGEST_KEY);
+  }
+
+  /** Store events for entries received live (the kernel subscription); returns how many were new. */
+  ingestEntries(entries: JournalEntryLike[]): number {
+    const chunks = entries.map(journalChunk).filter((c): c is Chunk => c !== null);
+    return chunks.length ? this.indexer.addChunks(chunks) : 0;
+  }
+
+  /** Read the journal from the stored cursor to its end; returns the number of new events. */
+  async catchUp(signal?: AbortSignal): Promise<number> {
+    if (!existsSync(this.file)) return 0;
+    const { auditTail } = (await import("@ostk/lib")) as unknown as { auditTail: AuditTail };
+    const prev = this.state();
+    let cursor = prev?.cursor;
+    let lastSeq = prev?.lastSeq ?? 0;
+    let added = 0;
+    let batch: Chunk[] = [];
+    const flush = () => {
+      if (batch.length) added += this.indexer.addChunks(batch);
+      batch = [];
+    };
+    try {
+      for await (const item of auditTail(this.file, { cursor, follow: false, signal })) {
+        cursor = item.cursor;
+        const c = item.entry ? journalChunk(item.entry) : null;
+        if (c && item.entry) {
+          batch.push(c);
+          lastSeq = Math.max(lastSeq, item.entry.seq);
+        }
+        if (batch.length >= 1000) flush();
+      }
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      this.logger.warn({ err, file: this.file }, "reading the journal failed; events so far are kept");
+    }
+    flush();
+    this.store.setIngest(JOURNAL_INGEST_KEY, {
+      cursor,
+      lastSeq,
+      at: Date.now(),
+    } satisfies JournalIngestState);
+    return added;
+  }
+}

@@ -1,0 +1,75 @@
+import { utimesSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openRecall, type Recall } from "../../src/index.js";
+import type { Lane } from "../../src/query/search.js";
+import { makeWorkspace } from "../helpers/workspace.js";
+
+describe("search filters on both lanes (real SQLite FTS5 and LanceDB)", () => {
+  let ws: ReturnType<typeof makeWorkspace>;
+  let recall: Recall;
+  const tenDaysAgo = Date.now() - 10 * 86_400_000;
+  beforeAll(async () => {
+    ws = makeWorkspace();
+    // the guide was last changed ten days ago; everything else now
+    utimesSync(join(ws.dir, "docs/guide.md"), tenDaysAgo / 1000, tenDaysAgo / 1000);
+    recall = await openRecall({ workspace: ws.dir });
+    await recall.scan();
+  });
+  afterAll(async () => {
+    await recall.close();
+    ws.cleanup();
+  });
+
+  const lanes: Lane[][] = [["bm25"], ["vector"]];
+  const paths = async (q: string, o: Parameters<Recall["search"]>[1]) =>
+    (await recall.search(q, { limit: 20, ...o })).hits.map((h) => h.path);
+
+  it.each(lanes)("source, path glob and lang (%s lane)", async (lane) => {
+    const q = "configuration port server header cache";
+    const docs = await paths(q, { lanes: [lane], source: ["docs"] });
+    expect(docs.length).toBeGreaterThan(0);
+    expect(new Set(docs)).toEqual(new Set(docs.filter((p) => p === "docs/guide.md" || p === ".gitignore")));
+    const code = await paths(q, { lanes: [lane], source: ["code"] });
+    expect(code.length).toBeGreaterThan(0);
+    expect(code.every((p) => p.startsWith("src/"))).toBe(true);
+    const glob = await paths(q, { lanes: [lane], path: "src/**/*.ts" });
+    expect(glob.length).toBeGreaterThan(0);
+    expect(glob.every((p) => p.startsWith("src/") && p.endsWith(".ts"))).toBe(true);
+    const md = await paths(q, { lanes: [lane], path: "*.md" });
+    expect(new Set(md)).toEqual(new Set(["docs/guide.md"]));
+    const go = await paths(q, { lanes: [lane], lang: "go" });
+    expect(new Set(go)).toEqual(new Set(["src/server.go"]));
+  });
+
+  it.each(lanes)("since / until by the content's time (%s lane)", async (lane) => {
+    const q = "configuration deployment port parse header";
+    const recent = await paths(q, { lanes: [lane], since: "2d" });
+    expect(recent.length).toBeGreaterThan(0);
+    expect(recent).not.toContain("docs/guide.md");
+    const old = await paths(q, { lanes: [lane], until: "5d" });
+    expect(new Set(old)).toEqual(new Set(["docs/guide.md"]));
+    const iso = new Date(tenDaysAgo - 60_000).toISOString();
+    expect(await paths(q, { lanes: [lane], since: iso, until: "9d" })).toEqual(
+      expect.arrayContaining(["docs/guide.md"]),
+    );
+  });
+
+  it("hits say their source and time", async () => {
+    const [hit] = (await recall.search("deployment", { path: "docs/" })).hits;
+    expect(hit).toMatchObject({ path: "docs/guide.md", source: "docs" });
+    expect(Math.abs(Date.parse(hit.time as string) - tenDaysAgo)).toBeLessThan(2000);
+    const [code] = (await recall.search("parseHTTPHeader")).hits;
+    expect(code.source).toBe("code");
+  });
+
+  it("a bad filter is an InvalidParams error that says what works", async () => {
+    await expect(recall.search("x", { since: "last tuesday" })).rejects.toMatchObject({
+      kind: "InvalidParams",
+      message: expect.stringMatching(/2h/),
+    });
+    await expect(recall.search("x", { source: ["mail" as never] })).rejects.toMatchObject({
+      kind: "InvalidParams",
+    });
+  });
+});
