@@ -24,6 +24,10 @@ const COMMANDS: Record<string, { load: Loader; summary: string }> = {
     load: async () => (await import("./commands/daemon.js")).daemon,
     summary: "run the kernel (foreground; --detach, stop, status)",
   },
+  config: {
+    load: async () => (await import("./commands/config.js")).config,
+    summary: "show the effective configuration and where each setting came from",
+  },
   boot: {
     load: async () => (await import("./commands/boot.js")).boot,
     summary: "read-only self-check with a confidence score (--json)",

@@ -1,8 +1,14 @@
-import * as fs from "node:fs";
 import * as path from "node:path";
-import { parse } from "smol-toml";
+import {
+  type ConfigIssue,
+  type ConfigSpec,
+  formatConfigIssue,
+  type LayeredConfig,
+  loadLayeredConfig,
+  type Provenance,
+} from "@ostk/lib";
 
-/** `.ostk/config.toml`, validated. Precedence: defaults → file → OSTK_* env → flags. */
+/** `.ostk/config.toml` (top level), validated. Precedence: defaults → file → OSTK_* env → flags. */
 export interface KernelConfig {
   /** Capability pin selected for sessions (`.ostk/pins/<name>/pin.caps`). */
   pin: string;
@@ -32,59 +38,65 @@ max_file_bytes = ${DEFAULT_CONFIG.limits.max_file_bytes}    # largest file read 
 max_frame_bytes = ${DEFAULT_CONFIG.limits.max_frame_bytes}   # largest JSON-RPC frame on the socket
 `;
 
-export type ConfigResult =
-  | { ok: true; config: KernelConfig; warnings: string[] }
-  | { ok: false; errors: string[] };
+const positive = { type: "integer", min: 1 } as const;
 
-function posInt(v: unknown, at: string, errors: string[]): number | undefined {
-  if (v === undefined) return undefined;
-  if (typeof v === "bigint") v = Number(v);
-  if (typeof v !== "number" || !Number.isInteger(v) || v <= 0) {
-    errors.push(`${at}: must be a positive integer`);
-    return undefined;
-  }
-  return v;
+/** The kernel's settings: the top level of `.ostk/config.toml` (the other tables belong to other layers). */
+export const KERNEL_CONFIG_SPEC: ConfigSpec<KernelConfig> = {
+  layer: "kernel",
+  defaults: DEFAULT_CONFIG,
+  siblings: ["ostkd", "recall", "cache"],
+  fields: {
+    pin: {
+      type: "string",
+      pattern: /^[\w.-]+$/,
+      patternHint: "a pin name (letters, digits, _ . -)",
+      doc: "capability pin for sessions",
+    },
+    key_dir: {
+      type: "string",
+      patternHint: "a directory path",
+      transform: (v) => v.replace(/^~(?=\/)/, process.env.HOME ?? "~"),
+      doc: "directory of your signing key (outside the workspace)",
+    },
+    journal: { type: "section", fields: { rotate_bytes: positive, checkpoint_every: positive } },
+    limits: { type: "section", fields: { max_file_bytes: positive, max_frame_bytes: positive } },
+  },
+  env: [
+    { name: "OSTK_PIN", key: "pin" },
+    { name: "OSTK_KEY_DIR", key: "key_dir" },
+  ],
+};
+
+export type ConfigResult =
+  | { ok: true; config: KernelConfig; warnings: string[]; provenance: Provenance }
+  | { ok: false; errors: string[]; issues: ConfigIssue[] };
+
+/** The kernel's layered config: `.ostk/config.toml` → `OSTK_PIN`, `OSTK_KEY_DIR` → flags. */
+export function loadKernelLayers(
+  workspace: string,
+  env: NodeJS.ProcessEnv = process.env,
+  flags: Partial<KernelConfig> = {},
+): LayeredConfig<KernelConfig> {
+  return loadLayeredConfig(
+    {
+      ...KERNEL_CONFIG_SPEC,
+      finalize(config, ctx) {
+        const ws = path.resolve(workspace);
+        if (config.key_dir && path.resolve(config.key_dir).startsWith(ws + path.sep))
+          ctx.fail("key_dir", "must be outside the workspace (an agent could read the key)", config.key_dir);
+      },
+    },
+    { files: [path.join(workspace, ".ostk", "config.toml")], env, flags },
+  );
 }
 
-export function loadConfig(workspace: string, env: NodeJS.ProcessEnv = process.env): ConfigResult {
-  const file = path.join(workspace, ".ostk", "config.toml");
-  const errors: string[] = [];
-  const warnings: string[] = [];
-  const config: KernelConfig = structuredClone(DEFAULT_CONFIG);
-  let raw: Record<string, unknown> = {};
-  if (fs.existsSync(file)) {
-    try {
-      raw = parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
-    } catch (err) {
-      return { ok: false, errors: [`${file}: ${(err as Error).message}`] };
-    }
-  }
-  for (const key of Object.keys(raw)) {
-    if (!["pin", "key_dir", "journal", "limits"].includes(key))
-      warnings.push(`${key}: unknown setting, ignored`);
-  }
-  if (raw.pin !== undefined) {
-    if (typeof raw.pin !== "string" || !/^[\w.-]+$/.test(raw.pin)) errors.push("pin: must be a pin name");
-    else config.pin = raw.pin;
-  }
-  if (raw.key_dir !== undefined) {
-    if (typeof raw.key_dir !== "string") errors.push("key_dir: must be a path");
-    else config.key_dir = raw.key_dir.replace(/^~(?=\/)/, process.env.HOME ?? "~");
-  }
-  const j = (raw.journal ?? {}) as Record<string, unknown>;
-  config.journal.rotate_bytes =
-    posInt(j.rotate_bytes, "journal.rotate_bytes", errors) ?? config.journal.rotate_bytes;
-  config.journal.checkpoint_every =
-    posInt(j.checkpoint_every, "journal.checkpoint_every", errors) ?? config.journal.checkpoint_every;
-  const l = (raw.limits ?? {}) as Record<string, unknown>;
-  config.limits.max_file_bytes =
-    posInt(l.max_file_bytes, "limits.max_file_bytes", errors) ?? config.limits.max_file_bytes;
-  config.limits.max_frame_bytes =
-    posInt(l.max_frame_bytes, "limits.max_frame_bytes", errors) ?? config.limits.max_frame_bytes;
-  if (env.OSTK_PIN) config.pin = env.OSTK_PIN;
-  if (env.OSTK_KEY_DIR) config.key_dir = env.OSTK_KEY_DIR;
-  if (config.key_dir && path.resolve(config.key_dir).startsWith(path.resolve(workspace) + path.sep)) {
-    errors.push("key_dir: must be outside the workspace (an agent could read the key)");
-  }
-  return errors.length ? { ok: false, errors } : { ok: true, config, warnings };
+/** Every problem as one `key: message (source)` line, or the config. */
+export function loadConfig(
+  workspace: string,
+  env: NodeJS.ProcessEnv = process.env,
+  flags: Partial<KernelConfig> = {},
+): ConfigResult {
+  const r = loadKernelLayers(workspace, env, flags);
+  if (!r.ok) return { ok: false, errors: r.issues.map(formatConfigIssue), issues: r.issues };
+  return { ok: true, config: r.config, warnings: r.warnings, provenance: r.provenance };
 }

@@ -88,7 +88,10 @@ export async function startKernel(opts: StartKernelOptions): Promise<KernelHandl
   fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   const cfg = loadConfig(workspace);
   if (!cfg.ok)
-    throw new OstkError("ConfigInvalid", `.ostk/config.toml is invalid:\n  ${cfg.errors.join("\n  ")}`);
+    throw new OstkError(
+      "ConfigInvalid",
+      `the kernel configuration is invalid; the daemon did not start:\n  ${cfg.errors.join("\n  ")}\nFix or remove these settings (\`ostk config show\` lists the effective ones) and retry.`,
+    );
   for (const w of cfg.warnings) logger.warn({ warning: w }, "config");
   const keyDir = opts.keyPath ? path.dirname(opts.keyPath) : (cfg.config.key_dir ?? defaultKeyDir());
   const keyPath = opts.keyPath ?? path.join(keyDir, KEY_FILE);

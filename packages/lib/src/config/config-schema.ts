@@ -64,7 +64,10 @@ export function expectedOf(field: ConfigField): string {
   switch (field.type) {
     case "string":
       if (field.enum) return `one of ${field.enum.map((e) => JSON.stringify(e)).join(", ")}`;
-      if (field.url) return `a ${field.url.map((p) => p.replace(/:$/, "")).join("/")} URL`;
+      if (field.url) {
+        const names = field.url.map((p) => p.replace(/:$/, ""));
+        return names.join() === "http,https" ? "an http(s) URL" : `a ${names.join(" or ")} URL`;
+      }
       return field.patternHint ?? "a string";
     case "integer":
     case "number": {

@@ -20,7 +20,11 @@ export function didYouMean(name: string, known: readonly string[]): string | und
   let best: string | undefined;
   let bestScore = Number.POSITIVE_INFINITY;
   for (const k of known) {
-    const score = norm(k) === norm(name) ? 0 : distance(name.toLowerCase(), k.toLowerCase());
+    const [a, b] = [norm(name), norm(k)];
+    // Same letters (camelCase vs snake_case), a missing unit suffix (`ttl` → `ttl_ms`), or a typo.
+    const [n, full] = [name.toLowerCase(), k.toLowerCase()];
+    const typo = Math.min(distance(n, full), distance(n, full.replace(/_(ms|bytes|s)$/, "")));
+    const score = a === b ? 0 : a.length >= 3 && b.startsWith(a) ? 1 : typo;
     if (score < bestScore) {
       best = k;
       bestScore = score;

@@ -146,7 +146,7 @@ describe("loadLayeredConfig errors", () => {
     expect(issuesOf(r)).toEqual([
       'demo.port: must be an integer from 0 to 65535, got "80x" (env DEMO_PORT)',
       'demo.verbose: must be 1, 0, true, false, yes, no, on or off, got "maybe" (env DEMO_VERBOSE)',
-      'demo.upstream: must be a http/https URL, got "ftp://x" (flag --upstream)',
+      'demo.upstream: must be an http(s) URL, got "ftp://x" (flag --upstream)',
     ]);
     expect(r.ok || r.error).toBeInstanceOf(ConfigError);
     if (!r.ok) {
@@ -179,7 +179,7 @@ describe("loadLayeredConfig errors", () => {
     });
     const text = issuesOf(r).join("\n");
     expect(text).toContain("demo.api_key: must be a string, got [REDACTED]");
-    expect(text).toContain("demo.store.redis_url: must be a redis/rediss URL, got [REDACTED]");
+    expect(text).toContain("demo.store.redis_url: must be a redis or rediss URL, got [REDACTED]");
     expect(text).toContain("demo.ignore: must be a list of strings");
     expect(text).not.toMatch(/hunter22|abcdefghijklmnop|42/);
   });

@@ -36,7 +36,7 @@ export async function init({ flags, io }: CommandArgs): Promise<number> {
     created.push(".ostk/pins/default/pin.caps");
   }
   const cfg = loadConfig(workspace, io.env);
-  if (!cfg.ok) throw new CliError(`.ostk/config.toml is invalid:\n  ${cfg.errors.join("\n  ")}`, 2);
+  if (!cfg.ok) throw new CliError(`the kernel configuration is invalid:\n  ${cfg.errors.join("\n  ")}`, 2);
   const keyDir =
     cfg.config.key_dir ?? (io.env.OSTK_KEY_DIR ? path.resolve(io.env.OSTK_KEY_DIR) : defaultKeyDir());
   if (path.resolve(keyDir).startsWith(fs.realpathSync(workspace) + path.sep)) {
