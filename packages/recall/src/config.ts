@@ -1,7 +1,6 @@
-import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
-import { parse as parseToml } from "smol-toml";
+import { type ConfigSpec, type LayeredConfig, loadLayeredConfig, type Provenance } from "@ostk/lib";
 
 /** Recall settings: defaults → `.ostk/config.toml` `[recall]` → `OSTK_RECALL_*` env → explicit overrides. */
 export interface RecallConfig {
@@ -49,76 +48,68 @@ export const DEFAULT_CONFIG: RecallConfig = {
   transcriptsDir: join(homedir(), ".claude", "projects"),
 };
 
+const count = { type: "integer", min: 0 } as const;
+const path = { type: "string", patternHint: "a directory path" } as const;
+
+/** The `[recall]` table of `.ostk/config.toml` (snake_case keys; camelCase accepted). */
+export const RECALL_CONFIG_SPEC: ConfigSpec<RecallConfig> = {
+  layer: "recall",
+  section: "recall",
+  defaults: DEFAULT_CONFIG,
+  fields: {
+    ignore: { type: "string[]", doc: "extra gitignore-style patterns to skip" },
+    maxFileBytes: { type: "integer", min: 1 },
+    debounceMs: count,
+    maxWaitMs: count,
+    reconcileMs: { ...count, doc: "0 = off" },
+    maxHitsPerFile: { type: "integer", min: 1 },
+    embedder: { type: "string", enum: ["static", "hash", "onnx"] },
+    onnxModelDir: path,
+    hnswThreshold: count,
+    followKernel: { type: "boolean" },
+    journal: { type: "boolean" },
+    transcripts: { type: "boolean" },
+    transcriptsDir: { ...path, transform: (v) => v.replace(/^~(?=\/|$)/, homedir()) },
+  },
+  env: [
+    { name: "OSTK_RECALL_EMBEDDER", key: "embedder" },
+    { name: "OSTK_RECALL_ONNX_MODEL_DIR", key: "onnxModelDir" },
+  ],
+};
+
 export interface ConfigResult {
   config: RecallConfig;
   warnings: string[];
+  provenance: Provenance;
 }
 
-const NUMERIC: (keyof RecallConfig)[] = [
-  "maxFileBytes",
-  "debounceMs",
-  "maxWaitMs",
-  "reconcileMs",
-  "maxHitsPerFile",
-  "hnswThreshold",
-];
-
-/** Load configuration for a workspace. Unknown keys and bad values become warnings, never crashes. */
-export function loadConfig(workspace: string, overrides: Partial<RecallConfig> = {}): ConfigResult {
-  const warnings: string[] = [];
-  const config: RecallConfig = { ...DEFAULT_CONFIG, ignore: [...DEFAULT_CONFIG.ignore] };
-  const file = join(workspace, ".ostk", "config.toml");
-  if (existsSync(file)) {
-    try {
-      const doc = parseToml(readFileSync(file, "utf8")) as Record<string, unknown>;
-      const section = (doc.recall ?? {}) as Record<string, unknown>;
-      applyRaw(config, section, `${file} [recall]`, warnings);
-    } catch (err) {
-      warnings.push(`${file}: could not parse (${(err as Error).message}); using defaults`);
-    }
-  }
-  const env: Record<string, unknown> = {};
-  if (process.env.OSTK_RECALL_EMBEDDER) env.embedder = process.env.OSTK_RECALL_EMBEDDER;
-  if (process.env.OSTK_RECALL_ONNX_MODEL_DIR) env.onnxModelDir = process.env.OSTK_RECALL_ONNX_MODEL_DIR;
-  applyRaw(config, env, "environment", warnings);
-  for (const [k, v] of Object.entries(overrides))
-    if (v !== undefined) (config as unknown as Record<string, unknown>)[k] = v;
+/** Every layer, validated, with the source of each setting; or every problem. */
+export function loadRecallLayers(
+  workspace: string,
+  overrides: Partial<RecallConfig> = {},
+  env: NodeJS.ProcessEnv = process.env,
+): LayeredConfig<RecallConfig> {
+  const r = loadLayeredConfig(RECALL_CONFIG_SPEC, {
+    files: [join(workspace, ".ostk", "config.toml")],
+    env,
+    flags: overrides,
+  });
   // A relative model directory means relative to the workspace, not to wherever the process started.
-  if (config.onnxModelDir) config.onnxModelDir = resolve(workspace, config.onnxModelDir);
-  return { config, warnings };
+  if (r.ok && r.config.onnxModelDir) r.config.onnxModelDir = resolve(workspace, r.config.onnxModelDir);
+  return r;
 }
 
-function applyRaw(
-  config: RecallConfig,
-  raw: Record<string, unknown>,
-  where: string,
-  warnings: string[],
-): void {
-  const target = config as unknown as Record<string, unknown>;
-  for (const [key, value] of Object.entries(raw)) {
-    const k = key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()) as keyof RecallConfig;
-    if (k === "ignore") {
-      if (Array.isArray(value) && value.every((v) => typeof v === "string"))
-        config.ignore.push(...(value as string[]));
-      else warnings.push(`${where}: ignore must be a list of strings`);
-    } else if (NUMERIC.includes(k)) {
-      const n = Number(value);
-      if (Number.isFinite(n) && n >= 0) target[k] = n;
-      else warnings.push(`${where}: ${key} must be a non-negative number`);
-    } else if (k === "embedder") {
-      if (value === "static" || value === "hash" || value === "onnx") config.embedder = value;
-      else warnings.push(`${where}: embedder must be "static", "hash" or "onnx"`);
-    } else if (k === "followKernel" || k === "journal" || k === "transcripts") {
-      if (typeof value === "boolean") config[k] = value;
-      else warnings.push(`${where}: ${key} must be true or false`);
-    } else if (k === "transcriptsDir") {
-      if (typeof value === "string") config.transcriptsDir = value.replace(/^~(?=\/|$)/, homedir());
-      else warnings.push(`${where}: transcripts_dir must be a string`);
-    } else if (k === "onnxModelDir") {
-      if (typeof value === "string") config.onnxModelDir = value;
-      else warnings.push(`${where}: onnx_model_dir must be a string`);
-    } else {
-      warnings.push(`${where}: unknown key ${key} (ignored)`);
-    }
-  }
+/**
+ * Load configuration for a workspace. A bad value or an unknown key throws a `ConfigError` naming
+ * the key, the value, what was expected and where it came from (file, env, option): recall does not
+ * start on a configuration it would have to guess about.
+ */
+export function loadConfig(
+  workspace: string,
+  overrides: Partial<RecallConfig> = {},
+  env: NodeJS.ProcessEnv = process.env,
+): ConfigResult {
+  const r = loadRecallLayers(workspace, overrides, env);
+  if (!r.ok) throw r.error;
+  return r;
 }

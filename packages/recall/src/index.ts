@@ -1,4 +1,10 @@
-export { DEFAULT_CONFIG, loadConfig, type RecallConfig } from "./config.js";
+export {
+  DEFAULT_CONFIG,
+  loadConfig,
+  loadRecallLayers,
+  RECALL_CONFIG_SPEC,
+  type RecallConfig,
+} from "./config.js";
 export type { Embedder } from "./embed/embedder.js";
 export { HashEmbedder } from "./embed/hash-embedder.js";
 export { OnnxEmbedder } from "./embed/onnx-embedder.js";

@@ -1,0 +1,40 @@
+import { execFile } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+
+const CLI = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
+
+function run(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { cwd, env: { ...process.env, OSTK_WORKSPACE: "" } },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+const ws = mkdtempSync(join(tmpdir(), "recall-cfg-cli-"));
+afterAll(() => rmSync(ws, { recursive: true, force: true }));
+
+describe("ostk-recall with a bad [recall] config", () => {
+  it("refuses to run, exits non-zero, names the key, value, expectation and file, and touches no index", async () => {
+    mkdirSync(join(ws, ".ostk"));
+    const file = join(ws, ".ostk", "config.toml");
+    writeFileSync(file, '[recall]\nembedder = "bert"\nmax_wait = 10\n');
+    const r = await run(["scan"], ws);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("invalid recall configuration:");
+    expect(r.stderr).toContain(
+      `recall.embedder: must be one of "static", "hash", "onnx", got "bert" (in ${file})`,
+    );
+    expect(r.stderr).toContain(`recall.max_wait: unknown setting (did you mean max_wait_ms?) (in ${file})`);
+    expect(existsSync(join(ws, ".ostk", "recall"))).toBe(false);
+    expect(readdirSync(join(ws, ".ostk"))).toEqual(["config.toml"]);
+  });
+});
