@@ -2,6 +2,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type CacheMode, loadConfig as loadCacheConfig, MODES } from "@ostk/cache";
 import { loadConfig as loadKernelConfig } from "@ostk/kernel";
+import type { ConfigError } from "@ostk/lib";
+import { loadRecallLayers } from "@ostk/recall";
 import { parse as parseToml } from "smol-toml";
 
 export type LayerName = "kernel" | "recall" | "cache";
@@ -85,13 +87,19 @@ export function loadOstkdConfig(
     if (!k.ok) errors.push(...k.errors);
     else warnings.push(...k.warnings.filter((w) => !/^(ostkd|recall|cache): unknown/.test(w)));
   }
+  if (config.layers.includes("recall")) {
+    const r = loadRecallLayers(workspace, {}, env);
+    if (!r.ok) errors.push(...r.error.lines);
+  }
   if (config.layers.includes("cache")) {
     try {
       const c = loadCacheConfig(workspace, cacheFlags, env);
       warnings.push(...c.warnings);
     } catch (err) {
-      const lines = (err as Error).message.split("\n").slice(1);
-      errors.push(...(lines.length ? lines : [(err as Error).message]).map((l) => `cache.${l.trim()}`));
+      // A ConfigError (by shape: the cache may load another copy of @ostk/lib).
+      const lines = (err as Partial<ConfigError>).lines;
+      if (Array.isArray(lines)) errors.push(...lines);
+      else errors.push(`cache: ${(err as Error).message}`);
     }
   }
   return errors.length ? { ok: false, errors } : { ok: true, config, cache: cacheFlags, warnings };

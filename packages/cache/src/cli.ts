@@ -31,7 +31,7 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exitCode = code;
   },
   (err: Error & { code?: string }) => {
-    const usage = err.code?.startsWith("ERR_PARSE_ARGS");
+    const usage = err.code?.startsWith("ERR_PARSE_ARGS") || err.code === "ConfigInvalid";
     process.stderr.write(`ostk-cache: ${err.message}\n`);
     if (err.message.includes("EADDRINUSE"))
       process.stderr.write("The port is taken: pass --port <n> or stop the other process.\n");

@@ -1,6 +1,5 @@
-import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parse as parseToml } from "smol-toml";
+import { type ConfigSpec, type LayeredConfig, loadLayeredConfig, type Provenance } from "@ostk/lib";
 
 export type CacheMode = "passthrough" | "mutate" | "rebuild" | "rebuild-kernel";
 export const MODES: readonly CacheMode[] = ["passthrough", "mutate", "rebuild", "rebuild-kernel"];
@@ -84,99 +83,140 @@ export function minTokensFor(config: Pick<CacheConfig, "minCacheTokens">, model:
   return 1024;
 }
 
-const TOML_KEYS: Record<string, string> = {
-  host: "host",
-  port: "port",
-  upstream: "upstream",
-  openai_upstream: "openaiUpstream",
-  mode: "mode",
-  soft_cap_bytes: "softCapBytes",
-  static_ttl: "staticTtl",
-  upstream_timeout_ms: "upstreamTimeoutMs",
-  filter_secrets: "filterSecrets",
-  keep_first_message_reminders: "keepFirstMessageReminders",
-  rebuild_after_messages: "rebuildAfterMessages",
+const pos = { type: "integer", min: 1 } as const;
+const bool = { type: "boolean" } as const;
+const httpUrl = { type: "string", url: ["http:", "https:"] } as const;
+
+/** The cache's settings: the `[cache]` table of `.ostk/config.toml` (snake_case keys, sub-tables). */
+export const CACHE_CONFIG_SPEC: ConfigSpec<CacheConfig> = {
+  layer: "cache",
+  section: "cache",
+  defaults: defaultConfig(),
+  fields: {
+    host: { type: "string", pattern: /^\S+$/, patternHint: "a host name or address" },
+    port: { type: "integer", min: 0, max: 65535 },
+    upstream: { ...httpUrl, doc: "Anthropic upstream (and OpenAI's unless openai_upstream is set)" },
+    openaiUpstream: httpUrl,
+    mode: { type: "string", enum: MODES },
+    bodyLimitBytes: pos,
+    softCapBytes: pos,
+    staticTtl: { type: "string", enum: ["5m", "1h"] },
+    minCacheTokens: { type: "int-table", min: 0 },
+    upstreamTimeoutMs: pos,
+    responseCache: {
+      type: "section",
+      fields: {
+        enabled: bool,
+        replay: bool,
+        driver: { type: "string", enum: ["sqlite", "redis"] },
+        redisUrl: {
+          type: "string",
+          pattern: /^(rediss?:\/\/|\/)/,
+          patternHint: "a redis:// or rediss:// URL (or a unix socket path)",
+          secret: true,
+        },
+        ttlMs: pos,
+        maxEntryBytes: pos,
+        maxTotalBytes: pos,
+      },
+    },
+    enrich: {
+      type: "section",
+      fields: { enabled: bool, socketPath: { type: "string" }, timeoutMs: pos, tokenBudget: pos, limit: pos },
+    },
+    filterSecrets: bool,
+    kernel: {
+      type: "section",
+      fields: { socketPath: { type: "string" }, projectionTimeoutMs: pos, invalidation: bool },
+    },
+    keepFirstMessageReminders: bool,
+    rebuildAfterMessages: { type: "integer", min: 0 },
+  },
+  env: [
+    { name: "OSTK_CACHE_HOST", key: "host" },
+    { name: "OSTK_CACHE_PORT", key: "port" },
+    { name: "OSTK_CACHE_UPSTREAM", key: "upstream" },
+    { name: "OSTK_CACHE_OPENAI_UPSTREAM", key: "openaiUpstream" },
+    { name: "OSTK_CACHE_MODE", key: "mode" },
+    { name: "OSTK_CACHE_REDIS_URL", key: "responseCache.driver", value: () => "redis" },
+    { name: "OSTK_CACHE_REDIS_URL", key: "responseCache.redisUrl" },
+    { name: "OSTK_CACHE_ENRICH", key: "enrich.enabled" },
+  ],
+  finalize(config, ctx) {
+    // An explicit upstream is also the OpenAI upstream unless that was set too.
+    const up = ctx.sourceOf("upstream");
+    if (up.kind !== "default" && ctx.sourceOf("openaiUpstream").kind === "default")
+      ctx.set("openaiUpstream", config.upstream, { kind: "derived", from: "upstream" });
+    if (config.responseCache.driver === "redis" && !config.responseCache.redisUrl)
+      ctx.fail("responseCache.driver", 'is "redis" but response_cache.redis_url is not set');
+  },
 };
 
-/** Reads `[cache]` from `.ostk/config.toml` (snake_case keys, sub-tables response_cache/enrich/kernel). */
-export function readConfigFile(path: string): ConfigInput {
-  if (!existsSync(path)) return {};
-  const doc = parseToml(readFileSync(path, "utf8")) as Record<string, unknown>;
-  const section = (doc.cache ?? {}) as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(section)) {
-    if (k in TOML_KEYS) out[TOML_KEYS[k]] = v;
-    else if (k === "min_cache_tokens" && v && typeof v === "object") out.minCacheTokens = Object.entries(v);
-    else if (k === "response_cache" || k === "enrich" || k === "kernel")
-      out[camel(k)] = camelKeys(v as object);
-    else out[`__unknown:${k}`] = v;
-  }
-  return out as ConfigInput;
+/** CLI flags of `ostk-cache serve`, by the setting they set (for error messages and --print-config). */
+export const CACHE_FLAG_NAMES: Record<string, string> = {
+  port: "--port",
+  host: "--host",
+  upstream: "--upstream",
+  openaiUpstream: "--openai-upstream",
+  mode: "--mode",
+  "responseCache.driver": "--redis",
+  "responseCache.redisUrl": "--redis",
+  "responseCache.enabled": "--no-response-cache",
+  "enrich.enabled": "--enrich",
+  filterSecrets: "--filter-secrets",
+};
+
+export interface LoadCacheConfigOptions {
+  /** Extra config files with a `[cache]` table, after `.ostk/config.toml` (e.g. `--config <file>`; must exist). */
+  files?: string[];
+  /** Skip `.ostk/config.toml` and OSTK_CACHE_* (tests, embedding). */
+  ignoreConfigFiles?: boolean;
+  /** Name the CLI flags in errors and provenance (default: options of a program). */
+  flagNames?: Record<string, string>;
 }
 
-/** OSTK_CACHE_* environment variables. */
-export function readConfigEnv(env: NodeJS.ProcessEnv): ConfigInput {
-  const out: ConfigInput = {};
-  if (env.OSTK_CACHE_HOST) out.host = env.OSTK_CACHE_HOST;
-  if (env.OSTK_CACHE_PORT) out.port = Number(env.OSTK_CACHE_PORT);
-  if (env.OSTK_CACHE_UPSTREAM) out.upstream = env.OSTK_CACHE_UPSTREAM;
-  if (env.OSTK_CACHE_OPENAI_UPSTREAM) out.openaiUpstream = env.OSTK_CACHE_OPENAI_UPSTREAM;
-  if (env.OSTK_CACHE_MODE) out.mode = env.OSTK_CACHE_MODE as CacheMode;
-  if (env.OSTK_CACHE_REDIS_URL) out.responseCache = { driver: "redis", redisUrl: env.OSTK_CACHE_REDIS_URL };
-  if (env.OSTK_CACHE_ENRICH)
-    out.enrich = { enabled: env.OSTK_CACHE_ENRICH === "1" || env.OSTK_CACHE_ENRICH === "true" };
-  return out;
+/** Every layer, validated, with the source of each setting; or every problem. */
+export function loadCacheLayers(
+  workspace: string,
+  flags: ConfigInput = {},
+  env: NodeJS.ProcessEnv = process.env,
+  opts: LoadCacheConfigOptions = {},
+): LayeredConfig<CacheConfig> {
+  const own = opts.ignoreConfigFiles ? [] : [join(workspace, ".ostk", "config.toml")];
+  return loadLayeredConfig(CACHE_CONFIG_SPEC, {
+    files: [...own, ...(opts.files ?? []).map((path) => ({ path, required: true }))],
+    env: opts.ignoreConfigFiles ? {} : env,
+    flags,
+    flagNames: opts.flagNames,
+  });
 }
 
-/** Merges layers over the defaults and validates. Returns the config and warnings, or throws with every problem. */
+/**
+ * Defaults → `<workspace>/.ostk/config.toml` `[cache]` → extra files → OSTK_CACHE_* env → flags.
+ * Returns the config, or throws a `ConfigError` listing every problem (key, value, expectation, source).
+ */
+export function loadConfig(
+  workspace: string,
+  flags: ConfigInput = {},
+  env: NodeJS.ProcessEnv = process.env,
+  opts: LoadCacheConfigOptions = {},
+): { config: CacheConfig; warnings: string[]; provenance: Provenance } {
+  const r = loadCacheLayers(workspace, flags, env, opts);
+  if (!r.ok) throw r.error;
+  return r;
+}
+
+/** Merges program-shaped layers (lowest first) over the defaults and validates; throws a `ConfigError`. */
 export function resolveConfig(...layers: ConfigInput[]): { config: CacheConfig; warnings: string[] } {
-  const config = defaultConfig();
-  const warnings: string[] = [];
-  let upstreamSet = false;
-  let openaiSet = false;
-  for (const layer of layers) {
+  const merged: Record<string, unknown> = {};
+  for (const layer of layers)
     for (const [k, v] of Object.entries(layer)) {
       if (v === undefined) continue;
-      if (k.startsWith("__unknown:")) {
-        warnings.push(`config: unknown key cache.${k.slice(10)} ignored`);
-        continue;
-      }
-      if (k === "responseCache" || k === "enrich" || k === "kernel") Object.assign(config[k], v);
-      else (config as unknown as Record<string, unknown>)[k] = v;
-      if (k === "upstream") upstreamSet = true;
-      if (k === "openaiUpstream") openaiSet = true;
+      const prev = merged[k];
+      merged[k] =
+        prev && typeof prev === "object" && !Array.isArray(prev) && typeof v === "object" && !Array.isArray(v)
+          ? { ...prev, ...v }
+          : v;
     }
-  }
-  if (upstreamSet && !openaiSet) config.openaiUpstream = config.upstream;
-  const errors: string[] = [];
-  if (!MODES.includes(config.mode))
-    errors.push(`mode: must be one of ${MODES.join(", ")} (got ${config.mode})`);
-  if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535)
-    errors.push("port: must be 0..65535");
-  for (const key of ["upstream", "openaiUpstream"] as const) {
-    try {
-      const u = new URL(config[key]);
-      if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error();
-    } catch {
-      errors.push(`${key}: must be an http(s) URL (got ${config[key]})`);
-    }
-  }
-  if (config.staticTtl !== "5m" && config.staticTtl !== "1h") errors.push('staticTtl: must be "5m" or "1h"');
-  if (config.responseCache.driver === "redis" && !config.responseCache.redisUrl)
-    errors.push("responseCache.redisUrl: required with the redis driver");
-  if (errors.length) throw new Error(`invalid cache configuration:\n  ${errors.join("\n  ")}`);
-  return { config, warnings };
-}
-
-/** Defaults → `<workspace>/.ostk/config.toml` → env → flags. */
-export function loadConfig(workspace: string, flags: ConfigInput = {}, env = process.env) {
-  return resolveConfig(readConfigFile(join(workspace, ".ostk", "config.toml")), readConfigEnv(env), flags);
-}
-
-function camel(s: string): string {
-  return s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-}
-
-function camelKeys(o: object): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(o).map(([k, v]) => [camel(k), v]));
+  return loadConfig("", merged as ConfigInput, {}, { ignoreConfigFiles: true });
 }

@@ -1,6 +1,8 @@
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { explainConfig, formatExplainedConfig } from "@ostk/lib";
 import pino from "pino";
-import { type CacheMode, type ConfigInput, readConfigFile } from "../config";
+import { CACHE_CONFIG_SPEC, CACHE_FLAG_NAMES, type CacheMode, type ConfigInput, loadConfig } from "../config";
 import { startCacheProxy } from "../server/start-cache-proxy";
 import { SERVE_HELP } from "./serve-help";
 
@@ -19,6 +21,7 @@ export async function serve(argv: string[]): Promise<void> {
       enrich: { type: "boolean" },
       "filter-secrets": { type: "boolean" },
       "no-response-cache": { type: "boolean" },
+      "print-config": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -27,8 +30,9 @@ export async function serve(argv: string[]): Promise<void> {
     process.stdout.write(SERVE_HELP);
     return;
   }
-  const flags: ConfigInput = values.config ? readConfigFile(values.config) : {};
-  if (values.port !== undefined) flags.port = Number(values.port);
+  const flags: ConfigInput = {};
+  if (values.port !== undefined)
+    flags.port = /^\d+$/.test(values.port) ? Number(values.port) : (values.port as never);
   if (values.host) flags.host = values.host;
   if (values.upstream) flags.upstream = values.upstream;
   if (values["openai-upstream"]) flags.openaiUpstream = values["openai-upstream"];
@@ -37,8 +41,23 @@ export async function serve(argv: string[]): Promise<void> {
   if (values["no-response-cache"]) flags.responseCache = { ...flags.responseCache, enabled: false };
   if (values.enrich) flags.enrich = { enabled: true };
   if (values["filter-secrets"]) flags.filterSecrets = true;
+  const files = values.config ? [values.config] : [];
+  if (values["print-config"]) {
+    const workspace = resolve(values.workspace ?? process.cwd());
+    const r = loadConfig(workspace, flags, process.env, { files, flagNames: CACHE_FLAG_NAMES });
+    process.stdout.write(
+      `${formatExplainedConfig(explainConfig(CACHE_CONFIG_SPEC, r.config, r.provenance))}\n`,
+    );
+    return;
+  }
   const logger = pino({ level: process.env.OSTK_LOG_LEVEL ?? "info" }, pino.destination(2));
-  const proxy = await startCacheProxy({ ...flags, workspace: values.workspace, logger });
+  const proxy = await startCacheProxy({
+    ...flags,
+    workspace: values.workspace,
+    logger,
+    configFiles: files,
+    flagNames: CACHE_FLAG_NAMES,
+  });
   for (const w of proxy.warnings) process.stderr.write(`warning: ${w}\n`);
   process.stdout.write(
     `ostk-cache listening on ${proxy.url} (mode ${proxy.config.mode}, upstream ${proxy.config.upstream})\n`,

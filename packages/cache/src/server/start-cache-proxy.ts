@@ -25,6 +25,10 @@ export interface StartCacheProxyOptions extends ConfigInput {
   logger?: LoggerLike;
   /** Skip `.ostk/config.toml` and OSTK_CACHE_* (tests, embedding). */
   ignoreConfigFiles?: boolean;
+  /** More files with a `[cache]` table, read after `.ostk/config.toml` (`--config`; each must exist). */
+  configFiles?: string[];
+  /** Name CLI flags in config errors (`{ port: "--port" }`). */
+  flagNames?: Record<string, string>;
   /** A store to use instead of the configured driver. */
   store?: CacheStore;
   /** Follow kernel/journal changes to invalidate (default: config.kernel.invalidation). */
@@ -80,15 +84,19 @@ export async function startCacheProxy(opts: StartCacheProxyOptions = {}): Promis
     workspace: ws,
     logger,
     ignoreConfigFiles,
+    configFiles,
+    flagNames,
     store: givenStore,
     followChanges: follow,
     onRow,
     ...flags
   } = opts;
   const workspace = resolve(ws ?? process.cwd());
-  const { config, warnings } = ignoreConfigFiles
-    ? loadConfig("/nonexistent", flags, {})
-    : loadConfig(workspace, flags);
+  const { config, warnings } = loadConfig(workspace, flags, process.env, {
+    ignoreConfigFiles,
+    files: configFiles,
+    flagNames,
+  });
   const ostk = join(workspace, ".ostk");
   mkdirSync(join(ostk, "memory"), { recursive: true });
   const secret = loadSecret(ostk);

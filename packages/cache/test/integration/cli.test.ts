@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
@@ -52,7 +52,49 @@ describe("ostk-cache CLI (built dist)", () => {
     const csv = spawnSync(process.execPath, [cli, "stats", "--csv", "--workspace", ws], { encoding: "utf8" });
     expect(csv.stdout.split("\n")[1]).toMatch(/^claude-sonnet-4-6,1,/);
     const bad = spawnSync(process.execPath, [cli, "--mode", "nope", "--workspace", ws], { encoding: "utf8" });
-    expect(bad.status).toBe(1);
-    expect(bad.stderr).toMatch(/mode: must be one of passthrough, mutate, rebuild, rebuild-kernel/);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain(
+      'cache.mode: must be one of "passthrough", "mutate", "rebuild", "rebuild-kernel", got "nope" (flag --mode)',
+    );
+    expect(bad.stdout).not.toContain("listening");
+  });
+
+  it("refuses a bad [cache] table before listening, and --print-config shows each setting's source", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ostk-cache-cli-cfg-"));
+    try {
+      mkdirSync(join(dir, ".ostk"));
+      const file = join(dir, ".ostk", "config.toml");
+      writeFileSync(
+        file,
+        '[cache]\nprot = 9000\n[cache.response_cache]\nredis_url = "http://u:hunter22@h"\n',
+      );
+      const bad = spawnSync(process.execPath, [cli, "--workspace", dir], { encoding: "utf8" });
+      expect(bad.status).toBe(2);
+      expect(bad.stderr).toContain("ostk-cache: invalid cache configuration:");
+      expect(bad.stderr).toContain(`cache.prot: unknown setting (did you mean port?) (in ${file})`);
+      expect(bad.stderr).toContain("cache.response_cache.redis_url: must be a redis:// or rediss:// URL");
+      expect(bad.stderr).not.toContain("hunter22");
+
+      writeFileSync(file, '[cache]\nmode = "rebuild"\n');
+      const show = spawnSync(
+        process.execPath,
+        [cli, "--print-config", "--port", "9999", "--workspace", dir],
+        {
+          encoding: "utf8",
+          env: { ...process.env, OSTK_CACHE_UPSTREAM: "http://127.0.0.1:1" },
+        },
+      );
+      expect(show.status).toBe(0);
+      const row = (key: string) => show.stdout.split("\n").find((l) => l.startsWith(`${key} `)) ?? "";
+      expect(row("cache.port")).toMatch(/9999\s+flag --port$/);
+      expect(row("cache.mode")).toMatch(
+        new RegExp(`"rebuild"\\s+${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`),
+      );
+      expect(row("cache.upstream")).toMatch(/env OSTK_CACHE_UPSTREAM$/);
+      expect(row("cache.openai_upstream")).toMatch(/from upstream$/);
+      expect(row("cache.host")).toMatch(/"127\.0\.0\.1"\s+default$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
