@@ -16,6 +16,19 @@ export async function statusCommand(args: Args): Promise<number> {
       `files       ${s.files}`,
       `chunks      ${s.chunks} (vectors ${s.vectors}, ${s.vectorIndex})`,
       `embedder    ${s.embedder.description}`,
+      ...s.sources.map((src) => {
+        const name = `source ${src.name}`.padEnd(18);
+        if (!src.enabled) return `${name}off`;
+        const extra =
+          src.name === "journal"
+            ? src.cursor && !Array.isArray(src.cursor)
+              ? `, read to seq ${src.cursor.lastSeq} (byte ${src.cursor.offset})`
+              : ", nothing read yet"
+            : src.name === "transcript"
+              ? `, ${src.files ?? 0} transcript files followed`
+              : "";
+        return `${name}${src.chunks} chunks${extra}`;
+      }),
       `last scan   ${s.lastScan ? `${new Date(s.lastScan.at).toISOString()} (${s.lastScan.files} files, ${s.lastScan.ms} ms)` : "never"}`,
       `health      ${s.health}${s.healthNotes.length ? ` — ${s.healthNotes.join("; ")}` : ""}`,
     ];

@@ -1,5 +1,7 @@
+import { spawnSync } from "node:child_process";
 import { utimesSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openRecall, type Recall } from "../../src/index.js";
 import type { Lane } from "../../src/query/search.js";
@@ -61,6 +63,33 @@ describe("search filters on both lanes (real SQLite FTS5 and LanceDB)", () => {
     expect(Math.abs(Date.parse(hit.time as string) - tenDaysAgo)).toBeLessThan(2000);
     const [code] = (await recall.search("parseHTTPHeader")).hits;
     expect(code.source).toBe("code");
+  });
+
+  it("the CLI takes --source, --path (glob), --lang, --since/--until and prints sources in status", () => {
+    const cli = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, [cli, ...args, "-C", ws.dir], { encoding: "utf8", timeout: 60_000 });
+    const docs = run("search", "configuration port", "--source", "docs", "--path", "*.md", "--json");
+    expect(docs.status).toBe(0);
+    const hits = JSON.parse(docs.stdout).hits as { path: string; source: string }[];
+    expect(hits.length).toBeGreaterThan(0);
+    expect(hits.every((h) => h.path === "docs/guide.md" && h.source === "docs")).toBe(true);
+    const recent = run(
+      "search",
+      "deployment configuration header",
+      "--since",
+      "2d",
+      "--lang",
+      "markdown",
+      "--json",
+    );
+    expect(JSON.parse(recent.stdout).hits).toEqual([]);
+    const bad = run("search", "x", "--since", "soon");
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/cannot read the time "soon".*2h/);
+    const status = run("status");
+    expect(status.stdout).toMatch(/source code\s+\d+ chunks/);
+    expect(status.stdout).toMatch(/source transcript\s+off/);
   });
 
   it("a bad filter is an InvalidParams error that says what works", async () => {

@@ -76,6 +76,38 @@ describe("MCP over stdio with the official SDK client", () => {
     expect(st.embedder.description).toMatch(/^(static|hash)/);
   });
 
+  it("filters by source, path glob, language and time; hits and status say their sources", async () => {
+    const search = async (args: Record<string, unknown>) =>
+      (
+        (
+          await client.callTool({
+            name: "recall_search",
+            arguments: { query: "configuration port header", ...args },
+          })
+        ).structuredContent as { hits: { path: string; source: string; time: string | null }[] }
+      ).hits;
+    const docs = await search({ source: ["docs"], path: "*.md" });
+    expect(new Set(docs.map((h) => h.path))).toEqual(new Set(["docs/guide.md"]));
+    expect(docs.length).toBeGreaterThan(0);
+    expect(docs.every((h) => h.source === "docs" && typeof h.time === "string")).toBe(true);
+    const code = await search({ source: ["code"], path: "src/**/*.ts", lang: "typescript", since: "1h" });
+    expect(code.length).toBeGreaterThan(0);
+    expect(code.every((h) => h.source === "code" && h.path.endsWith(".ts"))).toBe(true);
+    expect(await search({ until: "2d" })).toEqual([]);
+    await expect(
+      client.callTool({ name: "recall_search", arguments: { query: "x", since: "last week" } }),
+    ).rejects.toThrow(/30m, 2h, 7d/);
+    await expect(
+      client.callTool({ name: "recall_search", arguments: { query: "x", source: ["email"] } }),
+    ).rejects.toThrow(/source\[0\]: must be one of code, docs, transcript, journal/);
+    const status = (await client.callTool({ name: "recall_status", arguments: {} })).structuredContent as {
+      sources: { name: string; enabled: boolean; chunks: number }[];
+    };
+    expect(status.sources.map((s) => s.name)).toEqual(["code", "docs", "journal", "transcript"]);
+    expect(status.sources.find((s) => s.name === "transcript")).toMatchObject({ enabled: false, chunks: 0 });
+    expect(status.sources.find((s) => s.name === "code")?.chunks).toBeGreaterThan(0);
+  });
+
   it("answers bad arguments with MCP errors and keeps serving", async () => {
     await expect(client.callTool({ name: "recall_search", arguments: { query: "" } })).rejects.toThrow(
       McpError,
