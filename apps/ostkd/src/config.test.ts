@@ -62,15 +62,42 @@ describe("loadOstkdConfig", () => {
     if (!r.ok) expect(r.errors.join("\n")).toMatch(/cache\.upstream: must be an http\(s\) URL/);
   });
 
-  it("warns about unknown [ostkd] keys and does not trip over the layers' sections", () => {
-    const r = loadOstkdConfig(workspace('[ostkd]\ncolour = "blue"\n\n[recall]\ndebounce_ms = 100\n'), {}, {});
-    expect(r.ok).toBe(true);
-    if (r.ok) expect(r.warnings).toEqual(["ostkd.colour: unknown setting, ignored"]);
+  it("refuses unknown [ostkd] keys with a suggestion, and does not trip over the layers' sections", () => {
+    const ws = workspace('[ostkd]\nlog_levl = "warn"\n\n[recall]\ndebounce_ms = 100\n');
+    const r = loadOstkdConfig(ws, {}, {});
+    expect(r.ok).toBe(false);
+    if (!r.ok)
+      expect(r.errors).toEqual([
+        `ostkd.log_levl: unknown setting (did you mean log_level?) (in ${join(ws, ".ostk", "config.toml")})`,
+      ]);
+    const ok = loadOstkdConfig(
+      workspace('[ostkd]\nlayers = ["cache", "kernel"]\n\n[recall]\ndebounce_ms = 100\n'),
+      {},
+      {},
+    );
+    expect(ok.ok && ok.config.layers).toEqual(["kernel", "cache"]);
   });
 
-  it("fails on a TOML syntax error with the file name", () => {
+  it("names the env variable or flag that set a bad value", () => {
+    const r = loadOstkdConfig(
+      workspace(),
+      { shutdown_timeout_ms: Number("soon") },
+      { OSTK_LAYERS: "kernel,gpu" },
+    );
+    expect(r.ok).toBe(false);
+    if (!r.ok)
+      expect(r.errors).toEqual([
+        'ostkd.layers: must be a non-empty list of kernel, recall, cache, got "kernel,gpu" (env OSTK_LAYERS)',
+        "ostkd.shutdown_timeout_ms: must be a positive integer, got NaN (flag --shutdown-timeout)",
+      ]);
+  });
+
+  it("fails on a TOML syntax error with the file name, once", () => {
     const r = loadOstkdConfig(workspace("[ostkd\n"), {}, {});
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.errors[0]).toMatch(/config\.toml: /);
+    if (!r.ok) {
+      expect(r.errors).toHaveLength(1);
+      expect(r.errors[0]).toMatch(/config\.toml: not valid TOML \(line 1, /);
+    }
   });
 });

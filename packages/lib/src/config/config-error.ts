@@ -59,6 +59,7 @@ export function formatConfigIssue(issue: ConfigIssue): string {
 export function displayValue(key: string, value: unknown, secret = false): string {
   if (secret || isSecretKey(key.split(".").pop() ?? key)) return REDACTED;
   let text: string;
+  if (typeof value === "number") return String(value); // NaN and Infinity are not JSON
   try {
     text = JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? Number(v) : v)) ?? String(value);
   } catch {

@@ -34,6 +34,9 @@ export interface BooleanField extends FieldBase {
 
 export interface StringListField extends FieldBase {
   type: "string[]";
+  /** Each item must be one of these. */
+  items?: readonly string[];
+  nonEmpty?: boolean;
 }
 
 /** A table of `name = integer` (e.g. a regex → token count); the program gets `[name, n][]` in order. */
@@ -82,7 +85,7 @@ export function expectedOf(field: ConfigField): string {
     case "boolean":
       return "true or false";
     case "string[]":
-      return "a list of strings";
+      return `a ${field.nonEmpty ? "non-empty " : ""}list of ${field.items ? field.items.join(", ") : "strings"}`;
     case "int-table":
       return `a table of "name" = integer${field.min !== undefined ? ` (>= ${field.min})` : ""}`;
     case "section":
@@ -139,6 +142,14 @@ function checkIntTable(field: IntTableField, value: unknown): FieldCheck {
   return { ok: true, value: out };
 }
 
+function checkStringList(field: StringListField, value: unknown): FieldCheck {
+  const ok =
+    Array.isArray(value) &&
+    value.every((v) => typeof v === "string" && (!field.items || field.items.includes(v))) &&
+    (!field.nonEmpty || value.length > 0);
+  return ok ? { ok: true, value: [...(value as string[])] } : { ok: false, expected: expectedOf(field) };
+}
+
 /** Validates a value from a file or a program (typed values; TOML integers may be bigint). */
 export function checkField(field: ConfigField, value: unknown): FieldCheck {
   switch (field.type) {
@@ -150,9 +161,7 @@ export function checkField(field: ConfigField, value: unknown): FieldCheck {
     case "boolean":
       return typeof value === "boolean" ? { ok: true, value } : { ok: false, expected: expectedOf(field) };
     case "string[]":
-      return Array.isArray(value) && value.every((v) => typeof v === "string")
-        ? { ok: true, value: [...value] }
-        : { ok: false, expected: expectedOf(field) };
+      return checkStringList(field, value);
     case "int-table":
       return checkIntTable(field, value);
     case "section":
@@ -179,13 +188,13 @@ export function checkEnvText(field: ConfigField, text: string): FieldCheck {
       return { ok: false, expected: "1, 0, true, false, yes, no, on or off" };
     }
     case "string[]":
-      return {
-        ok: true,
-        value: text
+      return checkStringList(
+        field,
+        text
           .split(",")
           .map((s) => s.trim())
           .filter(Boolean),
-      };
+      );
     default:
       return checkField(field, text);
   }

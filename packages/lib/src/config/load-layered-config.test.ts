@@ -218,6 +218,24 @@ describe("loadLayeredConfig errors", () => {
   });
 });
 
+describe("field types", () => {
+  it("lists of allowed items, from a file or comma-separated from the environment", () => {
+    const list: ConfigSpec<{ layers: string[] }> = {
+      layer: "app",
+      defaults: { layers: ["a"] },
+      fields: { layers: { type: "string[]", items: ["a", "b"], nonEmpty: true } },
+      env: [{ name: "APP_LAYERS", key: "layers" }],
+    };
+    expect(loadLayeredConfigOrThrow(list, { env: { APP_LAYERS: "b, a" } }).config.layers).toEqual(["b", "a"]);
+    expect(issuesOf(loadLayeredConfig(list, { flags: { layers: [] } }))).toEqual([
+      "layers: must be a non-empty list of a, b, got [] (option layers)",
+    ]);
+    expect(issuesOf(loadLayeredConfig(list, { env: { APP_LAYERS: "a,c" } }))).toEqual([
+      'layers: must be a non-empty list of a, b, got "a,c" (env APP_LAYERS)',
+    ]);
+  });
+});
+
 describe("explainConfig", () => {
   it("lists every setting with its value (secrets redacted) and the layer that set it", () => {
     const f = file("config.toml", '[demo]\nmode = "slow"\napi_key = "hunter2-hunter2"\n');
