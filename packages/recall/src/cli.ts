@@ -17,6 +17,7 @@ usage:
   ostk-recall watch                      keep the index current (watcher + .ostk/recall.sock triggers)
   ostk-recall serve [--no-watch]         socket server (JSON-RPC + triggers on .ostk/recall.sock)
   ostk-recall eval <queries.jsonl> [--k 10] [--json]   Recall@k and MRR@10 for your labelled queries
+  ostk-recall config [--json]            effective settings and where each came from
   ostk-recall --stdio                    MCP server over stdio
 
 options: -C, --workspace <dir>   (default: nearest ancestor with .ostk/, else the current directory)
@@ -31,6 +32,7 @@ const COMMANDS: Record<string, () => Promise<{ run: (a: Args) => Promise<number>
   serve: async () => ({ run: (await import("./commands/serve.js")).serveCommand }),
   eval: async () => ({ run: (await import("./commands/eval.js")).evalCommand }),
   mcp: async () => ({ run: (await import("./commands/mcp.js")).mcpCommand }),
+  config: async () => ({ run: (await import("./commands/config.js")).configCommand }),
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -1,3 +1,5 @@
+import { isSecretKey, REDACTED } from "../redact/patterns.js";
+import { redact, redactString } from "../redact/redact.js";
 import { type ConfigSource, displayValue, formatSource } from "./config-error.js";
 import type { ConfigFields } from "./config-schema.js";
 import { type ConfigSpec, fileKey, type Provenance } from "./load-layered-config.js";
@@ -9,6 +11,8 @@ export interface ExplainedSetting {
   path: string;
   /** JSON of the value, `[REDACTED]` for secrets, absent when unset. */
   value?: string;
+  /** The value itself for `--json` output (secrets `[REDACTED]`, unset `null`). */
+  json: unknown;
   source: ConfigSource;
   /** `default`, the file's path, `env NAME`, `flag --name`. */
   from: string;
@@ -18,6 +22,12 @@ function valueAt(config: unknown, path: string): unknown {
   let cur = config;
   for (const p of path.split(".")) cur = (cur as Record<string, unknown> | undefined)?.[p];
   return cur;
+}
+
+function jsonValue(path: string, raw: unknown, secret?: boolean): unknown {
+  if (raw === undefined || raw === null) return null;
+  if (secret || isSecretKey(path.split(".").pop() ?? path)) return REDACTED;
+  return typeof raw === "string" ? redactString(raw) : redact(raw);
 }
 
 /** Every setting of a loaded config with the layer that set it (for `config show`, `--print-config`). */
@@ -40,6 +50,7 @@ export function explainConfig<T>(
         key: fileKey(spec, path),
         path,
         value: raw === undefined || raw === null ? undefined : displayValue(path, raw, field.secret),
+        json: jsonValue(path, raw, field.secret),
         source,
         from: formatSource(source),
       });

@@ -243,7 +243,12 @@ describe("explainConfig", () => {
     const rows = explainConfig(spec, r.config, r.provenance);
     expect(rows.find((x) => x.key === "demo.port")).toMatchObject({ value: "9", from: "env DEMO_PORT" });
     expect(rows.find((x) => x.key === "demo.mode")).toMatchObject({ value: '"slow"', from: f });
-    expect(rows.find((x) => x.key === "demo.api_key")).toMatchObject({ value: "[REDACTED]", from: f });
+    expect(rows.find((x) => x.key === "demo.api_key")).toMatchObject({
+      value: "[REDACTED]",
+      json: "[REDACTED]",
+      from: f,
+    });
+    expect(rows.find((x) => x.key === "demo.table")).toMatchObject({ json: [["a", 1]], from: "default" });
     expect(rows.find((x) => x.key === "demo.store.redis_url")).toMatchObject({
       value: undefined,
       from: "default",

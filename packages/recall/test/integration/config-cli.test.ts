@@ -37,4 +37,20 @@ describe("ostk-recall with a bad [recall] config", () => {
     expect(existsSync(join(ws, ".ostk", "recall"))).toBe(false);
     expect(readdirSync(join(ws, ".ostk"))).toEqual(["config.toml"]);
   });
+
+  it("`ostk-recall config` exits 2 on the same problems, and lists each setting's source once fixed", async () => {
+    const file = join(ws, ".ostk", "config.toml");
+    const bad = await run(["config"], ws);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(
+      `recall.embedder: must be one of "static", "hash", "onnx", got "bert" (in ${file})`,
+    );
+    writeFileSync(file, '[recall]\nembedder = "hash"\n');
+    const ok = await run(["config", "--json"], ws);
+    expect(ok.code).toBe(0);
+    const rows = JSON.parse(ok.stdout) as { key: string; value: unknown; from: string }[];
+    expect(rows).toContainEqual({ key: "recall.embedder", value: "hash", from: file });
+    expect(rows).toContainEqual({ key: "recall.debounce_ms", value: 300, from: "default" });
+    expect(rows).toContainEqual({ key: "recall.onnx_model_dir", value: null, from: "default" });
+  });
 });

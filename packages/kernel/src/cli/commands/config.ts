@@ -20,17 +20,7 @@ export async function config({ args, flags, io }: CommandArgs): Promise<number> 
   const r = loadKernelLayers(workspaceOf(flags, io), io.env);
   if (!r.ok) throw new CliError(r.error.message, 2);
   const rows = explainConfig(KERNEL_CONFIG_SPEC, r.config, r.provenance);
-  if (flags.json)
-    io.out(JSON.stringify(rows.map(({ key, value, from }) => ({ key, value: jsonOf(value), from }))));
+  if (flags.json) io.out(JSON.stringify(rows.map(({ key, json, from }) => ({ key, value: json, from }))));
   else io.out(formatExplainedConfig(rows));
   return 0;
-}
-
-function jsonOf(shown: string | undefined): unknown {
-  if (shown === undefined) return null;
-  try {
-    return JSON.parse(shown);
-  } catch {
-    return shown; // [REDACTED] or a shortened value
-  }
 }
