@@ -24,6 +24,15 @@ const FS_VERBS: Record<string, Verb> = {
   "fs/mkdir": "mkdir",
 };
 
+/** mtime of a file, -1 when it does not exist (checked on every call: no exception for the usual miss). */
+function mtimeOf(file: string): number {
+  try {
+    return fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? -1;
+  } catch {
+    return -1;
+  }
+}
+
 /** Capability tokens (`read:src/**`, `write:docs/**`, `execute:shell`) → the policy's scope request. */
 export function scopeRequestOf(capabilities: readonly string[]): ScopeRequest {
   const request: ScopeRequest = {};
@@ -69,12 +78,7 @@ export function createPolicyGuard(
   const grants = new Map<string, CapabilityGrant>();
   let cfgCache: { mtime: number; pin: string | undefined } | null = null;
   const configuredPin = (): string | undefined => {
-    let mtime = -1;
-    try {
-      mtime = fs.statSync(path.join(core.ws.stateDir, "config.toml")).mtimeMs;
-    } catch {
-      mtime = -1;
-    }
+    const mtime = mtimeOf(path.join(core.ws.stateDir, "config.toml"));
     if (cfgCache?.mtime !== mtime) {
       const cfg = loadConfig(core.ws.root);
       cfgCache = { mtime, pin: cfg.ok ? cfg.config.pin : undefined };
@@ -83,12 +87,7 @@ export function createPolicyGuard(
   };
   const pin = (): Pin => {
     const name = selectPin({ configPin: configuredPin() }).name;
-    let mtime = -1;
-    try {
-      mtime = fs.statSync(path.join(core.ws.stateDir, "pins", name, "pin.caps")).mtimeMs;
-    } catch {
-      mtime = -1;
-    }
+    const mtime = mtimeOf(path.join(core.ws.stateDir, "pins", name, "pin.caps"));
     if (cached && cached.name === name && cached.mtime === mtime) return cached.pin;
     const p = loadPin(core.ws.root, name);
     cached = { name, mtime, pin: p };
@@ -145,7 +144,6 @@ export function createPolicyGuard(
         typeof v === "string" ? core.ws.resolve(v, { follow: false }).rel : undefined;
       const call: ToolCall =
         verb === "move" ? { verb, path: rel(p.from), to: rel(p.to) } : { verb, path: rel(p.path) ?? "" };
-      if (verb === "write" && typeof p.content === "string") call.contentHash = sha256Hex(p.content);
       const grant = grantFor(ctx.actor.session);
       const active = pin();
       if (call.path === "" && !WRITE_VERBS.has(verb)) {
@@ -157,6 +155,8 @@ export function createPolicyGuard(
       if (d.decision === "allow") return;
       journalDecision(ctx, call, d);
       if (d.decision === "deny") throw new OstkRpcError("PolicyDenied", d.reason, { rule: d.rule });
+      // An approval is bound to the exact content (only hashed when a human is asked).
+      if (verb === "write" && typeof p.content === "string") call.contentHash = sha256Hex(p.content);
       const { outcome, request } = await askForApproval(gate, {
         call,
         decision: d,

@@ -60,15 +60,19 @@ export class Workspace {
     let existing = lexical;
     const missing: string[] = [];
     let real: string | null = null;
+    // One realpath(3) call per lookup (`.native`), not one lstat per path component; a missing entry
+    // is a return value, not an exception (both are on every syscall's path).
     for (;;) {
       try {
-        const st = fs.lstatSync(existing);
-        if (st.isSymbolicLink() && missing.length === 0 && opts.follow === false) {
-          real = path.join(fs.realpathSync(path.dirname(existing)), path.basename(existing));
-        } else {
-          real = fs.realpathSync(existing);
+        const st = fs.lstatSync(existing, { throwIfNoEntry: false });
+        if (st) {
+          if (st.isSymbolicLink() && missing.length === 0 && opts.follow === false) {
+            real = path.join(fs.realpathSync.native(path.dirname(existing)), path.basename(existing));
+          } else {
+            real = fs.realpathSync.native(existing);
+          }
+          break;
         }
-        break;
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code !== "ENOENT" && code !== "ENOTDIR") {
@@ -83,10 +87,10 @@ export class Workspace {
           }
           throw err;
         }
-        if (existing === this.root) throw err;
-        missing.unshift(path.basename(existing));
-        existing = path.dirname(existing);
       }
+      if (existing === this.root) throw new OstkRpcError("NotFound", "the workspace root does not exist");
+      missing.unshift(path.basename(existing));
+      existing = path.dirname(existing);
     }
     const abs = missing.length ? path.join(real, ...missing) : real;
     if (!within(this.root, abs)) {
