@@ -85,7 +85,7 @@ export class OnnxEmbedder implements Embedder {
       tf = (await import(name)) as TransformersModule;
     } catch (err) {
       throw new Error(
-        `onnx embedder not configured: could not load @huggingface/transformers (${(err as Error).message}); install it next to @ostk/recall (with ONNXRUNTIME_NODE_INSTALL=skip) to use local ONNX models`,
+        `onnx embedder not configured: could not load @huggingface/transformers (${(err as Error).message}); to use local ONNX models install it next to @ostk/recall: ONNXRUNTIME_NODE_INSTALL_CUDA=skip ONNXRUNTIME_NODE_INSTALL=skip npm i @huggingface/transformers@^3.0.2 (the variables keep onnxruntime-node's install script from downloading CUDA binaries)`,
       );
     }
     tf.env.allowRemoteModels = false;
