@@ -205,14 +205,24 @@ export class Journal extends EventEmitter {
   }
 
   private async flushNow(): Promise<void> {
+    // The group-commit window is the rest of this turn of the event loop: every request already read
+    // from the sockets appends its intent before the fdatasync starts and shares it.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const seq = this.seq;
     const offset = this.offset;
     if (this.opts.durable) {
       await new Promise<void>((resolve, reject) => fs.fdatasync(this.fd, (e) => (e ? reject(e) : resolve())));
     }
-    this.durableSeq = seq;
-    this.durableOffset = offset;
-    if (seq - this.lastCheckpointSeq >= this.opts.checkpointEvery) this.checkpoint();
+    this.markDurable(seq, offset);
+  }
+
+  /** An fdatasync that covered entries up to `seq` finished (the durable watermark never moves back). */
+  private markDurable(seq: number, offset: number): void {
+    if (seq > this.durableSeq) {
+      this.durableSeq = seq;
+      this.durableOffset = offset;
+    }
+    if (this.durableSeq - this.lastCheckpointSeq >= this.opts.checkpointEvery) this.checkpoint();
     if (this.offset >= this.opts.rotateBytes && this.rotationAllowed()) this.rotate();
   }
 
