@@ -66,6 +66,22 @@ export interface Attribution {
   data?: Record<string, unknown>;
 }
 
+/** How one operation journals and applies itself (see `KernelCore.apply`). */
+interface ApplyPlan {
+  /** hash_after of the intent (a move's is null: the source path ends empty). */
+  intentHash: string | null;
+  /** Content hash of the source path after the change. */
+  hashAfter: string | null;
+  intentData: Record<string, unknown>;
+  commitData: Record<string, unknown>;
+  /** Runs once the intent is appended: waits for it to be durable, then changes the disk. */
+  apply(): Promise<void>;
+  /** The stat to track for a path after the change (null: no content there). */
+  stat(abs: string): fs.Stats | null;
+  /** Undo leftovers of a failed apply (the temp file). */
+  cleanup?(): void;
+}
+
 export interface ApplyRequest {
   op: "write" | "edit" | "delete" | "move";
   ctx: CallContext;
@@ -360,206 +376,174 @@ export class KernelCore extends EventEmitter {
     return out;
   }
 
-  /** Apply one change through the write-ahead protocol. Caller holds the path lock(s). */
+  /**
+   * Apply one change through the write-ahead protocol: intent appended → made durable (fdatasyncs
+   * shared by concurrent callers: group commit) → the change applied atomically → commit
+   * appended. On failure the temp file is removed and an `fs.abort` is journaled. Caller holds the
+   * path lock(s).
+   */
   async apply(req: ApplyRequest): Promise<{ entry: JournalEntry; row: GenRow; toRow?: GenRow }> {
     const { op, ctx, obs } = req;
     const genBefore = obs.row?.gen ?? 0;
     const hashBefore = obs.row?.sha256 ?? (obs.content ? sha256Hex(obs.content) : null);
-    const actor = ctx.actor;
-    if (op === "write" || op === "edit") {
-      const content = req.content!;
-      const hashAfter = sha256Hex(content);
-      // Inline content is kept by the journal itself (and in memory for merges); larger content is
-      // stored content-addressed under .ostk/objects/ so it can be rolled forward.
-      const inline = content.length <= INLINE_MAX;
-      const objectWrite = inline
-        ? this.objects.remember(hashAfter, content)
-        : this.objects.put(content, hashAfter);
-      await this.ensureDir(path.dirname(obs.abs));
-      const tmp = tempNameFor(obs.abs);
-      // Small content rides in the intent itself: once the intent is durable the change can always be
-      // redone, so the file and its directory are fsynced in the background (group sync) instead of on
-      // the caller's path. Large content takes the direct path: temp fsync, rename, directory fsync.
-      const intent = this.journal.append({
-        event: "fs.intent",
-        actor,
-        trace: ctx.trace,
-        path: obs.rel,
-        gen_before: genBefore,
-        gen_after: genBefore + 1,
-        hash_before: hashBefore,
-        hash_after: hashAfter,
-        data: {
-          op,
-          tmp: this.ws.relOf(tmp),
-          size: content.length,
-          ...(inline ? { content_b64: content.toString("base64") } : {}),
-        },
-      });
-      this.openIntents++;
-      try {
-        const mode = obs.stat ? obs.stat.mode & 0o7777 : 0o644;
-        // The intent's fsync and the temp file's write run at once; the rename waits for both.
-        // Inline content is already durable in the intent: its file is fsynced by the background sync.
-        await Promise.all([
-          this.journal.flush(),
-          writeTempAt(tmp, content, mode, !inline),
-          inline ? null : objectWrite,
-        ]);
-        await fsp.rename(tmp, obs.abs);
-        if (inline) this.markUnsynced(obs.abs);
-        else await fsyncDir(path.dirname(obs.abs));
-        const st = fs.statSync(obs.abs);
-        const row = this.gens.set({
-          path: obs.rel,
-          gen: genBefore + 1,
-          sha256: hashAfter,
-          ...statFields(st),
-          writer: actor.id,
-          ts: Date.now(),
-        });
-        const entry = this.record({
-          event: "fs.commit",
-          actor,
-          trace: ctx.trace,
-          path: obs.rel,
-          gen_before: genBefore,
-          gen_after: genBefore + 1,
-          hash_before: hashBefore,
-          hash_after: hashAfter,
-          data: { op, intent: intent.seq, size: content.length, ...req.data },
-        });
-        return { entry, row };
-      } catch (err) {
-        await fsp.rm(tmp, { force: true }).catch(() => {});
-        this.abort(intent, ctx, err);
-        throw err;
-      } finally {
-        if (--this.openIntents === 0) this.journal.maybeRotate();
-      }
-    }
-    if (op === "delete") {
-      const intent = this.journal.append({
-        event: "fs.intent",
-        actor,
-        trace: ctx.trace,
-        path: obs.rel,
-        gen_before: genBefore,
-        gen_after: genBefore + 1,
-        hash_before: hashBefore,
-        hash_after: null,
-        data: { op },
-      });
-      this.openIntents++;
-      try {
-        await this.journal.flush();
-        await fsp.unlink(obs.abs);
-        this.markUnsynced(null, path.dirname(obs.abs));
-        const row = this.gens.set({
-          path: obs.rel,
-          gen: genBefore + 1,
-          sha256: null,
-          size: 0,
-          ino: 0,
-          mtime: 0,
-          ctime: 0,
-          writer: actor.id,
-          ts: Date.now(),
-        });
-        const entry = this.record({
-          event: "fs.commit",
-          actor,
-          trace: ctx.trace,
-          path: obs.rel,
-          gen_before: genBefore,
-          gen_after: genBefore + 1,
-          hash_before: hashBefore,
-          hash_after: null,
-          data: { op, intent: intent.seq, ...req.data },
-        });
-        return { entry, row };
-      } catch (err) {
-        this.abort(intent, ctx, err);
-        throw err;
-      } finally {
-        if (--this.openIntents === 0) this.journal.maybeRotate();
-      }
-    }
-    // move
-    const to = req.to!;
-    const toGenBefore = to.row?.gen ?? 0;
-    const toHashBefore = to.row?.sha256 ?? (to.content ? sha256Hex(to.content) : null);
-    const intent = this.journal.append({
-      event: "fs.intent",
-      actor,
+    const change = {
+      actor: ctx.actor,
       trace: ctx.trace,
       path: obs.rel,
       gen_before: genBefore,
       gen_after: genBefore + 1,
       hash_before: hashBefore,
-      hash_after: null,
-      data: {
-        op,
-        to: to.rel,
-        to_gen_before: toGenBefore,
-        to_gen_after: toGenBefore + 1,
-        to_hash_before: toHashBefore,
-      },
+    };
+    const plan = await this.planApply(req);
+    const intent = this.journal.append({
+      event: "fs.intent",
+      ...change,
+      hash_after: plan.intentHash,
+      data: { op, ...plan.intentData },
     });
     this.openIntents++;
     try {
-      await this.journal.flush();
-      await fsp.mkdir(path.dirname(to.abs), { recursive: true });
-      await fsp.rename(obs.abs, to.abs);
-      this.markUnsynced(null, path.dirname(to.abs));
-      this.markUnsynced(null, path.dirname(obs.abs));
-      const st = fs.statSync(to.abs);
+      await plan.apply();
       const now = Date.now();
-      const row = this.gens.set({
-        path: obs.rel,
-        gen: genBefore + 1,
-        sha256: null,
-        size: 0,
-        ino: 0,
-        mtime: 0,
-        ctime: 0,
-        writer: actor.id,
-        ts: now,
-      });
-      const toRow = this.gens.set({
-        path: to.rel,
-        gen: toGenBefore + 1,
-        sha256: hashBefore,
-        ...statFields(st),
-        writer: actor.id,
-        ts: now,
-      });
+      const row = this.track(obs.rel, genBefore + 1, plan.hashAfter, plan.stat(obs.abs), ctx.actor.id, now);
+      let toRow: GenRow | undefined;
+      if (req.to) {
+        const toGen = (req.to.row?.gen ?? 0) + 1;
+        toRow = this.track(req.to.rel, toGen, hashBefore, plan.stat(req.to.abs), ctx.actor.id, now);
+      }
       const entry = this.record({
         event: "fs.commit",
-        actor,
-        trace: ctx.trace,
-        path: obs.rel,
-        gen_before: genBefore,
-        gen_after: genBefore + 1,
-        hash_before: hashBefore,
-        hash_after: hashBefore,
-        data: {
-          op,
-          intent: intent.seq,
-          to: to.rel,
-          to_gen_before: toGenBefore,
-          to_gen_after: toGenBefore + 1,
-          size: st.size,
-          ...req.data,
-        },
+        ...change,
+        hash_after: op === "move" ? hashBefore : plan.hashAfter,
+        data: { op, intent: intent.seq, ...plan.commitData, ...req.data },
       });
       return { entry, row, toRow };
     } catch (err) {
+      plan.cleanup?.();
       this.abort(intent, ctx, err);
       throw err;
     } finally {
       if (--this.openIntents === 0) this.journal.maybeRotate();
     }
+  }
+
+  /** What each operation journals in its intent and commit, and how it changes the disk once its intent is durable. */
+  private async planApply(req: ApplyRequest): Promise<ApplyPlan> {
+    const { op, obs } = req;
+    const abs = obs.abs;
+    const none = () => null;
+    if (op === "delete") {
+      return {
+        intentHash: null,
+        hashAfter: null,
+        intentData: {},
+        commitData: {},
+        stat: none,
+        apply: async () => {
+          await this.journal.flush();
+          await fsp.unlink(abs);
+          this.markUnsynced(null, path.dirname(abs));
+        },
+      };
+    }
+    if (op === "move") {
+      const to = req.to!;
+      const toGenBefore = to.row?.gen ?? 0;
+      const moved = {
+        to: to.rel,
+        to_gen_before: toGenBefore,
+        to_gen_after: toGenBefore + 1,
+      };
+      let size = 0;
+      return {
+        intentHash: null,
+        hashAfter: null,
+        intentData: {
+          ...moved,
+          to_hash_before: to.row?.sha256 ?? (to.content ? sha256Hex(to.content) : null),
+        },
+        get commitData() {
+          return { ...moved, size };
+        },
+        stat: (p) => {
+          if (p !== to.abs) return null;
+          const st = fs.statSync(p);
+          size = st.size;
+          return st;
+        },
+        apply: async () => {
+          await this.journal.flush();
+          await this.ensureDir(path.dirname(to.abs));
+          await fsp.rename(abs, to.abs);
+          this.markUnsynced(null, path.dirname(to.abs));
+          this.markUnsynced(null, path.dirname(abs));
+        },
+      };
+    }
+    // write / edit
+    const content = req.content!;
+    const hashAfter = sha256Hex(content);
+    // Inline content rides in the intent (and stays in memory for merges); larger content is stored
+    // content-addressed under .ostk/objects/ so it can be rolled forward.
+    const inline = content.length <= INLINE_MAX;
+    const objectWrite = inline
+      ? this.objects.remember(hashAfter, content)
+      : this.objects.put(content, hashAfter);
+    await this.ensureDir(path.dirname(abs));
+    const tmp = tempNameFor(abs);
+    const mode = obs.stat ? obs.stat.mode & 0o7777 : 0o644;
+    return {
+      intentHash: hashAfter,
+      hashAfter,
+      intentData: {
+        tmp: this.ws.relOf(tmp),
+        size: content.length,
+        ...(inline ? { content_b64: content.toString("base64") } : {}),
+      },
+      commitData: { size: content.length },
+      stat: (p) => fs.statSync(p),
+      cleanup: () => {
+        try {
+          fs.rmSync(tmp, { force: true });
+        } catch {
+          /* recovery removes it: the intent names it */
+        }
+      },
+      apply: inline
+        ? async () => {
+            // Durable in the intent: the temp file is written while the intent is made durable and
+            // renamed right after; the file and its directory are fsynced by the background group sync.
+            await Promise.all([this.journal.flush(), writeTempAt(tmp, content, mode, false)]);
+            await fsp.rename(tmp, abs);
+            this.markUnsynced(abs);
+          }
+        : async () => {
+            // Large content: the temp file is written and fsynced while the intent is made durable,
+            // then renamed and its directory fsynced before the reply.
+            await Promise.all([this.journal.flush(), writeTempAt(tmp, content, mode, true), objectWrite]);
+            await fsp.rename(tmp, abs);
+            await fsyncDir(path.dirname(abs));
+          },
+    };
+  }
+
+  /** The generation-table row for a path after a change (a deleted or moved-away path has no content). */
+  private track(
+    rel: string,
+    gen: number,
+    sha256: string | null,
+    st: fs.Stats | null,
+    writer: string,
+    ts: number,
+  ) {
+    return this.gens.set({
+      path: rel,
+      gen,
+      sha256,
+      ...(st ? statFields(st) : { size: 0, ino: 0, mtime: 0, ctime: 0 }),
+      writer,
+      ts,
+    });
   }
 
   private abort(intent: JournalEntry, ctx: CallContext, err: unknown): void {
