@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { type CacheMode, loadConfig as loadCacheConfig, MODES } from "@ostk/cache";
+import { CACHE_FLAG_NAMES, type CacheMode, loadConfig as loadCacheConfig, MODES } from "@ostk/cache";
 import { loadConfig as loadKernelConfig } from "@ostk/kernel";
 import { type ConfigError, type ConfigSpec, loadLayeredConfig, type Provenance } from "@ostk/lib";
 import { loadRecallLayers } from "@ostk/recall";
@@ -110,9 +110,10 @@ export function loadOstkdConfig(
     const rc = loadRecallLayers(workspace, {}, env);
     if (!rc.ok) errors.push(...rc.error.lines);
   }
-  if (config.layers.includes("cache")) {
+  // Cache flags are checked even when the cache is not started: a typo in a flag is never ignored.
+  if (config.layers.includes("cache") || Object.keys(cacheFlags).length) {
     try {
-      loadCacheConfig(workspace, cacheFlags, env);
+      loadCacheConfig(workspace, cacheFlags, env, { flagNames: CACHE_FLAG_NAMES });
     } catch (err) {
       // A ConfigError (by shape: the cache may load another copy of @ostk/lib).
       const lines = (err as Partial<ConfigError>).lines;

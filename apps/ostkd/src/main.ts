@@ -1,9 +1,10 @@
 import { existsSync, mkdirSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
+import type { CacheMode } from "@ostk/cache";
 import { registerSecret } from "@ostk/lib";
 import { banner, connectInfo } from "./banner.js";
-import { type CacheFlags, isCacheMode, type LayerName, loadOstkdConfig, type OstkdFlags } from "./config.js";
+import { type CacheFlags, type LayerName, loadOstkdConfig, type OstkdFlags } from "./config.js";
 import { ensureDemoWorkspace } from "./demo-workspace.js";
 import { createLogger } from "./logger.js";
 import { anyRunning, startOstkd } from "./start-ostkd.js";
@@ -54,29 +55,21 @@ function parse(argv: string[]) {
   });
 }
 
-/** Flag values as config input; the loaders validate them and report `flag <name>: message`. */
-function flagsOf(v: ReturnType<typeof parse>["values"]): { flags: OstkdFlags; errors: string[] } {
-  const errors: string[] = [];
+/** Flag values as config input; the loaders validate them and name the flag in each problem. */
+function flagsOf(v: ReturnType<typeof parse>["values"]): OstkdFlags {
+  // Digits become numbers; anything else stays text so the error shows what was typed.
+  const num = (s: string) => (/^\d+$/.test(s) ? Number(s) : (s as unknown as number));
   const cache: CacheFlags = {};
-  if (v.port !== undefined) {
-    const n = Number(v.port);
-    if (!/^\d+$/.test(v.port) || n > 65535)
-      errors.push(`--port: must be a port number 0..65535 (got ${v.port})`);
-    else cache.port = n;
-  }
+  if (v.port !== undefined) cache.port = num(v.port);
   if (v.host !== undefined) cache.host = v.host;
   if (v.upstream !== undefined) cache.upstream = v.upstream;
-  if (v.mode !== undefined) {
-    if (!isCacheMode(v.mode))
-      errors.push(`--mode: must be one of passthrough, mutate, rebuild, rebuild-kernel (got ${v.mode})`);
-    else cache.mode = v.mode;
-  }
+  if (v.mode !== undefined) cache.mode = v.mode as CacheMode;
   const flags: OstkdFlags = { cache };
   if (v.layers !== undefined) flags.layers = v.layers.split(",").map((s) => s.trim()) as LayerName[];
   if (v.log !== undefined) flags.log = v.log;
   if (v["log-level"] !== undefined) flags.log_level = v["log-level"];
-  if (v["shutdown-timeout"] !== undefined) flags.shutdown_timeout_ms = Number(v["shutdown-timeout"]);
-  return { flags, errors };
+  if (v["shutdown-timeout"] !== undefined) flags.shutdown_timeout_ms = num(v["shutdown-timeout"]);
+  return flags;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -111,12 +104,11 @@ export async function main(argv: string[]): Promise<number> {
     );
     return 2;
   }
-  const { flags, errors: flagErrors } = flagsOf(values);
+  const flags = flagsOf(values);
   const loaded = loadOstkdConfig(workspace, flags);
-  const errors = [...flagErrors, ...(loaded.ok ? [] : loaded.errors)];
-  if (!loaded.ok || errors.length) {
+  if (!loaded.ok) {
     process.stderr.write(
-      `ostkd: the configuration is invalid; nothing was started:\n  ${errors.join("\n  ")}\nFix .ostk/config.toml, the OSTK_* variable or the flag, then run ostkd again (ostkd --help lists them).\n`,
+      `ostkd: the configuration is invalid; nothing was started:\n  ${loaded.errors.join("\n  ")}\nFix .ostk/config.toml, the OSTK_* variable or the flag, then run ostkd again (ostkd --help lists them).\n`,
     );
     return 2;
   }

@@ -63,14 +63,18 @@ describe.skipIf(!existsSync(CLI))("ostkd (built CLI)", () => {
     expect(r.stdout).toContain("--port");
   });
 
-  it("refuses an invalid configuration with `path: message` lines and starts nothing", async () => {
+  it("refuses an invalid configuration with `key: message (source)` lines and starts nothing", async () => {
     const ws = workspace("bad-config");
     mkdirSync(join(ws, ".ostk"));
     writeFileSync(join(ws, ".ostk", "config.toml"), '[ostkd]\nlog_level = "loud"\n');
     const r = run([ws, "--mode", "fastest"]);
     expect(await r.exit).toBe(2);
-    expect(r.stderr).toContain("--mode: must be one of passthrough, mutate, rebuild, rebuild-kernel");
-    expect(r.stderr).toContain("ostkd.log_level: must be one of");
+    expect(r.stderr).toContain(
+      'cache.mode: must be one of "passthrough", "mutate", "rebuild", "rebuild-kernel", got "fastest" (flag --mode)',
+    );
+    expect(r.stderr).toContain(
+      `ostkd.log_level: must be one of "fatal", "error", "warn", "info", "debug", "trace", "silent", got "loud" (in ${join(ws, ".ostk", "config.toml")})`,
+    );
     expect(existsSync(join(ws, ".ostk", "ostk.sock"))).toBe(false);
   });
 
