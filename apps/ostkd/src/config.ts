@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { CACHE_FLAG_NAMES, type CacheMode, loadConfig as loadCacheConfig, MODES } from "@ostk/cache";
+import { CACHE_FLAG_NAMES, type CacheMode, loadConfig as loadCacheConfig } from "@ostk/cache";
 import { loadConfig as loadKernelConfig } from "@ostk/kernel";
 import { type ConfigError, type ConfigSpec, loadLayeredConfig, type Provenance } from "@ostk/lib";
 import { loadRecallLayers } from "@ostk/recall";
@@ -123,8 +123,4 @@ export function loadOstkdConfig(
   }
   if (!r.ok || errors.length) return { ok: false, errors };
   return { ok: true, config: r.config, cache: cacheFlags, warnings: [], provenance: r.provenance };
-}
-
-export function isCacheMode(s: string): s is CacheMode {
-  return (MODES as readonly string[]).includes(s);
 }
