@@ -151,6 +151,13 @@ export function isEmptyFilter(f: ResolvedFilter): boolean {
   );
 }
 
+/** True when the filter restricts sources and nothing else (the common default: all but the journal). */
+export function onlySources(f: ResolvedFilter): f is ResolvedFilter & { sources: SourceName[] } {
+  return (
+    !!f.sources && !f.pathPrefix && !f.pathGlob && !f.lang && f.since === undefined && f.until === undefined
+  );
+}
+
 const q = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 /** The LanceDB (DataFusion SQL) `where` for a filter; undefined when nothing is filtered. */

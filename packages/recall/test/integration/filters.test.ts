@@ -102,3 +102,54 @@ describe("search filters on both lanes (real SQLite FTS5 and LanceDB)", () => {
     });
   });
 });
+
+describe("leaving out a source by post-filtering a wider search gives the filtered top-k", () => {
+  it("BM25 and the vector lane agree with the filter applied inside the query", async () => {
+    const { SqliteStore } = await import("../../src/store/sqlite-store.js");
+    const { VectorStore } = await import("../../src/store/vector-store.js");
+    const { mkdtempSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const dir = mkdtempSync(join(tmpdir(), "recall-post-"));
+    const store = new SqliteStore(":memory:");
+    const vectors = await VectorStore.open(join(dir, "v"), 8);
+    try {
+      // journal events crowd the top of both lanes: the wider search must look past them
+      const chunks = Array.from({ length: 400 }, (_, i) => {
+        const journal = i % 4 !== 0;
+        return {
+          id: `c${i}`,
+          source: journal ? "journal" : "code",
+          path: `src/f${i}.ts`,
+          startLine: 1,
+          endLine: 1,
+          symbol: null,
+          kind: journal ? "event" : "function",
+          lang: "typescript",
+          text: `${"ledger ".repeat(journal ? 3 : 1 + (i % 3))}balance ${i}`,
+          ts: 1000 + i,
+        };
+      });
+      store.insertChunks(chunks);
+      const vec = (i: number) =>
+        Float32Array.from({ length: 8 }, (_, k) => Math.cos(i * 0.01 + k) + (i % 4 !== 0 ? 2 : 0));
+      await vectors.add(chunks.map((c, i) => ({ ...c, vector: vec(i) })));
+      const sources = ["code", "docs", "transcript"] as ("code" | "docs" | "transcript")[];
+      const expr = store.matchExpression(["ledger", "balance"]) as string;
+      for (const limit of [5, 40, 120]) {
+        const post = store.bm25(expr, limit, { sources });
+        const inside = store.bm25(expr, limit, { sources, since: 0 }); // any other filter forces the SQL plan
+        expect(post.map((h) => h.id)).toEqual(inside.map((h) => h.id));
+        expect(post.length).toBe(Math.min(limit, 100));
+        const q = vec(2);
+        const vPost = await vectors.search(q, limit, { sources });
+        const vInside = await vectors.search(q, limit, { sources, since: 0 });
+        expect(vPost.map((h) => h.id)).toEqual(vInside.map((h) => h.id));
+        expect(vPost.every((h) => Number(h.id.slice(1)) % 4 === 0)).toBe(true);
+      }
+    } finally {
+      vectors.close();
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
