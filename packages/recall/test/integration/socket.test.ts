@@ -69,6 +69,25 @@ describe(".ostk/recall.sock: triggers and JSON-RPC", () => {
     );
     const r = (await next()) as { result: { hits: { path: string }[] } };
     expect(r.result.hits[0].path).toBe("src/cache/lru.ts");
+    // the filters pass the protocol's validation and reach both lanes; hits carry source and time
+    sock.write(
+      `${JSON.stringify({ jsonrpc: "2.0", id: 5, method: "recall/search", params: { query: "configuration deployment", source: ["docs"], path: "*.md", since: "1h", until: new Date(Date.now() + 60_000).toISOString() } })}\n`,
+    );
+    const f = (await next()) as { result: { hits: { path: string; source: string; time: string }[] } };
+    expect(f.result.hits.length).toBeGreaterThan(0);
+    expect(f.result.hits.every((h) => h.path === "docs/guide.md" && h.source === "docs" && h.time)).toBe(
+      true,
+    );
+    sock.write(
+      `${JSON.stringify({ jsonrpc: "2.0", id: 6, method: "recall/search", params: { query: "x", since: "someday" } })}\n`,
+    );
+    expect(await next()).toMatchObject({
+      id: 6,
+      error: { code: -32602, message: expect.stringMatching(/2h/) },
+    });
+    sock.write(`${JSON.stringify({ jsonrpc: "2.0", id: 7, method: "recall/status", params: {} })}\n`);
+    const st = (await next()) as { result: { sources: { name: string; chunks: number }[] } };
+    expect(st.result.sources.map((x) => x.name)).toEqual(["code", "docs", "journal", "transcript"]);
   });
 
   it("re-indexes a path written as a trigger line", async () => {
