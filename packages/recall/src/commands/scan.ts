@@ -26,7 +26,7 @@ export async function scanCommand(args: Args): Promise<number> {
     if (args.flags.json) process.stdout.write(`${JSON.stringify(r)}\n`);
     else
       process.stdout.write(
-        `Indexed ${r.files} files in ${workspace} (${r.changedFiles} changed, ${r.removedFiles} removed, ${r.skipped} skipped): +${r.chunksAdded} / -${r.chunksRemoved} chunks in ${r.ms} ms\n`,
+        `Indexed ${r.files} files in ${workspace} (${r.changedFiles} changed, ${r.removedFiles} removed, ${r.skipped} skipped): +${r.chunksAdded} / -${r.chunksRemoved} chunks${r.events ? `, ${r.events} new journal events` : ""}${r.exchanges ? `, ${r.exchanges} new transcript exchanges` : ""} in ${r.ms} ms\n`,
       );
     return 0;
   } finally {

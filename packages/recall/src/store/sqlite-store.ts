@@ -108,9 +108,12 @@ export class SqliteStore {
       this.db.exec(
         "DROP TABLE IF EXISTS chunks_vocab; DROP TABLE IF EXISTS chunks_fts; DROP TABLE IF EXISTS chunks; DROP TABLE IF EXISTS files; DELETE FROM meta;",
       );
-      // the optional sources' cursors point past chunks that are gone now: read them again
+      // the optional sources' cursors point past chunks that are gone now: read them again; and the
+      // workspace's last scan no longer describes the index (status then says to scan)
       if (this.db.prepare("SELECT name FROM sqlite_master WHERE name = 'ingest'").get())
-        this.db.exec("DELETE FROM ingest WHERE source = 'journal-events' OR source LIKE 'transcript:%'");
+        this.db.exec(
+          "DELETE FROM ingest WHERE source IN ('workspace', 'journal-events') OR source LIKE 'transcript:%'",
+        );
     }
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
