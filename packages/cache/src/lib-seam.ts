@@ -2,6 +2,7 @@
  * The few @ostk/lib functions this package uses, reached through one seam so the proxy keeps
  * working (with local fallbacks) while a lib function is missing, and so tests can see the calls.
  */
+import { randomFillSync } from "node:crypto";
 import * as lib from "@ostk/lib";
 
 // biome-ignore lint/suspicious/noExplicitAny: lib is read through a loose view; shapes are fixed by the brief
@@ -57,8 +58,22 @@ export function traceIdFor(traceparent: string | undefined): string {
     const m = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/.exec(traceparent);
     if (m) return m[1];
   }
-  if (typeof L.newTrace === "function") return L.newTrace().traceId;
-  return Array.from({ length: 32 }, () => Math.floor(Math.random() * 16).toString(16)).join("");
+  return randomTraceId();
+}
+
+// 16 random bytes per trace id, drawn from a pooled buffer (one getrandom per 256 ids, not one per id).
+const pool = Buffer.alloc(4096);
+let poolAt = pool.length;
+
+function randomTraceId(): string {
+  if (poolAt + 16 > pool.length) {
+    randomFillSync(pool);
+    poolAt = 0;
+  }
+  const id = pool.toString("hex", poolAt, poolAt + 16);
+  poolAt += 16;
+  // W3C: an all-zero trace id is invalid.
+  return id === "00000000000000000000000000000000" ? randomTraceId() : id;
 }
 
 /** A committed file change, as the kernel publishes it or as read from the journal. */

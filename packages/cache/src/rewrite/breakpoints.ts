@@ -43,12 +43,15 @@ function eligible(blocks: CacheBlock[], i: number): number {
  * weakest are moved otherwise; prefixes shorter than `minTokens` are not marked; no 1-hour entry
  * follows a 5-minute one. Content is never reordered or changed. Mutates `body`.
  */
-export function placeBreakpoints(body: Json, opts: { minTokens: number; staticTtl: Ttl }): BreakpointResult {
+export function placeBreakpoints(
+  body: Json,
+  opts: { minTokens: number; staticTtl: Ttl },
+): BreakpointResult & { changed: boolean } {
   const blocks = cacheBlocks(body);
   const topLevel = body.cache_control ? 1 : 0;
   const clientAt = blocks.flatMap((b, i) => (b.cacheControl ? [i] : []));
   const client = clientAt.length + topLevel;
-  if (blocks.length === 0) return { client, final: client };
+  if (blocks.length === 0) return { client, final: client, changed: false };
   const cum: number[] = [];
   let total = 0;
   for (const b of blocks) {
@@ -132,25 +135,36 @@ export function placeBreakpoints(body: Json, opts: { minTokens: number; staticTt
     if (longer) e.ttl = "1h";
     if (e.ttl === "1h") longer = true;
   }
-  applyMarks(body, blocks, final);
-  return { client, final: final.size + topLevel };
+  const changed = applyMarks(body, blocks, final);
+  return { client, final: final.size + topLevel, changed };
 }
 
-function applyMarks(body: Json, blocks: CacheBlock[], final: Map<number, { ttl: Ttl; mine: boolean }>): void {
+/** Sets the marks; true when the body changed (a mark added, replaced or removed). */
+function applyMarks(
+  body: Json,
+  blocks: CacheBlock[],
+  final: Map<number, { ttl: Ttl; mine: boolean }>,
+): boolean {
+  let changed = false;
   blocks.forEach((b, i) => {
     const mark = final.get(i);
     if (!mark) {
-      if (b.block?.cache_control) delete b.block.cache_control;
+      if (b.block?.cache_control) {
+        delete b.block.cache_control;
+        changed = true;
+      }
       return;
     }
     const cc = mark.ttl === "1h" ? { type: "ephemeral", ttl: "1h" } : { type: "ephemeral" };
     if (b.block) {
-      b.block.cache_control =
-        b.block.cache_control && !mark.mine && b.block.cache_control.ttl === mark.ttl
-          ? b.block.cache_control
-          : cc;
+      const keep = b.block.cache_control && !mark.mine && b.block.cache_control.ttl === mark.ttl;
+      if (!keep) {
+        b.block.cache_control = cc;
+        changed = true;
+      }
       return;
     }
+    changed = true;
     // A plain string becomes one text block so it can carry the mark (same prefix for the provider).
     if (b.section === "system") body.system = [{ type: "text", text: body.system, cache_control: cc }];
     else {
@@ -158,6 +172,7 @@ function applyMarks(body: Json, blocks: CacheBlock[], final: Map<number, { ttl: 
       m.content = [{ type: "text", text: m.content, cache_control: cc }];
     }
   });
+  return changed;
 }
 
 /** A stable OpenAI `prompt_cache_key` for the workspace, unless the client set one. */

@@ -49,6 +49,23 @@ export async function rewriteBody(
   return report;
 }
 
+// The per-model minimum, memoised per config and model (the table is regexes, compiled on each lookup).
+const minTokensMemo = new WeakMap<CacheConfig, Map<string, number>>();
+
+function minTokens(config: CacheConfig, model: string): number {
+  let byModel = minTokensMemo.get(config);
+  if (!byModel) {
+    byModel = new Map();
+    minTokensMemo.set(config, byModel);
+  }
+  let n = byModel.get(model);
+  if (n === undefined) {
+    n = minTokensFor(config, model);
+    if (byModel.size < 256) byModel.set(model, n);
+  }
+  return n;
+}
+
 /** Stage 2 (after the key, before enrichment): cache breakpoints / prompt_cache_key. Mutates `body`. */
 export function placeCacheHints(
   body: Json,
@@ -60,10 +77,12 @@ export function placeCacheHints(
 ): void {
   if (mode === "passthrough") return;
   if (route === "anthropic-messages") {
-    report.breakpoints = placeBreakpoints(body, {
-      minTokens: minTokensFor(config, String(body.model ?? "")),
+    const { client, final, changed } = placeBreakpoints(body, {
+      minTokens: minTokens(config, String(body.model ?? "")),
       staticTtl: config.staticTtl,
     });
-    report.changed = true;
+    report.breakpoints = { client, final };
+    // Untouched bodies go out as the client's own bytes (no re-serialisation).
+    if (changed) report.changed = true;
   } else if (addPromptCacheKey(body, promptCacheKey)) report.changed = true;
 }

@@ -34,6 +34,7 @@ describe("placeBreakpoints", () => {
     const r = placeBreakpoints(body, opts);
     expect(r.client).toBe(3);
     expect(r.final).toBe(4);
+    expect(r.changed).toBe(true);
     expect(canonicalJson(body)).toBe(before);
     const ttls = marks(body).map((b) => b.cacheControl?.ttl ?? "5m");
     expect(ttls).toEqual(["1h", "1h", "5m", "5m"]);
@@ -50,7 +51,10 @@ describe("placeBreakpoints", () => {
 
   it("adds nothing below the model's minimum cacheable length", () => {
     const body = { model: "m", system: "short", messages: [{ role: "user", content: "hi" }] };
-    expect(placeBreakpoints(body, opts).final).toBe(0);
+    const r = placeBreakpoints(body, opts);
+    expect(r.final).toBe(0);
+    // Reported unchanged, so the proxy forwards the client's own bytes without re-serialising.
+    expect(r.changed).toBe(false);
     expect(body.messages[0].content).toBe("hi");
   });
 

@@ -1,6 +1,5 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
-import type { FastifyRequest } from "fastify";
 import type { LedgerRow } from "../ledger/ledger";
 import type { Route } from "../response-cache/cache-key";
 import type { RewriteReport } from "../rewrite/pipeline";
@@ -11,7 +10,7 @@ import { SseParser } from "../wire/sse";
 import { clientHeaders, upstreamHeaders } from "./headers";
 import { type Provider, streamErrorEvent, writeProviderError } from "./provider-error";
 import type { ProxyState } from "./proxy-state";
-import { sendUpstream, UpstreamError, upstreamUrl } from "./upstream";
+import { sendUpstream, UpstreamError, upstreamTarget } from "./upstream";
 
 /** What happened to one forwarded (or replayed) request, for the ledger. */
 export interface Outcome {
@@ -39,7 +38,8 @@ export type Base = {
   t0: number;
   bytesIn: number;
   apiKey?: string;
-  traceId: string;
+  /** The client's `traceparent` header; the trace id is derived off the request path, for the ledger. */
+  traceparent: string | undefined;
   session: string | null;
 };
 
@@ -69,6 +69,53 @@ export async function* withIdleTimeout(up: IncomingMessage, ms: number): AsyncGe
   }
 }
 
+/**
+ * Reads a response body as it arrives (a plain `data` listener: no async-iterator hop between the
+ * upstream socket and `onChunk`), with an idle timeout. Resolves when the body is complete; rejects if
+ * the upstream cuts it, goes quiet, or `onChunk` throws. `onChunk` returning false pauses the upstream
+ * until `res` drains.
+ */
+export function readBody(
+  up: IncomingMessage,
+  ms: number,
+  onChunk: (chunk: Buffer) => boolean,
+  res?: ServerResponse,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let done = false;
+    const timer = setTimeout(() => up.destroy(new Error(`upstream idle for ${ms} ms`)), ms);
+    const settle = (err?: Error) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      if (err) reject(err);
+      else resolve();
+    };
+    const resume = () => up.resume();
+    up.on("data", (chunk: Buffer) => {
+      timer.refresh();
+      let more: boolean;
+      try {
+        more = onChunk(chunk);
+      } catch (err) {
+        up.destroy(err as Error);
+        return;
+      }
+      if (!more && res) {
+        up.pause();
+        res.once("drain", resume);
+      }
+    });
+    up.on("end", () =>
+      settle(
+        up.complete ? undefined : new Error("upstream closed the connection before the response completed"),
+      ),
+    );
+    up.on("error", settle);
+    up.on("close", () => settle(new Error("upstream closed the connection before the response completed")));
+  });
+}
+
 function assemblerFor(route: Route) {
   if (route === "anthropic-messages") return new AnthropicStreamAssembler();
   if (route === "openai-chat") return new ChatStreamAssembler();
@@ -85,31 +132,35 @@ function finalOf(asm: ReturnType<typeof assemblerFor>): Json {
  */
 export async function forward(
   b: Base,
-  req: FastifyRequest,
+  headers: IncomingHttpHeaders,
   res: ServerResponse,
   out: Buffer,
   pathAndQuery: string,
 ): Promise<Outcome> {
   const { config } = b.state;
   const stream = Boolean(b.body.stream);
-  const url = upstreamUrl(b.provider === "anthropic" ? config.upstream : config.openaiUpstream, pathAndQuery);
-  const ac = new AbortController();
+  const target = upstreamTarget(b.provider === "anthropic" ? config.upstream : config.openaiUpstream);
+  const sent = sendUpstream(
+    target,
+    pathAndQuery,
+    "POST",
+    upstreamHeaders(headers, out.length, target.host),
+    out,
+    config.upstreamTimeoutMs,
+  );
   let up: IncomingMessage | undefined;
   res.on("close", () => {
     if (!res.writableFinished) {
-      ac.abort();
+      sent.cancel();
       up?.destroy();
     }
   });
   try {
-    up = await sendUpstream(url, "POST", upstreamHeaders(req.headers, out.length, url.host), out, {
-      timeoutMs: config.upstreamTimeoutMs,
-      signal: ac.signal,
-    });
+    up = await sent.response;
   } catch (err) {
     const timeout = err instanceof UpstreamError && err.kind === "timeout";
     const status = timeout ? 504 : 502;
-    const message = `${(err as Error).message}. The request was not answered; nothing was cached. Check the upstream (${url.host}) and retry.`;
+    const message = `${(err as Error).message}. The request was not answered; nothing was cached. Check the upstream (${target.host}) and retry.`;
     writeProviderError(res, b.provider, status, message);
     return {
       status,
@@ -170,22 +221,26 @@ async function streamSse(b: Base, res: ServerResponse, up: IncomingMessage): Pro
   let ttfb: number | null = null;
   let bytesOut = 0;
   try {
-    for await (const chunk of withIdleTimeout(up, b.state.config.upstreamTimeoutMs)) {
-      ttfb ??= performance.now() - b.t0;
-      if (filter) {
-        const events = parser.push(chunk);
-        for (const ev of events) asm.accept(ev);
-        const data = events.map((ev) => filter.transform(ev)).join("");
-        bytesOut += data.length;
-        if (data.length && !res.write(data)) await waitDrain(res);
-        continue;
-      }
-      // Forward first, then read: the client never waits for the proxy's bookkeeping.
-      const drained = res.write(chunk);
-      bytesOut += chunk.length;
-      for (const ev of parser.push(chunk)) asm.accept(ev);
-      if (!drained) await waitDrain(res);
-    }
+    await readBody(
+      up,
+      b.state.config.upstreamTimeoutMs,
+      (chunk) => {
+        ttfb ??= performance.now() - b.t0;
+        if (filter) {
+          const events = parser.push(chunk);
+          for (const ev of events) asm.accept(ev);
+          const data = events.map((ev) => filter.transform(ev)).join("");
+          bytesOut += data.length;
+          return data.length ? res.write(data) : true;
+        }
+        // Forward first, then read: the client never waits for the proxy's bookkeeping.
+        const drained = res.write(chunk);
+        bytesOut += chunk.length;
+        for (const ev of parser.push(chunk)) asm.accept(ev);
+        return drained;
+      },
+      res,
+    );
     for (const ev of parser.end()) {
       asm.accept(ev);
       if (filter) res.write(filter.transform(ev));
@@ -219,10 +274,11 @@ async function bufferJson(b: Base, res: ServerResponse, up: IncomingMessage): Pr
   const chunks: Buffer[] = [];
   let ttfb: number | null = null;
   try {
-    for await (const chunk of withIdleTimeout(up, b.state.config.upstreamTimeoutMs)) {
+    await readBody(up, b.state.config.upstreamTimeoutMs, (chunk) => {
       ttfb ??= performance.now() - b.t0;
       chunks.push(chunk);
-    }
+      return true;
+    });
   } catch (err) {
     writeProviderError(
       res,
@@ -239,7 +295,7 @@ async function bufferJson(b: Base, res: ServerResponse, up: IncomingMessage): Pr
       bytesOut: 0,
     };
   }
-  const buf = Buffer.concat(chunks);
+  const buf = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
   let parsed: Json;
   try {
     parsed = JSON.parse(buf.toString("utf8"));

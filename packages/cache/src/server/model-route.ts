@@ -1,8 +1,7 @@
-import type { IncomingHttpHeaders } from "node:http";
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
-import type { FastifyReply, FastifyRequest } from "fastify";
 import { enrichQuery, injectMemories, recallSearch } from "../enrich";
-import { registerSecret, traceIdFor } from "../lib-seam";
+import { registerSecret } from "../lib-seam";
 import { cacheDecision, type Route, responseCacheKey } from "../response-cache/cache-key";
 import { type CachedResponse, toCached } from "../response-cache/response-cache";
 import { keyId } from "../response-cache/sealed";
@@ -16,7 +15,7 @@ import { type Provider, providerErrorBody, writeProviderError } from "./provider
 import type { ProxyState } from "./proxy-state";
 import { finish } from "./record-outcome";
 import { writeReplay } from "./replay";
-import { sendUpstream, UpstreamError, upstreamUrl } from "./upstream";
+import { sendUpstream, UpstreamError, upstreamTarget } from "./upstream";
 
 export function apiKeyOf(headers: IncomingHttpHeaders): string | undefined {
   const x = headers["x-api-key"];
@@ -38,12 +37,10 @@ function isComplete(route: Route, body: Json): boolean {
 
 export async function handleCountTokens(
   state: ProxyState,
-  req: FastifyRequest,
-  reply: FastifyReply,
+  req: IncomingMessage,
+  res: ServerResponse,
+  raw: Buffer,
 ): Promise<void> {
-  reply.hijack();
-  const res = reply.raw;
-  const raw = (req.body as Buffer | undefined) ?? Buffer.alloc(0);
   try {
     JSON.parse(raw.toString("utf8"));
   } catch {
@@ -51,14 +48,18 @@ export async function handleCountTokens(
   }
   const key = apiKeyOf(req.headers);
   if (key) registerSecret(key);
-  const url = upstreamUrl(state.config.upstream, req.raw.url ?? req.url);
-  const ac = new AbortController();
-  res.on("close", () => ac.abort());
+  const target = upstreamTarget(state.config.upstream);
+  const sent = sendUpstream(
+    target,
+    req.url ?? "/",
+    "POST",
+    upstreamHeaders(req.headers, raw.length, target.host),
+    raw,
+    state.config.upstreamTimeoutMs,
+  );
+  res.on("close", () => sent.cancel());
   try {
-    const up = await sendUpstream(url, "POST", upstreamHeaders(req.headers, raw.length, url.host), raw, {
-      timeoutMs: state.config.upstreamTimeoutMs,
-      signal: ac.signal,
-    });
+    const up = await sent.response;
     res.writeHead(up.statusCode ?? 502, clientHeaders(up.headers));
     for await (const chunk of withIdleTimeout(up, state.config.upstreamTimeoutMs)) res.write(chunk);
     res.end();
@@ -79,15 +80,13 @@ export async function handleCountTokens(
 export async function handleModelRequest(
   state: ProxyState,
   route: Route,
-  req: FastifyRequest,
-  reply: FastifyReply,
+  req: IncomingMessage,
+  res: ServerResponse,
+  raw: Buffer,
+  t0 = performance.now(),
 ): Promise<void> {
-  reply.hijack();
-  const res = reply.raw;
-  const t0 = performance.now();
   const { config } = state;
   const provider: Provider = route === "anthropic-messages" ? "anthropic" : "openai";
-  const raw = (req.body as Buffer | undefined) ?? Buffer.alloc(0);
   let body: Json;
   try {
     body = JSON.parse(raw.toString("utf8"));
@@ -103,7 +102,7 @@ export async function handleModelRequest(
     return writeProviderError(res, provider, 400, "request body must be a JSON object");
   const apiKey = apiKeyOf(req.headers);
   if (apiKey) registerSecret(apiKey);
-  const pathAndQuery = req.raw.url ?? req.url;
+  const pathAndQuery = req.url ?? "/";
   const mode = config.mode;
   const report = await rewriteBody(body, route, mode, config, state.projection, raw.length);
   const base = {
@@ -116,7 +115,7 @@ export async function handleModelRequest(
     t0,
     bytesIn: raw.length,
     apiKey,
-    traceId: traceIdFor(req.headers.traceparent as string | undefined),
+    traceparent: req.headers.traceparent as string | undefined,
     session: (req.headers["x-claude-code-session-id"] as string | undefined) ?? null,
   };
 
@@ -186,7 +185,7 @@ export async function handleModelRequest(
     }
   }
   const out = report.changed ? Buffer.from(JSON.stringify(body)) : raw;
-  const outcome = await forward(base, req, res, out, pathAndQuery);
+  const outcome = await forward(base, req.headers, res, out, pathAndQuery);
   outcome.enrich = enrich;
   let stored = false;
   if (key && apiKey && rc && outcome.status === 200 && isComplete(route, outcome.body)) {

@@ -1,6 +1,7 @@
 import { performance } from "node:perf_hooks";
 import { costOf } from "@ostk/lib";
 import type { LedgerRow } from "../ledger/ledger";
+import { traceIdFor } from "../lib-seam";
 import { keyId } from "../response-cache/sealed";
 import type { Base, Outcome } from "./forward";
 import { recordRow } from "./proxy-state";
@@ -19,7 +20,7 @@ export function finish(b: Base, o: Outcome, bytesForwarded = 0): void {
   const hitCost = hit && o.body && model ? costOf(b.provider, model, tokenCounts(route, o.body)) : undefined;
   const row: LedgerRow = {
     ts: new Date().toISOString(),
-    trace_id: b.traceId,
+    trace_id: traceIdFor(b.traceparent),
     session: b.session,
     workspace_id: state.workspaceId,
     key_id: b.apiKey ? keyId(state.secret, b.apiKey) : null,

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import httpProxy from "@fastify/http-proxy";
@@ -10,11 +11,11 @@ import type { LedgerRow } from "../ledger/ledger";
 import { Ledger } from "../ledger/ledger";
 import { type LedgerSummary, readLedger, summarize } from "../ledger/summarize";
 import { redact } from "../lib-seam";
-import type { Route } from "../response-cache/cache-key";
 import { ResponseCache } from "../response-cache/response-cache";
 import type { CacheStore } from "../store/cache-store";
 import { createRedisStore } from "../store/redis-store";
 import { createSqliteStore } from "../store/sqlite-store";
+import { createFastPath, MODEL_ROUTES, tooLargeMessage } from "./fast-path";
 import { handleCountTokens, handleModelRequest } from "./model-route";
 import { providerErrorBody } from "./provider-error";
 import { type Counters, type LoggerLike, newCounters, type ProxyState } from "./proxy-state";
@@ -72,12 +73,6 @@ function loadSecret(dir: string): Buffer {
   return Buffer.from(readFileSync(path, "utf8").trim(), "hex");
 }
 
-const ROUTES: [string, Route][] = [
-  ["/v1/messages", "anthropic-messages"],
-  ["/v1/chat/completions", "openai-chat"],
-  ["/v1/responses", "openai-responses"],
-];
-
 /** Starts the proxy. Everything it writes lives under `<workspace>/.ostk/`. */
 export async function startCacheProxy(opts: StartCacheProxyOptions = {}): Promise<CacheProxy> {
   const {
@@ -133,10 +128,26 @@ export async function startCacheProxy(opts: StartCacheProxyOptions = {}): Promis
     return n;
   };
 
+  // The model routes are the hot path: a request listener in front of Fastify serves them straight
+  // from the raw request (read once into one buffer, no routing, hooks or reply objects). Fastify keeps
+  // identical routes for everything else that reaches it (inject, and requests while closing, which it
+  // answers 503).
+  let fastPath = true;
+  const fast = createFastPath(state, () => fastPath);
   const app = Fastify({
     bodyLimit: config.bodyLimitBytes,
     logger: false,
     return503OnClosing: true,
+    serverFactory: (handler) => {
+      const server = createServer({ noDelay: true }, (req, res) => {
+        if (!fast(req, res)) handler(req, res);
+      });
+      // Fastify's own defaults for the server it would have created.
+      server.keepAliveTimeout = 72_000;
+      server.requestTimeout = 0;
+      server.setTimeout(0);
+      return server;
+    },
   });
 
   await app.register(async (scope) => {
@@ -151,16 +162,23 @@ export async function startCacheProxy(opts: StartCacheProxyOptions = {}): Promis
       const provider = req.url.startsWith("/v1/messages") ? "anthropic" : "openai";
       const message =
         status === 413
-          ? `request body is larger than the proxy's ${config.bodyLimitBytes}-byte limit; nothing was sent upstream`
+          ? tooLargeMessage(config.bodyLimitBytes)
           : `ostk-cache could not handle the request: ${err.message}`;
       void reply
         .code(status)
         .type("application/json")
         .send(providerErrorBody(provider, status, message));
     });
-    for (const [path, route] of ROUTES)
-      scope.post(path, (req, reply) => handleModelRequest(state, route, req, reply));
-    scope.post("/v1/messages/count_tokens", (req, reply) => handleCountTokens(state, req, reply));
+    const bodyOf = (req: { body?: unknown }) => (req.body as Buffer | undefined) ?? Buffer.alloc(0);
+    for (const [path, route] of MODEL_ROUTES)
+      scope.post(path, (req, reply) => {
+        reply.hijack();
+        return handleModelRequest(state, route, req.raw, reply.raw, bodyOf(req));
+      });
+    scope.post("/v1/messages/count_tokens", (req, reply) => {
+      reply.hijack();
+      return handleCountTokens(state, req.raw, reply.raw, bodyOf(req));
+    });
     scope.post("/hook/event", async (req, reply) => {
       let event: Record<string, unknown>;
       try {
@@ -258,6 +276,7 @@ export async function startCacheProxy(opts: StartCacheProxyOptions = {}): Promis
     app: app as unknown as FastifyInstance,
     close() {
       closing ??= (async () => {
+        fastPath = false;
         await invalidation.stop();
         // In-flight requests and streams finish; keep-alive sockets are closed as soon as they go idle.
         const sweep = setInterval(() => app.server.closeIdleConnections(), 25);

@@ -6,8 +6,9 @@ import {
 } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 
-const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 512 });
-const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 512 });
+// One keep-alive dispatcher per scheme for the whole process; Nagle off on every upstream socket.
+const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 512, noDelay: true });
+const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 512, noDelay: true });
 
 export class UpstreamError extends Error {
   constructor(
@@ -18,46 +19,78 @@ export class UpstreamError extends Error {
   }
 }
 
+/** An upstream base URL parsed once: scheme, host and path prefix. */
+export interface UpstreamTarget {
+  https: boolean;
+  hostname: string;
+  port: string;
+  /** `host[:port]`, as the Host header carries it. */
+  host: string;
+  /** The base URL's path without a trailing slash ("" for none). */
+  prefix: string;
+}
+
+const targets = new Map<string, UpstreamTarget>();
+
+/** Parses `base` once (memoised); requests then only concatenate the client's path and query. */
+export function upstreamTarget(base: string): UpstreamTarget {
+  let t = targets.get(base);
+  if (!t) {
+    const u = new URL(base);
+    t = {
+      https: u.protocol === "https:",
+      hostname: u.hostname.replace(/^\[|\]$/g, ""),
+      port: u.port,
+      host: u.host,
+      prefix: u.pathname.replace(/\/$/, ""),
+    };
+    targets.set(base, t);
+  }
+  return t;
+}
+
 /** Resolves `base` (which may carry a path prefix) plus the client's path and query. */
 export function upstreamUrl(base: string, pathAndQuery: string): URL {
-  const u = new URL(base);
-  const prefix = u.pathname.replace(/\/$/, "");
-  return new URL(`${u.protocol}//${u.host}${prefix}${pathAndQuery}`);
+  const t = upstreamTarget(base);
+  return new URL(`${t.https ? "https" : "http"}://${t.host}${t.prefix}${pathAndQuery}`);
 }
 
 /**
- * Sends one request upstream over a keep-alive agent and resolves with the response once its
- * headers arrive. Rejects with UpstreamError on connection failure, timeout or abort.
+ * Sends one request upstream over the shared keep-alive agent and resolves with the response once its
+ * headers arrive. Rejects with UpstreamError on connection failure, timeout or `cancel()`.
+ * The returned `cancel` aborts a request still waiting for its headers (the client went away).
  */
 export function sendUpstream(
-  url: URL,
+  target: UpstreamTarget,
+  pathAndQuery: string,
   method: string,
   headers: OutgoingHttpHeaders,
   body: Buffer,
-  opts: { timeoutMs: number; signal: AbortSignal },
-): Promise<IncomingMessage> {
-  return new Promise((resolve, reject) => {
-    const isHttps = url.protocol === "https:";
-    const req = (isHttps ? httpsRequest : httpRequest)(url, {
+  timeoutMs: number,
+): { response: Promise<IncomingMessage>; cancel: () => void } {
+  let cancel: () => void = () => {};
+  const response = new Promise<IncomingMessage>((resolve, reject) => {
+    const req = (target.https ? httpsRequest : httpRequest)({
+      hostname: target.hostname,
+      port: target.port || undefined,
+      path: target.prefix + pathAndQuery,
       method,
       headers,
-      agent: isHttps ? httpsAgent : httpAgent,
+      agent: target.https ? httpsAgent : httpAgent,
     });
     let settled = false;
-    const timer = setTimeout(() => {
-      if (settled) return;
-      settled = true;
-      req.destroy();
-      reject(new UpstreamError(`upstream sent no response within ${opts.timeoutMs} ms`, "timeout"));
-    }, opts.timeoutMs);
-    const onAbort = () => {
+    const fail = (err: UpstreamError) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       req.destroy();
-      reject(new UpstreamError("client went away", "aborted"));
+      reject(err);
     };
-    opts.signal.addEventListener("abort", onAbort, { once: true });
+    const timer = setTimeout(
+      () => fail(new UpstreamError(`upstream sent no response within ${timeoutMs} ms`, "timeout")),
+      timeoutMs,
+    );
+    cancel = () => fail(new UpstreamError("client went away", "aborted"));
     req.on("response", (res) => {
       if (settled) {
         res.destroy();
@@ -65,15 +98,15 @@ export function sendUpstream(
       }
       settled = true;
       clearTimeout(timer);
-      opts.signal.removeEventListener("abort", onAbort);
       resolve(res);
     });
     req.on("error", (err) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      reject(new UpstreamError(`cannot reach upstream ${url.host}: ${err.message}`, "connect"));
+      reject(new UpstreamError(`cannot reach upstream ${target.host}: ${err.message}`, "connect"));
     });
     req.end(body);
   });
+  return { response, cancel };
 }
