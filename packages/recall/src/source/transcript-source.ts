@@ -26,6 +26,8 @@ export interface TranscriptFileState {
 
 export const TRANSCRIPT_KEY_PREFIX = "transcript:";
 
+type Redact = (s: string) => string;
+
 /** Longest stored text of one exchange (prompt, replies and tool summaries). */
 const MAX_EXCHANGE_CHARS = 12_000;
 const MAX_PROMPT_CHARS = 3_000;
@@ -76,9 +78,19 @@ export function isPrompt(e: Entry): boolean {
   );
 }
 
+const TOOL_KEYS = ["command", "file_path", "path", "pattern", "url", "query", "description", "prompt"];
+
+/** The tool input fields an exchange shows, clipped (a Write's whole file content is not kept). */
+function compactInput(input: Record<string, unknown>, redact: Redact): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of TOOL_KEYS)
+    if (typeof input[k] === "string") out[k] = redact(input[k] as string).slice(0, MAX_TOOL_CHARS);
+  return Object.keys(out).length ? out : { input: redact(JSON.stringify(input)).slice(0, MAX_TOOL_CHARS) };
+}
+
 function toolInput(name: string, input: Record<string, unknown> | undefined): string {
   if (!input) return "";
-  const keys = ["command", "file_path", "path", "pattern", "url", "query", "description", "prompt"];
+  const keys = TOOL_KEYS;
   const picked = keys.filter((k) => typeof input[k] === "string").map((k) => `${k}: ${input[k]}`);
   return clip(picked.length ? picked.join(", ") : JSON.stringify(input), MAX_TOOL_CHARS) || name;
 }
@@ -122,6 +134,41 @@ export function exchangeText(entries: Entry[]): { text: string; prompt: string }
   return { text: text.length > MAX_EXCHANGE_CHARS ? `${text.slice(0, MAX_EXCHANGE_CHARS)}…` : text, prompt };
 }
 
+/**
+ * What an exchange's text needs of an entry: tool results and long texts are
+ * clipped as soon as a line is parsed, so a transcript with large file contents
+ * in its tool results does not stay in memory whole.
+ */
+function compact(e: Entry, redact: Redact): Entry {
+  const content = e.message?.content;
+  if (!Array.isArray(content)) {
+    // secrets are masked before anything is cut, so no clipped secret escapes its pattern
+    if (typeof content === "string" && content.length > MAX_EXCHANGE_CHARS)
+      return { ...e, message: { ...e.message, content: redact(content).slice(0, MAX_EXCHANGE_CHARS) } };
+    return e;
+  }
+  const blocks = (content as Block[]).map((b) => {
+    if (!b || typeof b !== "object") return b;
+    if (b.type === "tool_result")
+      return { ...b, content: redact(resultText(b.content)).slice(0, MAX_TOOL_CHARS * 2) };
+    if (typeof b.text === "string" && b.text.length > MAX_EXCHANGE_CHARS)
+      return { ...b, text: redact(b.text).slice(0, MAX_EXCHANGE_CHARS) };
+    if (b.type === "tool_use" && b.input) return { ...b, input: compactInput(b.input, redact) };
+    return b;
+  });
+  return {
+    type: e.type,
+    isMeta: e.isMeta,
+    isSidechain: e.isSidechain,
+    sessionId: e.sessionId,
+    cwd: e.cwd,
+    gitBranch: e.gitBranch,
+    timestamp: e.timestamp,
+    uuid: e.uuid,
+    message: { role: e.message?.role, content: blocks },
+  };
+}
+
 interface Line {
   entry: Entry | null;
   /** Byte offset of the line's start. */
@@ -136,6 +183,7 @@ async function readLines(
   offset: number,
   size: number,
   firstLine: number,
+  redact: Redact,
 ): Promise<{ lines: Line[]; end: number }> {
   const fh = await fs.open(file, "r");
   const out: Line[] = [];
@@ -158,7 +206,7 @@ async function readLines(
         let entry: Entry | null = null;
         if (raw.startsWith("{"))
           try {
-            entry = JSON.parse(raw) as Entry;
+            entry = compact(JSON.parse(raw) as Entry, redact);
           } catch {
             entry = null;
           }
@@ -276,7 +324,7 @@ export class TranscriptSource {
       state = undefined;
     }
     const offset = state?.offset ?? 0;
-    const { lines, end } = await readLines(file, offset, st.size, state?.line ?? 1);
+    const { lines, end } = await readLines(file, offset, st.size, state?.line ?? 1, redactString);
     const groups: Line[][] = [];
     for (const l of lines) {
       if (l.entry && isPrompt(l.entry)) groups.push([l]);

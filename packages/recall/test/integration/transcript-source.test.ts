@@ -201,9 +201,18 @@ describe("Claude Code transcripts as a source (opt-in, redacted, incremental)", 
 
   it("a deleted transcript leaves the index, and turning the source off removes every exchange", async () => {
     const extra = join(projects, projectSlugs(ws)[0], "11111111-2222-4333-8444-555555555555.jsonl");
+    const tx = transcript(ws, "11111111");
+    // a long tool result with a token where the stored excerpt is cut: it is masked before the cut
+    const token = "ghp_R8sLw2Xq9ZtV4nB7mK1pD6fH3jY0cE5aG8uQ";
     writeFileSync(
       extra,
-      transcript(ws, "11111111").prompt("quarterly tax export format", "2026-11-21T11:00:00Z"),
+      tx.prompt("quarterly tax export format", "2026-11-21T11:00:00Z") +
+        tx.toolUse(
+          "Write",
+          { file_path: `${ws}/tax.csv`, content: "x".repeat(100_000) },
+          "2026-11-21T11:00:01Z",
+        ) +
+        tx.toolResult(`${"y".repeat(215)} ${token} ${"z".repeat(50_000)}`, "2026-11-21T11:00:02Z"),
     );
     const tax = async () =>
       (await recall.search("quarterly tax export", { source: ["transcript"] })).hits.filter(
@@ -211,6 +220,9 @@ describe("Claude Code transcripts as a source (opt-in, redacted, incremental)", 
       ).length;
     await recall.scan();
     expect(await tax()).toBe(1);
+    const stored = recall.store.db.prepare("SELECT group_concat(text) FROM chunks").pluck().get() as string;
+    expect(stored).not.toContain(token.slice(0, 12));
+    expect(stored).not.toContain("x".repeat(300)); // a Write's file content is not kept
     rmSync(extra);
     await recall.scan();
     expect(await tax()).toBe(0);
