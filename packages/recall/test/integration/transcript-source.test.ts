@@ -177,7 +177,7 @@ describe("Claude Code transcripts as a source (opt-in, redacted, incremental)", 
     );
     const st = (await recall.status()).sources.find((s) => s.name === "transcript");
     expect(st?.chunks).toBe(2);
-    const cur = (st?.cursor as { file: string; offset: number; openAt: number }[])[0];
+    const cur = ((st?.cursor ?? []) as { file: string; offset: number; openAt: number }[])[0];
     expect(cur.file).toBe(file);
     expect(cur.offset).toBe((await import("node:fs")).statSync(file).size);
     expect(cur.openAt).toBeLessThan(cur.offset);
