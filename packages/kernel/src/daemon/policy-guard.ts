@@ -142,7 +142,7 @@ export function createPolicyGuard(
       const p = (raw && typeof raw === "object" ? raw : {}) as Record<string, unknown>;
       const rel = (v: unknown) =>
         typeof v === "string" ? core.ws.resolve(v, { follow: false }).rel : undefined;
-      const call: ToolCall =
+      let call: ToolCall =
         verb === "move" ? { verb, path: rel(p.from), to: rel(p.to) } : { verb, path: rel(p.path) ?? "" };
       const grant = grantFor(ctx.actor.session);
       const active = pin();
@@ -151,8 +151,19 @@ export function createPolicyGuard(
         // grants reading at all and does not deny the verb; each path inside is filtered by `readable`.
         if (active.read.length > 0 && !active.denyVerbs.includes(verb)) return;
       }
-      const d = decide(call, { pin: active, grant });
-      if (d.decision === "allow") return;
+      let d = decide(call, { pin: active, grant });
+      if (d.decision === "allow") {
+        // A path through a symlink is also decided by where it leads: a link inside the workspace
+        // must not turn a denied (or approval-only) path into an allowed one.
+        const real = (v: unknown) => (typeof v === "string" ? core.ws.resolve(v).rel : undefined);
+        const target: ToolCall =
+          verb === "move" ? { verb, path: real(p.from), to: real(p.to) } : { verb, path: real(p.path) ?? "" };
+        if (target.path === call.path && target.to === call.to) return;
+        const dt = decide(target, { pin: active, grant });
+        if (dt.decision === "allow") return;
+        call = target;
+        d = dt;
+      }
       journalDecision(ctx, call, d);
       if (d.decision === "deny") throw new OstkRpcError("PolicyDenied", d.reason, { rule: d.rule });
       // An approval is bound to the exact content (only hashed when a human is asked).

@@ -131,6 +131,17 @@ describe("the decision chain in front of file syscalls", () => {
     expect(projection.text).toContain("docs/new.md");
     expect(projection.text).not.toContain("secrets/");
 
+    // A symlink inside the workspace does not open a denied path: neither reading nor writing through it.
+    fs.symlinkSync("../secrets/api.txt", path.join(env.workspace, "docs/link.txt"));
+    fs.symlinkSync("../.env", path.join(env.workspace, "docs/env-link"));
+    expect((await refusal(c.call("fs/read", { path: "docs/link.txt" }))).kind).toBe("PolicyDenied");
+    expect((await refusal(c.call("fs/read", { path: "docs/env-link" }))).kind).toBe("PolicyDenied");
+    expect((await refusal(c.call("fs/write", { path: "docs/env-link", content: "x" }))).kind).toBe(
+      "PolicyDenied",
+    );
+    expect(fs.readFileSync(path.join(env.workspace, ".env"), "utf8")).toBe("TOKEN=hunter3\n");
+    expect(((await c.call("fs/search", { pattern: "hunter" })) as Grepped).matches).toEqual([]);
+
     // A session grant narrows the same way: read:docs/** sees nothing of src/.
     await c.negotiate({ capabilities: ["read:docs/**"] });
     const narrowed = (await c.call("fs/search", { pattern: "TOKEN" })) as Grepped;
