@@ -1,0 +1,69 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { replaceFile, replaceMethod } from "./replace-file";
+
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "ostk-replace-"));
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe("replaceFile", () => {
+  it("uses the atomic exchange on Linux where CI runs (the addon is built at install)", () => {
+    if (process.platform !== "linux" || !process.env.CI) return;
+    expect(replaceMethod()).toEqual({ method: "exchange" });
+  });
+
+  it("replaces an existing file and leaves no temp file; an fd open on the old file still reads it", async () => {
+    const target = path.join(dir, "a.txt");
+    fs.writeFileSync(target, "old\n");
+    const oldFd = fs.openSync(target, "r");
+    const tmp = path.join(dir, ".a.txt.tmp");
+    fs.writeFileSync(tmp, "new\n");
+    await replaceFile(tmp, target);
+    expect(fs.readFileSync(target, "utf8")).toBe("new\n");
+    expect(fs.readdirSync(dir)).toEqual(["a.txt"]);
+    expect(fs.readFileSync(oldFd, "utf8")).toBe("old\n");
+    fs.closeSync(oldFd);
+  });
+
+  it("creates a file that did not exist", async () => {
+    const tmp = path.join(dir, ".b.tmp");
+    fs.writeFileSync(tmp, "fresh");
+    await replaceFile(tmp, path.join(dir, "b.txt"));
+    expect(fs.readdirSync(dir)).toEqual(["b.txt"]);
+    expect(fs.readFileSync(path.join(dir, "b.txt"), "utf8")).toBe("fresh");
+  });
+
+  it("a missing temp file is an error and the target is untouched", async () => {
+    const target = path.join(dir, "c.txt");
+    fs.writeFileSync(target, "keep");
+    await expect(replaceFile(path.join(dir, ".gone.tmp"), target)).rejects.toMatchObject({ code: "ENOENT" });
+    expect(fs.readFileSync(target, "utf8")).toBe("keep");
+  });
+
+  it("a concurrent reader only ever sees one whole version", async () => {
+    const target = path.join(dir, "d.txt");
+    const versions = [Buffer.alloc(64 * 1024, "a"), Buffer.alloc(48 * 1024, "b")];
+    fs.writeFileSync(target, versions[0]!);
+    let stop = false;
+    const seen = new Set<string>();
+    const reader = (async () => {
+      while (!stop) {
+        const got = await fs.promises.readFile(target);
+        seen.add(versions.findIndex((v) => v.equals(got)).toString());
+      }
+    })();
+    for (let i = 1; i <= 200; i++) {
+      const tmp = path.join(dir, `.d.${i}.tmp`);
+      fs.writeFileSync(tmp, versions[i % 2]!);
+      await replaceFile(tmp, target);
+    }
+    stop = true;
+    await reader;
+    expect(seen.has("-1")).toBe(false);
+    expect(fs.readdirSync(dir)).toEqual(["d.txt"]);
+  });
+});

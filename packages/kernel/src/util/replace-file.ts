@@ -1,0 +1,71 @@
+import { existsSync } from "node:fs";
+import fsp from "node:fs/promises";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { nativeDir } from "../sandbox/launcher";
+
+/** How `replaceFile` puts a finished temp file in place. */
+export type ReplaceMethod = "exchange" | "rename";
+
+interface Fastfs {
+  exchange(a: string, b: string): void;
+}
+
+let fastfs: Fastfs | null | undefined;
+let why = "";
+
+/** The ostk-fastfs addon (native/build/ostk-fastfs.node, built at install), or null with `why`. */
+function addon(): Fastfs | null {
+  if (fastfs !== undefined) return fastfs;
+  fastfs = null;
+  if (process.platform !== "linux") why = `not Linux (${process.platform})`;
+  else if (process.env.OSTK_FASTFS === "0") why = "disabled by OSTK_FASTFS=0";
+  else {
+    try {
+      const file = join(nativeDir(), "build", "ostk-fastfs.node");
+      if (!existsSync(file))
+        why = `${file} was not built (install builds it with a C compiler and Node's headers)`;
+      else fastfs = createRequire(import.meta.url)(file) as Fastfs;
+    } catch (err) {
+      why = `ostk-fastfs failed to load: ${(err as Error).message}`;
+    }
+  }
+  return fastfs;
+}
+
+/** Which method `replaceFile` uses in this process, and why not the fast one. */
+export function replaceMethod(): { method: ReplaceMethod; reason?: string } {
+  return addon() ? { method: "exchange" } : { method: "rename", reason: why };
+}
+
+/**
+ * Atomically replaces `target` with the finished file at `tmp` (same directory): readers see the old
+ * file or the new one, never a mix, and `tmp` is gone afterwards.
+ *
+ * Where it can, it exchanges the two names (renameat2 RENAME_EXCHANGE) and unlinks `tmp`, which now
+ * holds the old content. On ext4 a rename(2) over an existing file first starts a writeback of the
+ * new data (auto_da_alloc), 0.2–1 ms per write; the exchange does not. That heuristic only guards
+ * against zero-length files after a power cut, which the kernel's write-ahead journal already covers
+ * (recovery redoes any change past the durable watermark). A missing target (a new file) or a
+ * filesystem without the exchange falls back to rename(2).
+ */
+export async function replaceFile(tmp: string, target: string): Promise<void> {
+  const ff = addon();
+  if (ff) {
+    let exchanged = false;
+    try {
+      ff.exchange(tmp, target);
+      exchanged = true;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "EINVAL" || code === "ENOSYS" || code === "EPERM") {
+        // This filesystem (or kernel) has no RENAME_EXCHANGE: stop trying in this process.
+        fastfs = null;
+        why = `renameat2 exchange refused (${code}) on this filesystem`;
+      } else if (code !== "ENOENT") throw err;
+      // ENOENT: no file to replace yet (or tmp vanished, which rename reports as it should).
+    }
+    if (exchanged) return fsp.unlink(tmp);
+  }
+  await fsp.rename(tmp, target);
+}
