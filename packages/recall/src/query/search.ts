@@ -72,9 +72,11 @@ export function diversify<T extends { row: ChunkRow; score: number }>(
   const seen = new Map<string, number>();
   const out: { s: T; eff: number }[] = [];
   for (const s of sorted) {
-    const n = seen.get(s.row.path) ?? 0;
+    // a journal event or a transcript exchange is an item of its own, not one more chunk of a file
+    const key = s.row.source === "journal" || s.row.source === "transcript" ? `\0${s.row.id}` : s.row.path;
+    const n = seen.get(key) ?? 0;
     if (n >= maxPerFile) continue;
-    seen.set(s.row.path, n + 1);
+    seen.set(key, n + 1);
     out.push({ s, eff: s.score - demotion * n });
   }
   return out.sort((a, b) => b.eff - a.eff).map((x) => x.s);

@@ -93,6 +93,26 @@ describe("the kernel's journal as a searchable source (real kernel)", () => {
     expect(del.symbol).toBe("delete by agent-otter");
   });
 
+  it("every change to one file is listed, not three per file like code chunks", async () => {
+    await agent.call("fs/write", { path: "src/rates.ts", content: "export const rate = 0;\n" });
+    for (let i = 1; i <= 5; i++)
+      await agent.call("fs/edit", {
+        path: "src/rates.ts",
+        old_str: `rate = ${i - 1}`,
+        new_str: `rate = ${i}`,
+      });
+    expect((await recall.scan()).events).toBe(6);
+    const { hits } = await recall.search("rates edited", {
+      source: ["journal"],
+      path: "src/rates.ts",
+      limit: 20,
+    });
+    expect(hits.map((h) => h.symbol).sort()).toEqual([
+      ...Array(5).fill("edit by agent-otter"),
+      "write by agent-otter",
+    ]);
+  });
+
   it("while watching, the kernel subscription adds new commits as events", async () => {
     await recall.watch();
     try {
