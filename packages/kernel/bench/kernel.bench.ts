@@ -113,6 +113,12 @@ async function readBench() {
     await c.call("fs/read", { path: "four-k.txt" });
     sock.push(performance.now() - t0);
   }
+  const noop: number[] = [];
+  for (let i = 0; i < READS; i++) {
+    const t0 = performance.now();
+    await c.call("kernel/status", {});
+    noop.push(performance.now() - t0);
+  }
   const plain: number[] = [];
   for (let i = 0; i < 200; i++) await fs.promises.readFile(file);
   for (let i = 0; i < READS; i++) {
@@ -124,6 +130,7 @@ async function readBench() {
   await d.stop();
   return {
     socket: { p50: pct(sock, 50), p95: pct(sock, 95) },
+    noop: { p50: pct(noop, 50), p95: pct(noop, 95) },
     readFile: { p50: pct(plain, 50), p95: pct(plain, 95) },
   };
 }
@@ -303,6 +310,11 @@ async function main() {
       `fs.readFile ${round(read.readFile.p95)} ms`,
     ],
     [
+      "no-op RPC round trip, p50 / p95",
+      `${round(read.noop.p50)} / ${round(read.noop.p95)} ms`,
+      "kernel/status: the socket alone",
+    ],
+    [
       "durable signed writes/s, 1 client",
       `${Math.round(w1)}`,
       `1-client WAL floor ${range("wal_1_client")}`,
@@ -355,7 +367,7 @@ async function main() {
       load_start: loadStart,
       load_end: loadEnd,
       cpus: os.cpus().length,
-      read4k: { socket_ms: read.socket, readFile_ms: read.readFile },
+      read4k: { socket_ms: read.socket, readFile_ms: read.readFile, noop_rpc_ms: read.noop },
       writes_per_s: {
         c1_signed: Math.round(w1),
         c16_signed: Math.round(w16),
