@@ -44,11 +44,20 @@ const OP_WORDS: Record<string, string> = {
 
 /**
  * One searchable event per committed change (`fs.commit`): who changed which
- * path, how, and when. Ids are derived from the entry's seq and signature, so
- * the same entry read from the kernel subscription or from the file is stored
- * once.
+ * path, how, and when; a move is listed under its target path too. Ids are
+ * derived from the entry's seq and signature, so the same entry read from the
+ * kernel subscription or from the file is stored once.
  */
-export function journalChunk(e: JournalEntryLike): Chunk | null {
+export function journalChunks(e: JournalEntryLike): Chunk[] {
+  const c = journalChunk(e);
+  if (!c) return [];
+  const to = typeof e.data?.to === "string" ? e.data.to : undefined;
+  const here = to && to !== c.path ? journalChunk(e, to) : null;
+  return here ? [c, here] : [c];
+}
+
+/** The event as seen from `e.path`, or from a move's target (`movedTo`). */
+function journalChunk(e: JournalEntryLike, movedTo?: string): Chunk | null {
   if (e.event !== "fs.commit" || typeof e.path !== "string" || !e.path) return null;
   const op = typeof e.data?.op === "string" ? e.data.op : "change";
   const to = typeof e.data?.to === "string" ? e.data.to : undefined;
@@ -56,7 +65,9 @@ export function journalChunk(e: JournalEntryLike): Chunk | null {
   const who = `${actor.id ?? "unknown"}${actor.kind ? ` (${actor.kind}${actor.session ? `, session ${actor.session}` : ""})` : ""}`;
   const when = new Date(e.ts).toISOString();
   const lines = [
-    `${e.path} ${OP_WORDS[op] ?? op}${to ? ` to ${to}` : ""} by ${who} at ${when}`,
+    movedTo
+      ? `${movedTo} moved here from ${e.path} by ${who} at ${when}`
+      : `${e.path} ${OP_WORDS[op] ?? op}${to ? ` to ${to}` : ""} by ${who} at ${when}`,
     `op ${op}; journal seq ${e.seq}${
       e.gen_before !== undefined || e.gen_after !== undefined
         ? `; generation ${e.gen_before ?? "?"} → ${e.gen_after ?? "?"}`
@@ -67,9 +78,9 @@ export function journalChunk(e: JournalEntryLike): Chunk | null {
   if (typeof e.data?.noticed_by === "string") lines.push(`noticed by ${e.data.noticed_by}`);
   const text = lines.join("\n");
   return {
-    id: sha256(`journal\0${e.seq}\0${e.sig ?? ""}\0${sha256(text)}`).slice(0, 24),
+    id: sha256(`journal\0${e.seq}\0${e.sig ?? ""}\0${movedTo ?? ""}\0${sha256(text)}`).slice(0, 24),
     source: "journal",
-    path: e.path,
+    path: movedTo ?? e.path,
     startLine: e.seq,
     endLine: e.seq,
     symbol: `${op} by ${actor.id ?? "unknown"}`,
@@ -104,7 +115,7 @@ export class JournalSource {
 
   /** Store events for entries received live (the kernel subscription); returns how many were new. */
   ingestEntries(entries: JournalEntryLike[]): number {
-    const chunks = entries.map(journalChunk).filter((c): c is Chunk => c !== null);
+    const chunks = entries.flatMap(journalChunks);
     return chunks.length ? this.indexer.addChunks(chunks) : 0;
   }
 
@@ -124,9 +135,9 @@ export class JournalSource {
     try {
       for await (const item of auditTail(this.file, { cursor, follow: false, signal })) {
         cursor = item.cursor;
-        const c = item.entry ? journalChunk(item.entry) : null;
-        if (c && item.entry) {
-          batch.push(c);
+        const cs = item.entry ? journalChunks(item.entry) : [];
+        if (cs.length && item.entry) {
+          batch.push(...cs);
           lastSeq = Math.max(lastSeq, item.entry.seq);
         }
         if (batch.length >= 1000) flush();

@@ -62,20 +62,24 @@ describe("the kernel's journal as a searchable source (real kernel)", () => {
 
   it("a scan stores one event per committed change: who, what, when", async () => {
     const r = await recall.scan();
-    expect(r.events).toBe(4);
+    expect(r.events).toBe(5); // four changes; the move is listed under both of its paths
     const { hits } = await recall.search("billing", { source: ["journal"], path: "src/billing.ts" });
     expect(hits.map((h) => h.symbol).sort()).toEqual(["edit by agent-otter", "write by agent-otter"]);
     for (const h of hits) {
       expect(h.source).toBe("journal");
       expect(Date.now() - Date.parse(h.time as string)).toBeLessThan(60_000);
     }
-    const moved = (await recall.search("todo moved", { source: ["journal"] })).hits.find((h) =>
-      h.symbol?.startsWith("move"),
+    const moved = (await recall.search("todo moved", { source: ["journal"] })).hits.find(
+      (h) => h.symbol?.startsWith("move") && h.path === "notes/todo.md",
     );
     expect(moved?.path).toBe("notes/todo.md");
     expect(moved?.snippet).toContain("moved to notes/done.md by agent-otter (agent");
     const view = await recall.view({ id: moved?.id as string });
     expect(view.text).toMatch(/^notes\/todo\.md moved to notes\/done\.md by agent-otter/);
+    const here = (await recall.search("moved", { source: ["journal"], path: "notes/done.md" })).hits;
+    expect(here.map((h) => h.snippet.split("\n")[0])).toEqual([
+      expect.stringMatching(/^notes\/done\.md moved here from notes\/todo\.md by agent-otter/),
+    ]);
     // not part of a plain search unless asked for
     expect((await recall.search("billing")).hits.every((h) => h.source !== "journal")).toBe(true);
   });
@@ -86,7 +90,7 @@ describe("the kernel's journal as a searchable source (real kernel)", () => {
     expect((await recall.scan()).events).toBe(1);
     const st = await recall.status();
     const journal = st.sources.find((s) => s.name === "journal");
-    expect(journal).toMatchObject({ enabled: true, chunks: 5, location: join(ws, ".ostk", "journal.jsonl") });
+    expect(journal).toMatchObject({ enabled: true, chunks: 6, location: join(ws, ".ostk", "journal.jsonl") });
     expect(journal?.cursor).toMatchObject({ offset: expect.any(Number), lastSeq: expect.any(Number) });
     expect(st.sources.find((s) => s.name === "transcript")).toMatchObject({ enabled: false, chunks: 0 });
     const del = (await recall.search("billing deleted", { source: ["journal"] })).hits[0];
