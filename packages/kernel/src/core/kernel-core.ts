@@ -18,6 +18,7 @@ import { type GenRow, GenTable } from "../occ/gen-table.js";
 import { atomicWriteFile, fsyncDir, writeTempAt } from "../util/durable.js";
 import { type Logger, silentLogger } from "../util/logger.js";
 import { KeyedMutex } from "../util/mutex.js";
+import { replaceFile } from "../util/replace-file.js";
 import { Workspace } from "../workspace/confine.js";
 import { recoverIntents } from "./recovery.js";
 import { APPLIED_FILE, type CallContext, EXTERNAL_ACTOR, KERNEL_ACTOR } from "./types.js";
@@ -514,14 +515,14 @@ export class KernelCore extends EventEmitter {
             // Durable in the intent: the temp file is written while the intent is made durable and
             // renamed right after; the file and its directory are fsynced by the background group sync.
             await Promise.all([this.journal.flush(), writeTempAt(tmp, content, mode, false)]);
-            await fsp.rename(tmp, abs);
+            await replaceFile(tmp, abs);
             this.markUnsynced(abs);
           }
         : async () => {
             // Large content: the temp file is written and fsynced while the intent is made durable,
             // then renamed and its directory fsynced before the reply.
             await Promise.all([this.journal.flush(), writeTempAt(tmp, content, mode, true), objectWrite]);
-            await fsp.rename(tmp, abs);
+            await replaceFile(tmp, abs);
             await fsyncDir(path.dirname(abs));
           },
     };

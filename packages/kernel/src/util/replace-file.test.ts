@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { replaceFile, replaceMethod } from "./replace-file";
+import { replaceFile, replaceMethod } from "./replace-file.js";
 
 let dir: string;
 beforeEach(() => {
