@@ -214,39 +214,39 @@ async function verbatim(b: Base, res: ServerResponse, up: IncomingMessage, statu
 
 async function streamSse(b: Base, res: ServerResponse, up: IncomingMessage): Promise<Outcome> {
   res.writeHead(200, { ...clientHeaders(up.headers, { dropLength: true }), "x-ostk-cache": "miss" });
-  res.flushHeaders();
   const parser = new SseParser();
   const asm = assemblerFor(b.route);
   const filter = b.state.config.filterSecrets ? new StreamSecretFilter(b.route) : undefined;
   let ttfb: number | null = null;
   let bytesOut = 0;
+  const onChunk = (chunk: Buffer) => {
+    ttfb ??= performance.now() - b.t0;
+    if (filter) {
+      const events = parser.push(chunk);
+      for (const ev of events) asm.accept(ev);
+      const data = events.map((ev) => filter.transform(ev)).join("");
+      bytesOut += data.length;
+      return data.length ? res.write(data) : true;
+    }
+    // Forward first, then read: the client never waits for the proxy's bookkeeping.
+    const drained = res.write(chunk);
+    bytesOut += chunk.length;
+    for (const ev of parser.push(chunk)) asm.accept(ev);
+    return drained;
+  };
   try {
-    await readBody(
-      up,
-      b.state.config.upstreamTimeoutMs,
-      (chunk) => {
-        ttfb ??= performance.now() - b.t0;
-        if (filter) {
-          const events = parser.push(chunk);
-          for (const ev of events) asm.accept(ev);
-          const data = events.map((ev) => filter.transform(ev)).join("");
-          bytesOut += data.length;
-          return data.length ? res.write(data) : true;
-        }
-        // Forward first, then read: the client never waits for the proxy's bookkeeping.
-        const drained = res.write(chunk);
-        bytesOut += chunk.length;
-        for (const ev of parser.push(chunk)) asm.accept(ev);
-        return drained;
-      },
-      res,
-    );
+    // The headers go out now: with the events the upstream already sent (one write, not two), or alone.
+    const first = up.readableLength > 0 ? (up.read() as Buffer | null) : null;
+    if (first) onChunk(first);
+    if (bytesOut === 0) res.flushHeaders();
+    await readBody(up, b.state.config.upstreamTimeoutMs, onChunk, res);
     for (const ev of parser.end()) {
       asm.accept(ev);
       if (filter) res.write(filter.transform(ev));
     }
   } catch {
     // Cut or idle upstream: closed below with a provider-shaped error event.
+    up.destroy();
   }
   let errorType: string | null = asm.error ? (asm.error.error?.type ?? asm.error.code ?? "error") : null;
   if (!asm.complete && !asm.error && !res.destroyed) {
