@@ -14,8 +14,9 @@
  *
  * Floors (no kernel, no RPC, no signing; the disk alone):
  *   - append+fdatasync of an intent-sized line
- *   - temp file create/write/close + rename over an existing file (what an atomic apply costs)
- *   - 1-client WAL floor: both of the above in sequence per write
+ *   - temp file create/write/close + rename over an existing file, and the same with the kernel's
+ *     own replace primitive (replaceFile: exchange + unlink where available)
+ *   - 1-client WAL floor: append+fdatasync, then temp + replaceFile, in sequence per write
  *   - 16-client WAL floor: one append+fdatasync shared by 16 writes, then their 16 temp+renames
  *     run concurrently on the thread pool (16 threads), as the kernel does them
  *   - RPC ceiling: a no-op method (kernel/status) over the socket, 1 and 16 clients
@@ -28,6 +29,7 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { RpcClient } from "@ostk/lib";
 import { ensureKey } from "../src/daemon/keys.js";
+import { replaceFile, replaceMethod } from "../src/util/replace-file.js";
 
 // Read when the thread pool starts (first async fs call), after these imports: 16, as `ostk daemon`.
 process.env.UV_THREADPOOL_SIZE ??= "16";
@@ -208,6 +210,20 @@ async function rawFloors(n: number) {
     fn();
     return count / ((performance.now() - t0) / 1000);
   };
+  // The kernel's own apply primitive (exchange + unlink where the ostk-fastfs addon loads, else rename).
+  const fsp = fs.promises;
+  const replaceAsync = async (k: number) => {
+    const tmpName = path.join(dir, `.f${k}.tmp-${++seq}`);
+    const fh = await fsp.open(tmpName, "wx");
+    await fh.write(`write ${seq}\n`);
+    await fh.close();
+    await replaceFile(tmpName, path.join(dir, `f${k}`));
+  };
+  const perSecAsync = async (count: number, fn: () => Promise<void>) => {
+    const t0 = performance.now();
+    await fn();
+    return count / ((performance.now() - t0) / 1000);
+  };
   const out = {
     append_fdatasync: perSec(n, () => {
       for (let i = 0; i < n; i++) append();
@@ -215,21 +231,16 @@ async function rawFloors(n: number) {
     temp_rename_over: perSec(n, () => {
       for (let i = 0; i < n; i++) replace(i % 8);
     }),
-    wal_1_client: perSec(n, () => {
+    temp_replace: await perSecAsync(n, async () => {
+      for (let i = 0; i < n; i++) await replaceAsync(i % 8);
+    }),
+    wal_1_client: await perSecAsync(n, async () => {
       for (let i = 0; i < n; i++) {
         append();
-        replace(i % 8);
+        await replaceAsync(i % 8);
       }
     }),
     wal_16_clients: 0,
-  };
-  const fsp = fs.promises;
-  const replaceAsync = async (k: number) => {
-    const tmpName = path.join(dir, `.f${k}.tmp-${++seq}`);
-    const fh = await fsp.open(tmpName, "wx");
-    await fh.write(`write ${seq}\n`);
-    await fh.close();
-    await fsp.rename(tmpName, path.join(dir, `f${k}`));
   };
   // 16 writers, each: append its intent line, wait for a shared fdatasync (group commit), replace its file.
   let appended = 0;
@@ -349,7 +360,16 @@ async function main() {
       `durable is ${round((w16 / w16n) * 100, 1)}% of it`,
     ],
     ["floor: append+fdatasync (no kernel)", range("append_fdatasync"), "before–after the kernel runs"],
-    ["floor: temp+rename over a file (no kernel)", range("temp_rename_over"), "what one atomic apply costs"],
+    [
+      "floor: temp+rename over a file (no kernel)",
+      range("temp_rename_over"),
+      "rename(2) over an existing file",
+    ],
+    [
+      "floor: temp+replaceFile (no kernel)",
+      range("temp_replace"),
+      `the kernel's apply: ${replaceMethod().method}`,
+    ],
     ["ceiling: no-op RPC, 1 client", `${Math.round(noop.c1)}/s`, "kernel/status over the socket"],
     ["ceiling: no-op RPC, 16 clients", `${Math.round(noop.c16)}/s`, "kernel/status over the socket"],
   ];
@@ -379,6 +399,8 @@ async function main() {
       floors_per_s: {
         append_fdatasync: [Math.round(rawBefore.append_fdatasync), Math.round(rawAfter.append_fdatasync)],
         temp_rename_over: [Math.round(rawBefore.temp_rename_over), Math.round(rawAfter.temp_rename_over)],
+        temp_replace: [Math.round(rawBefore.temp_replace), Math.round(rawAfter.temp_replace)],
+        replace_method: replaceMethod().method,
         wal_1_client: [Math.round(rawBefore.wal_1_client), Math.round(rawAfter.wal_1_client)],
         wal_16_clients: [Math.round(rawBefore.wal_16_clients), Math.round(rawAfter.wal_16_clients)],
         best_wal_1_client: floor("wal_1_client"),
