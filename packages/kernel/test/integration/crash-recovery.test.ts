@@ -18,18 +18,24 @@ import { tmpKernelEnv } from "../helpers/kernel-env.js";
  */
 const RUNS = Number(process.env.OSTK_CRASH_RUNS ?? 50);
 
-function waitForSocket(sock: string, child: ChildProcess, timeoutMs = 15_000): Promise<void> {
+function waitForSocket(
+  sock: string,
+  child: ChildProcess,
+  stderr: () => string,
+  timeoutMs = 15_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   return new Promise((resolve, reject) => {
     const attempt = () => {
-      if (child.exitCode !== null) return reject(new Error(`daemon exited with ${child.exitCode}`));
+      if (child.exitCode !== null)
+        return reject(new Error(`daemon exited with ${child.exitCode}; its stderr:\n${stderr()}`));
       const s = net.connect(sock);
       s.once("connect", () => {
         s.destroy();
         resolve();
       });
       s.once("error", () => {
-        if (Date.now() > deadline) reject(new Error("daemon did not start"));
+        if (Date.now() > deadline) reject(new Error(`daemon did not start; its stderr:\n${stderr()}`));
         else setTimeout(attempt, 10);
       });
     };
@@ -74,9 +80,14 @@ describe("crash recovery", () => {
     for (let run = 0; run < RUNS; run++) {
       const child = spawn(process.execPath, [cli, "daemon", "-C", env.workspace], {
         env: { ...process.env, OSTK_KEY_DIR: env.keyDir, OSTK_LOG_LEVEL: "warn" },
-        stdio: "ignore",
+        stdio: ["ignore", "ignore", "pipe"],
       });
-      await waitForSocket(sock, child);
+      // Kept (last 8 KiB) so a daemon that fails to start says why.
+      let stderr = "";
+      child.stderr?.on("data", (b: Buffer) => {
+        stderr = (stderr + b.toString()).slice(-8192);
+      });
+      await waitForSocket(sock, child, () => stderr);
       const clients = await Promise.all(
         [0, 1, 2].map(() => RpcClient.connect({ socketPath: sock, reconnect: false, timeoutMs: 5000 })),
       );
