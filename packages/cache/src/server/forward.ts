@@ -116,8 +116,8 @@ export function readBody(
   });
 }
 
-function assemblerFor(route: Route) {
-  if (route === "anthropic-messages") return new AnthropicStreamAssembler();
+function assemblerFor(route: Route, usageOnly: boolean) {
+  if (route === "anthropic-messages") return new AnthropicStreamAssembler({ usageOnly });
   if (route === "openai-chat") return new ChatStreamAssembler();
   return new ResponsesStreamAssembler();
 }
@@ -136,6 +136,8 @@ export async function forward(
   res: ServerResponse,
   out: Buffer,
   pathAndQuery: string,
+  /** The whole answer is needed (to store it in the response cache), not just usage and completion. */
+  assemble = true,
 ): Promise<Outcome> {
   const { config } = b.state;
   const stream = Boolean(b.body.stream);
@@ -177,7 +179,7 @@ export async function forward(
   if (status !== 200 || encoded || (!ctype.includes("event-stream") && !ctype.includes("json"))) {
     return verbatim(b, res, up, status);
   }
-  if (ctype.includes("event-stream")) return streamSse(b, res, up);
+  if (ctype.includes("event-stream")) return streamSse(b, res, up, assemble);
   return bufferJson(b, res, up);
 }
 
@@ -212,10 +214,15 @@ async function verbatim(b: Base, res: ServerResponse, up: IncomingMessage, statu
   return { status, errorType, responseCache: "bypass", ttfb, stream: false, bytesOut };
 }
 
-async function streamSse(b: Base, res: ServerResponse, up: IncomingMessage): Promise<Outcome> {
+async function streamSse(
+  b: Base,
+  res: ServerResponse,
+  up: IncomingMessage,
+  assemble: boolean,
+): Promise<Outcome> {
   res.writeHead(200, { ...clientHeaders(up.headers, { dropLength: true }), "x-ostk-cache": "miss" });
   const parser = new SseParser();
-  const asm = assemblerFor(b.route);
+  const asm = assemblerFor(b.route, !assemble);
   const filter = b.state.config.filterSecrets ? new StreamSecretFilter(b.route) : undefined;
   let ttfb: number | null = null;
   let bytesOut = 0;

@@ -185,7 +185,7 @@ export async function handleModelRequest(
     }
   }
   const out = report.changed ? Buffer.from(JSON.stringify(body)) : raw;
-  const outcome = await forward(base, req.headers, res, out, pathAndQuery);
+  const outcome = await forward(base, req.headers, res, out, pathAndQuery, key !== undefined);
   outcome.enrich = enrich;
   let stored = false;
   if (key && apiKey && rc && outcome.status === 200 && isComplete(route, outcome.body)) {

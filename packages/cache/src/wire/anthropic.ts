@@ -146,6 +146,8 @@ function split(text: string, size: number): string[] {
 /**
  * Rebuilds the final message from a Messages SSE stream and tracks usage.
  * `complete` turns true only on `message_stop`; an `error` event is kept in `error`.
+ * With `usageOnly`, events named `content_block_*` or `ping` are not even parsed: the message keeps
+ * its id, stop reason and usage but no content (enough for the ledger, not for the response cache).
  */
 export class AnthropicStreamAssembler {
   message: Json = null;
@@ -154,8 +156,11 @@ export class AnthropicStreamAssembler {
   error: Json = null;
   private partialJson = new Map<number, string>();
 
+  constructor(private readonly opts: { usageOnly?: boolean } = {}) {}
+
   accept(ev: SseEvent): void {
     if (!ev.data) return;
+    if (this.opts.usageOnly && (ev.event === "ping" || ev.event?.startsWith("content_block_"))) return;
     let data: Json;
     try {
       data = JSON.parse(ev.data);
