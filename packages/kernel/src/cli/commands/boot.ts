@@ -6,6 +6,7 @@ import { defaultKeyDir, KEY_FILE, keyInfo, trustedKeys } from "../../daemon/keys
 import { verifyJournalDir } from "../../journal/verify.js";
 import { loadPin } from "../../policy/index.js";
 import { probeSandbox } from "../../sandbox/index.js";
+import { replaceMethod } from "../../util/replace-file.js";
 import type { CommandArgs } from "../io.js";
 import { workspaceOf } from "../workspace.js";
 
@@ -13,7 +14,7 @@ export const bootHelp = `Usage: ostk boot [-C <dir>] [--json]
 
 A read-only self-check (changes nothing): configuration, signing key (present, mode 0600,
 outside the workspace), journal verification, capability pin, sandbox (Landlock ABI / Seatbelt
-and exactly which protections are active), daemon socket, Node and SQLite. Prints a report and
+and exactly which protections are active), daemon socket, Node, SQLite and how files are replaced. Prints a report and
 a confidence score 0–100 (the weighted share of checks that pass). Exit 0 when nothing failed.`;
 
 export interface BootCheck {
@@ -136,6 +137,16 @@ export async function bootChecks(workspace: string, env: NodeJS.ProcessEnv): Pro
   } catch (err) {
     add("sqlite", "fail", `better-sqlite3 does not load: ${(err as Error).message}`, 1);
   }
+  const replace = replaceMethod();
+  if (replace.method === "exchange")
+    add("apply", "ok", "files are replaced by an atomic exchange (ostk-fastfs)", 1);
+  else
+    add(
+      "apply",
+      process.platform === "linux" ? "warn" : "ok",
+      `files are replaced with rename(2), atomic but slower on ext4: ${replace.reason}`,
+      1,
+    );
   return checks;
 }
 
