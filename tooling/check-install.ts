@@ -110,10 +110,16 @@ const SMOKE: Record<Layer, (dir: string, env: NodeJS.ProcessEnv) => Promise<stri
       const back = run(ostk, ["read", "notes.txt", "-C", ws], { cwd: dir, env });
       if (!back.includes("hello from npm")) throw new Error(`ostk read returned ${JSON.stringify(back)}`);
       run(ostk, ["audit", "verify", "-C", ws], { cwd: dir, env });
+      // The install script built the sandbox launcher and the fastfs addon: boot says both are in use.
+      const boot = JSON.parse(run(ostk, ["boot", "--json", "-C", ws], { cwd: dir, env }));
+      for (const name of ["sandbox", "apply"]) {
+        const c = boot.checks.find((x: { name: string }) => x.name === name);
+        if (c?.status !== "ok") throw new Error(`ostk boot: ${name} is ${c?.status}: ${c?.detail}`);
+      }
     } finally {
       daemon.kill("SIGTERM");
     }
-    return "init, daemon, write, read, audit verify";
+    return "init, daemon, write, read, audit verify, boot (sandbox and fastfs built by the install script)";
   },
   async recall(dir, env) {
     const recall = join(dir, "node_modules/.bin/ostk-recall");
