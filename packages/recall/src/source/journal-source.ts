@@ -1,25 +1,19 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import type { JournalEntry } from "@ostk/lib";
 import { sha256 } from "../chunk/chunk-file.js";
 import type { Chunk } from "../chunk/types.js";
 import type { Indexer } from "../indexer.js";
 import type { Logger } from "../logger.js";
 import type { SqliteStore } from "../store/sqlite-store.js";
 
-/** The journal entry fields recall reads (`@ostk/lib`'s JournalEntry). */
-export interface JournalEntryLike {
-  seq: number;
-  ts: number;
-  event: string;
-  actor?: { id?: string; kind?: string; session?: string };
-  path?: string;
-  gen_before?: number;
-  gen_after?: number;
-  hash_before?: string | null;
-  hash_after?: string | null;
-  data?: Record<string, unknown>;
-  sig?: string;
-}
+/** The journal entry fields recall reads (`@ostk/lib`'s JournalEntry; the actor may be partial). */
+export type JournalEntryLike = Pick<JournalEntry, "seq" | "ts" | "event"> &
+  Partial<
+    Pick<JournalEntry, "path" | "gen_before" | "gen_after" | "hash_before" | "hash_after" | "data" | "sig">
+  > & {
+    actor?: Partial<JournalEntry["actor"]>;
+  };
 
 export interface JournalIngestState {
   /** Where the tail of `.ostk/journal.jsonl` stands (auditTail cursor). */
