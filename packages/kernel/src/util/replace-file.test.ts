@@ -44,6 +44,19 @@ describe("replaceFile", () => {
     expect(fs.readFileSync(target, "utf8")).toBe("keep");
   });
 
+  it("a directory at the target is left in place and the call fails, as with rename(2)", async () => {
+    const target = path.join(dir, "e");
+    fs.mkdirSync(target);
+    fs.writeFileSync(path.join(target, "inside.txt"), "kept");
+    const tmp = path.join(dir, ".e.tmp");
+    fs.writeFileSync(tmp, "file");
+    await expect(replaceFile(tmp, target)).rejects.toMatchObject({
+      code: expect.stringMatching(/^E(ISDIR|PERM)$/),
+    });
+    expect(fs.readFileSync(path.join(target, "inside.txt"), "utf8")).toBe("kept");
+    expect(fs.readFileSync(tmp, "utf8")).toBe("file");
+  });
+
   it("a concurrent reader only ever sees one whole version", async () => {
     const target = path.join(dir, "d.txt");
     const versions = [Buffer.alloc(64 * 1024, "a"), Buffer.alloc(48 * 1024, "b")];

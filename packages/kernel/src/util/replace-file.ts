@@ -65,7 +65,17 @@ export async function replaceFile(tmp: string, target: string): Promise<void> {
       } else if (code !== "ENOENT") throw err;
       // ENOENT: no file to replace yet (or tmp vanished, which rename reports as it should).
     }
-    if (exchanged) return fsp.unlink(tmp);
+    if (exchanged) {
+      try {
+        await fsp.unlink(tmp);
+      } catch (err) {
+        // What stood at `target` cannot be unlinked (a directory put there since it was checked): swap
+        // it back and fail as rename(2) would, leaving `tmp` to the caller.
+        ff.exchange(tmp, target);
+        throw err;
+      }
+      return;
+    }
   }
   await fsp.rename(tmp, target);
 }
