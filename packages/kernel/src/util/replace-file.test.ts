@@ -1,8 +1,23 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { replaceFile, replaceMethod } from "./replace-file.js";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { replaceMethod } from "./replace-file.js";
+
+/** The module as loaded with the addon (as installed) or with `OSTK_FASTFS=0` (the rename(2) path). */
+async function load(method: "exchange" | "rename") {
+  const before = process.env.OSTK_FASTFS;
+  if (method === "rename") process.env.OSTK_FASTFS = "0";
+  vi.resetModules();
+  try {
+    const m = await import("./replace-file.js");
+    expect(m.replaceMethod().method).toBe(method);
+    return m.replaceFile;
+  } finally {
+    if (before === undefined) delete process.env.OSTK_FASTFS;
+    else process.env.OSTK_FASTFS = before;
+  }
+}
 
 let dir: string;
 beforeEach(() => {
@@ -10,10 +25,18 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-describe("replaceFile", () => {
-  it("uses the atomic exchange on Linux where CI runs (the addon is built at install)", () => {
-    if (process.platform !== "linux" || !process.env.CI) return;
-    expect(replaceMethod()).toEqual({ method: "exchange" });
+it("uses the atomic exchange on Linux where CI runs (the addon is built at install)", () => {
+  if (process.platform !== "linux" || !process.env.CI) return;
+  expect(replaceMethod()).toEqual({ method: "exchange" });
+});
+
+const methods: ("exchange" | "rename")[] =
+  replaceMethod().method === "exchange" ? ["rename", "exchange"] : ["rename"];
+
+describe.each(methods)("replaceFile by %s", (method) => {
+  let replaceFile: Awaited<ReturnType<typeof load>>;
+  beforeEach(async () => {
+    replaceFile = await load(method);
   });
 
   it("replaces an existing file and leaves no temp file; an fd open on the old file still reads it", async () => {
