@@ -1,3 +1,4 @@
+export { nativeDir } from "../util/native-dir.js";
 export {
   type CompileInput,
   compileRules,
@@ -15,7 +16,7 @@ export {
   governedExec,
   shellQuote,
 } from "./governed-exec.js";
-export { ensureLauncher, type LauncherStatus, nativeDir } from "./launcher.js";
+export { ensureLauncher, type LauncherStatus } from "./launcher.js";
 export { probeSandbox, type SandboxProbe } from "./probe.js";
 export {
   type RunSandboxedOptions,

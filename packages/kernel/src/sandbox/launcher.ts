@@ -1,17 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-
-/** The package's `native/` directory (works from `src/sandbox/` in tests and from `dist/` when built). */
-export function nativeDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    if (existsSync(join(dir, "native", "ostk-sandbox.c"))) return join(dir, "native");
-    dir = dirname(dir);
-  }
-  throw new Error("ostk-sandbox: cannot find the native/ directory of @ostk/kernel");
-}
+import { join } from "node:path";
+import { nativeDir } from "../util/native-dir.js";
 
 export interface LauncherStatus {
   path: string | null;
@@ -48,10 +38,14 @@ function buildOrFind(force: boolean): LauncherStatus {
   if (!force && existsSync(out) && statSync(out).mtimeMs >= statSync(source).mtimeMs) return { path: out };
   // One build recipe: native/build.mjs, the same script install runs.
   try {
-    execFileSync(process.execPath, [join(dir, "build.mjs"), ...(force ? ["--force"] : [])], {
-      stdio: ["ignore", "ignore", "pipe"],
-      env: { ...process.env, OSTK_REQUIRE_SANDBOX: "1" },
-    });
+    execFileSync(
+      process.execPath,
+      [join(dir, "build.mjs"), "--launcher-only", ...(force ? ["--force"] : [])],
+      {
+        stdio: ["ignore", "ignore", "pipe"],
+        env: { ...process.env, OSTK_REQUIRE_SANDBOX: "1" },
+      },
+    );
   } catch (err) {
     const stderr = (err as { stderr?: Buffer }).stderr?.toString().trim();
     return {

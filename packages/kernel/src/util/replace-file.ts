@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import fsp from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { nativeDir } from "../sandbox/launcher.js";
+import { nativeDir } from "./native-dir.js";
 
 /** How `replaceFile` puts a finished temp file in place. */
 export type ReplaceMethod = "exchange" | "rename";
