@@ -1,25 +1,17 @@
 import { join } from "node:path";
-import { type FakeUpstream, startFakeUpstream } from "@ostk/cache/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { builtAll, tempRoot, unpackLayers } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { builtAll, tempRoot, unpackLayers, useFakeUpstream } from "./helpers.js";
 import { runScenario } from "./scenario.js";
 import { startOstkd, startStandalone } from "./stacks.js";
 
 describe.skipIf(!builtAll)("end to end", () => {
   const root = tempRoot();
-  let fake: FakeUpstream;
-  beforeAll(async () => {
-    fake = await startFakeUpstream();
-  });
-  afterAll(async () => {
-    await fake?.close();
-    await root[Symbol.asyncDispose]();
-  });
+  const up = useFakeUpstream(root);
 
   it("ostkd: MCP edit → signed journal → recall → cache invalidation → audit tail → ledger", async () => {
-    const stack = await startOstkd(root.workspace("full"), fake.url, root.env);
+    const stack = await startOstkd(root.workspace("full"), up.fake.url, root.env);
     try {
-      const figures = await runScenario(stack, fake, root.env, root.keyDir);
+      const figures = await runScenario(stack, up.fake, root.env, root.keyDir);
       console.log(`[e2e] ostkd figures ${JSON.stringify(figures)}`);
     } finally {
       expect(await stack.stop()).toEqual([0]);
@@ -28,10 +20,10 @@ describe.skipIf(!builtAll)("end to end", () => {
 
   it("each layer alone, from packed tarballs: the same scenario", async () => {
     const roots = unpackLayers(join(root.dir, "packed"));
-    const stack = await startStandalone(root.workspace("standalone"), fake.url, root.env, roots);
+    const stack = await startStandalone(root.workspace("standalone"), up.fake.url, root.env, roots);
     try {
       expect(stack.kernelCli.startsWith(join(root.dir, "packed"))).toBe(true);
-      const figures = await runScenario(stack, fake, root.env, root.keyDir);
+      const figures = await runScenario(stack, up.fake, root.env, root.keyDir);
       console.log(`[e2e] standalone figures ${JSON.stringify(figures)}`);
     } finally {
       const codes = await stack.stop();

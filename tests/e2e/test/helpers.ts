@@ -13,8 +13,9 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type FakeUpstream, startFakeUpstream } from "@ostk/cache/testing";
 import Database from "better-sqlite3";
-import { afterAll } from "vitest";
+import { afterAll, beforeAll } from "vitest";
 
 export const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 export const OSTKD_CLI = join(REPO, "apps/ostkd/dist/cli.js");
@@ -45,6 +46,27 @@ export interface TempRoot {
   env: NodeJS.ProcessEnv;
   workspace(name: string): string;
   [Symbol.asyncDispose](): Promise<void>;
+}
+
+/**
+ * The fake provider for a describe block: started before its tests; after them it is closed and
+ * `root` disposed (so daemons started under it are stopped first).
+ */
+export function useFakeUpstream(root: TempRoot): { readonly fake: FakeUpstream } {
+  let fake: FakeUpstream | undefined;
+  beforeAll(async () => {
+    fake = await startFakeUpstream();
+  });
+  afterAll(async () => {
+    await fake?.close();
+    await root[Symbol.asyncDispose]();
+  });
+  return {
+    get fake() {
+      if (!fake) throw new Error("the fake upstream has not started");
+      return fake;
+    },
+  };
 }
 
 export function tempRoot(prefix = "ostk-e2e-"): TempRoot {

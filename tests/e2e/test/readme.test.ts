@@ -1,9 +1,8 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type FakeUpstream, startFakeUpstream } from "@ostk/cache/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { builtAll, OSTKD_CLI, REPO, startProc, TEST_KEY, tempRoot } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { builtAll, OSTKD_CLI, REPO, startProc, TEST_KEY, tempRoot, useFakeUpstream } from "./helpers.js";
 
 const README = readFileSync(join(REPO, "README.md"), "utf8");
 
@@ -18,14 +17,7 @@ function block(after: string, lang: string): string {
 
 describe.skipIf(!builtAll)("the README, as a newcomer follows it", () => {
   const root = tempRoot("ostk-readme-");
-  let fake: FakeUpstream;
-  beforeAll(async () => {
-    fake = await startFakeUpstream();
-  });
-  afterAll(async () => {
-    await fake?.close();
-    await root[Symbol.asyncDispose]();
-  });
+  const up = useFakeUpstream(root);
 
   it("the MCP SDK + Anthropic SDK snippet runs, and `ostk audit log` / `ostk-cache stats` show both calls", async () => {
     // A stand-in for the clone: the built packages, the demo workspace, and the SDKs installed.
@@ -35,7 +27,16 @@ describe.skipIf(!builtAll)("the README, as a newcomer follows it", () => {
     symlinkSync(join(REPO, "tests", "e2e", "node_modules"), join(clone, "node_modules"), "dir");
     const ostkd = startProc(
       process.execPath,
-      [OSTKD_CLI, join(clone, "demo-workspace"), "--demo", "--port", "0", "--upstream", fake.url, "--json"],
+      [
+        OSTKD_CLI,
+        join(clone, "demo-workspace"),
+        "--demo",
+        "--port",
+        "0",
+        "--upstream",
+        up.fake.url,
+        "--json",
+      ],
       root.env,
     );
     try {

@@ -1,11 +1,18 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
-import { type FakeUpstream, startFakeUpstream } from "@ostk/cache/testing";
 import { trustedKeys } from "@ostk/kernel";
 import { type JournalEntry, KernelClient, verifyJournal } from "@ostk/lib";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { builtAll, eventually, integrityCheck, sqliteFiles, TEST_KEY, tempRoot } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import {
+  builtAll,
+  eventually,
+  integrityCheck,
+  sqliteFiles,
+  TEST_KEY,
+  tempRoot,
+  useFakeUpstream,
+} from "./helpers.js";
 import { startOstkd } from "./stacks.js";
 
 const WRITES = 50;
@@ -13,21 +20,14 @@ const STREAMS = 5;
 
 describe.skipIf(!builtAll)("SIGTERM under load", () => {
   const root = tempRoot("ostk-e2e-sigterm-");
-  let fake: FakeUpstream;
-  beforeAll(async () => {
-    fake = await startFakeUpstream();
-  });
-  afterAll(async () => {
-    await fake?.close();
-    await root[Symbol.asyncDispose]();
-  });
+  const up = useFakeUpstream(root);
 
   it(`finishes ${STREAMS} streams, loses no committed write of ${WRITES} concurrent ones, and leaves every database and the journal sound`, async () => {
-    const stack = await startOstkd(root.workspace("load"), fake.url, root.env);
+    const stack = await startOstkd(root.workspace("load"), up.fake.url, root.env);
     const ws = stack.workspace;
     const [proc] = stack.procs;
     // Each stream takes ~1.5 s upstream: 30 events, 50 ms apart.
-    fake.setDefault({ text: "word ".repeat(28).trim(), chunkDelayMs: 50 });
+    up.fake.setDefault({ text: "word ".repeat(28).trim(), chunkDelayMs: 50 });
     const anthropic = new Anthropic({ apiKey: TEST_KEY, baseURL: stack.proxy, maxRetries: 0 });
     const firstEvent: Promise<void>[] = [];
     const streams = Array.from({ length: STREAMS }, (_, i) => {
