@@ -8,7 +8,7 @@
  *   - the ceiling without the disk: the same runs with fdatasync off (CPU + metadata only)
  *
  * "Durable" means: the reply comes only after the write's intent (which carries content ≤ 256 KiB
- * inline) is fdatasync'd in the journal and the file has been renamed into place. The file's own
+ * inline) is fdatasync'd in the journal and the file has been put in place (exchange or rename). The file's own
  * data and its directory are fsynced by the background group sync; until then recovery redoes the
  * change from the durable intent (see JOURNAL.md in @ostk/lib and the SIGKILL crash-loop test).
  *
@@ -376,7 +376,7 @@ async function main() {
   const w = [44, 14, 38, 10, 7];
   const line = (r: string[]) => r.map((c, i) => (c ?? "").padEnd(w[i])).join(" | ");
   console.log(
-    `durable = reply after the intent (content inline) is fdatasync'd and the file is renamed into place; load ${loadStart.join(" ")} → ${loadEnd.join(" ")}, ${os.cpus().length} cpus`,
+    `durable = reply after the intent (content inline) is fdatasync'd and the file is put in place (${replaceMethod().method}); load ${loadStart.join(" ")} → ${loadEnd.join(" ")}, ${os.cpus().length} cpus`,
   );
   console.log(line(["measure", "value", "baseline (same run)", "target", ""]));
   console.log(w.map((n) => "-".repeat(n)).join("-|-"));

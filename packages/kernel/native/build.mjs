@@ -61,10 +61,12 @@ export function buildLauncher({ force = false } = {}) {
     [cc, ["-O2", "-Wall"]],
   ];
   let lastErr;
+  let used = cc;
   for (const [compiler, flags] of attempts) {
     try {
       execFileSync(compiler, [...flags, "-o", tmp, source], { stdio: ["ignore", "ignore", "pipe"] });
       lastErr = undefined;
+      used = `${compiler} ${flags.includes("-static") ? "(static)" : "(dynamic)"}`;
       break;
     } catch (err) {
       lastErr = err;
@@ -72,7 +74,7 @@ export function buildLauncher({ force = false } = {}) {
   }
   if (lastErr) throw lastErr;
   renameSync(tmp, out);
-  return { built: true, path: out, reason: `built with ${cc}` };
+  return { built: true, path: out, reason: `built with ${used}` };
 }
 
 const fastfsSource = join(here, "ostk-fastfs.c");

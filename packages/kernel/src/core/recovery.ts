@@ -134,7 +134,7 @@ export async function recoverIntents(core: KernelCore): Promise<RecoveredIntent[
         }
       }
     }
-    // A temp file still present was never renamed into place: garbage either way.
+    // A temp file still present is garbage either way: never put in place, or (after an exchange) the old content.
     if (typeof e.data?.tmp === "string") fs.rmSync(path.join(core.ws.root, e.data.tmp), { force: true });
     const actor = e.actor ?? KERNEL_ACTOR;
     if (forward) {
