@@ -1,5 +1,6 @@
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingHttpHeaders, ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
+import type { Readable } from "node:stream";
 import type { LedgerRow } from "../ledger/ledger";
 import type { Route } from "../response-cache/cache-key";
 import type { RewriteReport } from "../rewrite/pipeline";
@@ -10,7 +11,13 @@ import { SseParser } from "../wire/sse";
 import { clientHeaders, upstreamHeaders } from "./headers";
 import { type Provider, streamErrorEvent, writeProviderError } from "./provider-error";
 import type { ProxyState } from "./proxy-state";
-import { sendUpstream, UpstreamError, upstreamTarget } from "./upstream";
+import {
+  bodyErrorMessage,
+  sendUpstream,
+  UpstreamError,
+  type UpstreamResponse,
+  upstreamTarget,
+} from "./upstream";
 
 /** What happened to one forwarded (or replayed) request, for the ledger. */
 export interface Outcome {
@@ -54,46 +61,20 @@ const waitDrain = (res: ServerResponse) =>
     res.once("close", done);
   });
 
-/** Reads a response body with an idle timeout; rejects if the upstream cuts it or goes quiet. */
-export async function* withIdleTimeout(up: IncomingMessage, ms: number): AsyncGenerator<Buffer> {
-  let timer = setTimeout(() => up.destroy(new Error(`upstream idle for ${ms} ms`)), ms);
-  try {
-    for await (const chunk of up) {
-      clearTimeout(timer);
-      timer = setTimeout(() => up.destroy(new Error(`upstream idle for ${ms} ms`)), ms);
-      yield chunk as Buffer;
-    }
-    if (!up.complete) throw new Error("upstream closed the connection before the response completed");
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /**
- * Reads a response body as it arrives (a plain `data` listener: no async-iterator hop between the
- * upstream socket and `onChunk`), with an idle timeout. Resolves when the body is complete; rejects if
- * the upstream cuts it, goes quiet, or `onChunk` throws. `onChunk` returning false pauses the upstream
- * until `res` drains.
+ * Reads an upstream body as it arrives (a plain `data` listener: no async-iterator hop between the
+ * upstream socket and `onChunk`). Resolves when the body is complete; rejects if the upstream cuts it,
+ * goes quiet longer than the agent's body timeout, or `onChunk` throws. `onChunk` returning false
+ * pauses the upstream until `res` drains.
  */
 export function readBody(
-  up: IncomingMessage,
-  ms: number,
+  up: Readable,
   onChunk: (chunk: Buffer) => boolean,
   res?: ServerResponse,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
-    let done = false;
-    const timer = setTimeout(() => up.destroy(new Error(`upstream idle for ${ms} ms`)), ms);
-    const settle = (err?: Error) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      if (err) reject(err);
-      else resolve();
-    };
     const resume = () => up.resume();
     up.on("data", (chunk: Buffer) => {
-      timer.refresh();
       let more: boolean;
       try {
         more = onChunk(chunk);
@@ -106,13 +87,8 @@ export function readBody(
         res.once("drain", resume);
       }
     });
-    up.on("end", () =>
-      settle(
-        up.complete ? undefined : new Error("upstream closed the connection before the response completed"),
-      ),
-    );
-    up.on("error", settle);
-    up.on("close", () => settle(new Error("upstream closed the connection before the response completed")));
+    up.on("end", resolve);
+    up.on("error", reject);
   });
 }
 
@@ -150,12 +126,9 @@ export async function forward(
     out,
     config.upstreamTimeoutMs,
   );
-  let up: IncomingMessage | undefined;
+  let up: UpstreamResponse;
   res.on("close", () => {
-    if (!res.writableFinished) {
-      sent.cancel();
-      up?.destroy();
-    }
+    if (!res.writableFinished) sent.cancel();
   });
   try {
     up = await sent.response;
@@ -173,7 +146,7 @@ export async function forward(
       bytesOut: 0,
     };
   }
-  const status = up.statusCode ?? 502;
+  const status = up.statusCode;
   const ctype = String(up.headers["content-type"] ?? "");
   const encoded = up.headers["content-encoding"] && up.headers["content-encoding"] !== "identity";
   if (status !== 200 || encoded || (!ctype.includes("event-stream") && !ctype.includes("json"))) {
@@ -184,14 +157,19 @@ export async function forward(
 }
 
 /** Upstream errors (and anything the proxy cannot read) reach the client exactly as sent. */
-async function verbatim(b: Base, res: ServerResponse, up: IncomingMessage, status: number): Promise<Outcome> {
+async function verbatim(
+  b: Base,
+  res: ServerResponse,
+  up: UpstreamResponse,
+  status: number,
+): Promise<Outcome> {
   res.writeHead(status, clientHeaders(up.headers));
   let ttfb: number | null = null;
   const head: Buffer[] = [];
   let size = 0;
   let bytesOut = 0;
   try {
-    for await (const chunk of withIdleTimeout(up, b.state.config.upstreamTimeoutMs)) {
+    for await (const chunk of up.body as AsyncIterable<Buffer>) {
       ttfb ??= performance.now() - b.t0;
       if (size < 16384) {
         head.push(chunk);
@@ -217,7 +195,7 @@ async function verbatim(b: Base, res: ServerResponse, up: IncomingMessage, statu
 async function streamSse(
   b: Base,
   res: ServerResponse,
-  up: IncomingMessage,
+  up: UpstreamResponse,
   assemble: boolean,
 ): Promise<Outcome> {
   res.writeHead(200, { ...clientHeaders(up.headers, { dropLength: true }), "x-ostk-cache": "miss" });
@@ -243,17 +221,17 @@ async function streamSse(
   };
   try {
     // The headers go out now: with the events the upstream already sent (one write, not two), or alone.
-    const first = up.readableLength > 0 ? (up.read() as Buffer | null) : null;
+    const first = up.body.readableLength > 0 ? (up.body.read() as Buffer | null) : null;
     if (first) onChunk(first);
     if (bytesOut === 0) res.flushHeaders();
-    await readBody(up, b.state.config.upstreamTimeoutMs, onChunk, res);
+    await readBody(up.body, onChunk, res);
     for (const ev of parser.end()) {
       asm.accept(ev);
       if (filter) res.write(filter.transform(ev));
     }
   } catch {
     // Cut or idle upstream: closed below with a provider-shaped error event.
-    up.destroy();
+    up.body.destroy();
   }
   let errorType: string | null = asm.error ? (asm.error.error?.type ?? asm.error.code ?? "error") : null;
   if (!asm.complete && !asm.error && !res.destroyed) {
@@ -277,11 +255,11 @@ async function streamSse(
   };
 }
 
-async function bufferJson(b: Base, res: ServerResponse, up: IncomingMessage): Promise<Outcome> {
+async function bufferJson(b: Base, res: ServerResponse, up: UpstreamResponse): Promise<Outcome> {
   const chunks: Buffer[] = [];
   let ttfb: number | null = null;
   try {
-    await readBody(up, b.state.config.upstreamTimeoutMs, (chunk) => {
+    await readBody(up.body, (chunk) => {
       ttfb ??= performance.now() - b.t0;
       chunks.push(chunk);
       return true;
@@ -291,7 +269,7 @@ async function bufferJson(b: Base, res: ServerResponse, up: IncomingMessage): Pr
       res,
       b.provider,
       502,
-      `${(err as Error).message}; nothing was cached, retry the request`,
+      `${bodyErrorMessage(err, b.state.config.upstreamTimeoutMs)}; nothing was cached, retry the request`,
     );
     return {
       status: 502,

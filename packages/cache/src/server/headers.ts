@@ -25,7 +25,8 @@ function connectionListed(headers: IncomingHttpHeaders): Set<string> {
 
 /**
  * Headers for the upstream request: the client's own, auth included and unchanged, minus hop-by-hop
- * headers and the proxy's control header; identity encoding so the stream can be read.
+ * headers, `expect` (this proxy already read the body) and its own control header; identity encoding
+ * so the stream can be read.
  */
 export function upstreamHeaders(
   headers: IncomingHttpHeaders,
@@ -36,7 +37,14 @@ export function upstreamHeaders(
   const out: OutgoingHttpHeaders = {};
   for (const [k, v] of Object.entries(headers)) {
     if (v === undefined || HOP_BY_HOP.has(k) || listed.has(k)) continue;
-    if (k === "host" || k === "content-length" || k === "accept-encoding" || k === "x-ostk-cache") continue;
+    if (
+      k === "host" ||
+      k === "content-length" ||
+      k === "accept-encoding" ||
+      k === "expect" ||
+      k === "x-ostk-cache"
+    )
+      continue;
     out[k] = v;
   }
   out.host = host;

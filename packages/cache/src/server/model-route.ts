@@ -9,7 +9,7 @@ import { requestTags } from "../response-cache/tags";
 import { placeCacheHints, rewriteBody } from "../rewrite/pipeline";
 import { filterResponseBody } from "../secret-filter";
 import type { Json } from "../wire/anthropic";
-import { forward, type Outcome, withIdleTimeout } from "./forward";
+import { forward, type Outcome } from "./forward";
 import { clientHeaders, upstreamHeaders } from "./headers";
 import { type Provider, providerErrorBody, writeProviderError } from "./provider-error";
 import type { ProxyState } from "./proxy-state";
@@ -60,8 +60,8 @@ export async function handleCountTokens(
   res.on("close", () => sent.cancel());
   try {
     const up = await sent.response;
-    res.writeHead(up.statusCode ?? 502, clientHeaders(up.headers));
-    for await (const chunk of withIdleTimeout(up, state.config.upstreamTimeoutMs)) res.write(chunk);
+    res.writeHead(up.statusCode, clientHeaders(up.headers));
+    for await (const chunk of up.body) res.write(chunk);
     res.end();
   } catch (err) {
     if (res.headersSent) res.destroy();

@@ -145,6 +145,17 @@ describe("errors reach the client in the provider's shape and nothing is cached"
     expect(rig.up.requests).toHaveLength(3);
   });
 
+  it("a stream that goes quiet longer than the upstream timeout ends in an error event; not cached", async () => {
+    rig.up.enqueue({ text: "q".repeat(200), chunkDelayMs: 1700 });
+    const before = rig.up.requests.length;
+    await expect(anthropic.messages.stream(det("quiet")).finalMessage()).rejects.toThrow(
+      /stream ended before the response completed/,
+    );
+    rig.up.enqueue({ text: "after" });
+    expect((await anthropic.messages.create(det("quiet"))).content[0]).toMatchObject({ text: "after" });
+    expect(rig.up.requests.length).toBe(before + 2);
+  });
+
   it("OpenAI cut stream and upstream 500 JSON cut become provider-shaped errors", async () => {
     rig.up.enqueue({ text: "z".repeat(400), cutAfterEvents: 2 }, { text: "cut json", cutAfterEvents: 0 });
     const stream = await openai.chat.completions.create({
