@@ -1,3 +1,4 @@
+import { EventEmitter } from "node:events";
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 import type { Readable } from "node:stream";
 import { Agent, errors } from "undici";
@@ -74,7 +75,9 @@ export function sendUpstream(
   body: Buffer,
   timeoutMs: number,
 ): { response: Promise<UpstreamResponse>; cancel: () => void } {
-  const ac = new AbortController();
+  // undici takes an EventEmitter as the abort signal: a fraction of an AbortController's cost per request.
+  const signal = new EventEmitter();
+  let cancelled = false;
   const response = agent
     .request({
       origin: target.origin,
@@ -82,7 +85,7 @@ export function sendUpstream(
       method: method as "POST",
       headers: headers as Record<string, string | string[]>,
       body,
-      signal: ac.signal,
+      signal,
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
     })
@@ -93,7 +96,7 @@ export function sendUpstream(
         body: r.body as Readable,
       }),
       (err: Error) => {
-        if (ac.signal.aborted) throw new UpstreamError("client went away", "aborted");
+        if (cancelled) throw new UpstreamError("client went away", "aborted");
         if (err instanceof errors.HeadersTimeoutError)
           throw new UpstreamError(`upstream sent no response within ${timeoutMs} ms`, "timeout");
         const cause = (err as { cause?: Error }).cause;
@@ -103,5 +106,12 @@ export function sendUpstream(
         );
       },
     );
-  return { response, cancel: () => ac.abort() };
+  return {
+    response,
+    cancel: () => {
+      if (cancelled) return;
+      cancelled = true;
+      signal.emit("abort");
+    },
+  };
 }

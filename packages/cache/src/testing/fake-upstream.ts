@@ -48,6 +48,8 @@ export interface RecordedRequest {
   headers: IncomingMessage["headers"];
   raw: Buffer;
   body: Json;
+  /** The client closed the connection before the answer was complete. */
+  abandoned: boolean;
 }
 
 export type FakeScript = FakeTurn | ((req: RecordedRequest) => FakeTurn | Promise<FakeTurn>);
@@ -118,8 +120,12 @@ export async function startFakeUpstream(opts: FakeUpstreamOptions = {}): Promise
       headers: req.headers,
       raw,
       body,
+      abandoned: false,
     };
     requests.push(recorded);
+    res.on("close", () => {
+      if (!res.writableFinished) recorded.abandoned = true;
+    });
     const apiKey = String(req.headers["x-api-key"] ?? req.headers.authorization ?? "").replace(
       /^Bearer\s+/i,
       "",

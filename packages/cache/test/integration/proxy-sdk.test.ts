@@ -156,6 +156,19 @@ describe("errors reach the client in the provider's shape and nothing is cached"
     expect(rig.up.requests.length).toBe(before + 2);
   });
 
+  it("a client that leaves mid-stream makes the proxy hang up on the upstream (no paid tokens for nobody)", async () => {
+    rig.up.enqueue({ text: "w".repeat(400), chunkDelayMs: 100 });
+    const before = rig.up.requests.length;
+    const stream = anthropic.messages.stream(ask("leave"));
+    const ended = stream.finalMessage().catch((err: Error) => err.name);
+    await new Promise<void>((resolve) => stream.on("text", () => resolve()));
+    stream.abort();
+    expect(await ended).toBe("APIUserAbortError");
+    const upstream = rig.up.requests[before];
+    for (let i = 0; i < 50 && !upstream.abandoned; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(upstream.abandoned).toBe(true);
+  });
+
   it("OpenAI cut stream and upstream 500 JSON cut become provider-shaped errors", async () => {
     rig.up.enqueue({ text: "z".repeat(400), cutAfterEvents: 2 }, { text: "cut json", cutAfterEvents: 0 });
     const stream = await openai.chat.completions.create({
