@@ -43,6 +43,14 @@ const TAU = flag("tau", 0.05);
 const BATCH = flag("batch", 128);
 /** Batches drawn from one package at a time (hard negatives: neighbouring functions of the same library). */
 const BY_PACKAGE = flag("by-package", 1);
+/** `--exclude a,b`: leave these training packages out (cross-fitted embedders for training the reranker). */
+const sarg = (n: string) => {
+  const i = args.indexOf(`--${n}`);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const EXCLUDE = new Set((sarg("exclude") ?? "").split(",").filter(Boolean));
+/** `--out file`: write the asset there (and no lock file or report) instead of the shipped asset. */
+const OUT = sarg("out");
 const BUCKETS = 2048;
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
@@ -63,6 +71,7 @@ function loadPairs(): { pairs: Pair[]; lock: Record<string, string> } {
   const pairs: Pair[] = [];
   const lock: Record<string, string> = {};
   for (const [name, dir] of dirs) {
+    if (EXCLUDE.has(name)) continue;
     lock[name] = (JSON.parse(await_read(`${dir}/package.json`)) as { version: string }).version;
     const j = corpus.jsdoc.find((x) => x.spec.startsWith(`${name}@`));
     const got = j ? jsdocPairs(name, dir, j.dirs) : readmePairs(name, dir);
@@ -561,6 +570,11 @@ async function main(): Promise<void> {
   const version = `v1-${new Date().toISOString().slice(0, 10)}`;
   const raw = writeAsset(vocab, idf, E, version, assoc);
   const gz = gzipSync(raw, { level: 9 });
+  if (OUT) {
+    writeFileSync(OUT, gz);
+    log(`wrote ${OUT} (${gz.length} bytes, ${[...EXCLUDE].length} packages left out)`);
+    return;
+  }
   writeFileSync(here("../assets/static-embedder.bin.gz"), gz);
   writeFileSync(here("./corpus.lock.json"), `${JSON.stringify(lock, null, 2)}\n`);
   const trained = StaticEmbedder.fromBuffer(raw);
