@@ -18,7 +18,7 @@ import { type GenRow, GenTable } from "../occ/gen-table.js";
 import { atomicWriteFile, fsyncDir, writeTempAt } from "../util/durable.js";
 import { type Logger, silentLogger } from "../util/logger.js";
 import { KeyedMutex } from "../util/mutex.js";
-import { replaceFile } from "../util/replace-file.js";
+import { type FileStamp, replaceFile, syncFile, writeAndReplace } from "../util/replace-file.js";
 import { Workspace } from "../workspace/confine.js";
 import { recoverIntents } from "./recovery.js";
 import { APPLIED_FILE, type CallContext, EXTERNAL_ACTOR, KERNEL_ACTOR } from "./types.js";
@@ -56,7 +56,7 @@ export const INLINE_MAX = 256 * 1024;
  * callers' intent fdatasyncs; the cost is only more commits for recovery to re-check, since every
  * change in the window is redoable from its durable intent.
  */
-const SYNC_INTERVAL_MS = 250;
+const SYNC_INTERVAL_MS = 1000;
 /** Background fsyncs in flight at once: leaves thread-pool threads for the callers' fdatasync and I/O. */
 const SYNC_CONCURRENCY = 2;
 
@@ -78,7 +78,7 @@ interface ApplyPlan {
   /** Runs once the intent is appended: waits for it to be durable, then changes the disk. */
   apply(): Promise<void>;
   /** The stat to track for a path after the change (null: no content there). */
-  stat(abs: string): fs.Stats | null;
+  stat(abs: string): FileStamp | null;
   /** Undo leftovers of a failed apply (the temp file). */
   cleanup?(): void;
 }
@@ -493,6 +493,7 @@ export class KernelCore extends EventEmitter {
     await this.ensureDir(path.dirname(abs));
     const tmp = tempNameFor(abs);
     const mode = obs.stat ? obs.stat.mode & 0o7777 : 0o644;
+    let applied: FileStamp | null = null;
     return {
       intentHash: hashAfter,
       hashAfter,
@@ -502,7 +503,7 @@ export class KernelCore extends EventEmitter {
         ...(inline ? { content_b64: content.toString("base64") } : {}),
       },
       commitData: { size: content.length },
-      stat: (p) => fs.statSync(p),
+      stat: (p) => applied ?? fs.statSync(p),
       cleanup: () => {
         try {
           fs.rmSync(tmp, { force: true });
@@ -512,10 +513,11 @@ export class KernelCore extends EventEmitter {
       },
       apply: inline
         ? async () => {
-            // Durable in the intent: the temp file is written while the intent is made durable and
-            // renamed right after; the file and its directory are fsynced by the background group sync.
-            await Promise.all([this.journal.flush(), writeTempAt(tmp, content, mode, false)]);
-            await replaceFile(tmp, abs);
+            // Durable in the intent: once the intent is durable, the temp file is written and put in
+            // place in one thread-pool job; the file and its directory are fsynced by the background
+            // group sync.
+            await this.journal.flush();
+            applied = await writeAndReplace(tmp, abs, content, mode);
             this.markUnsynced(abs);
           }
         : async () => {
@@ -533,7 +535,7 @@ export class KernelCore extends EventEmitter {
     rel: string,
     gen: number,
     sha256: string | null,
-    st: fs.Stats | null,
+    st: FileStamp | null,
     writer: string,
     ts: number,
   ) {
@@ -613,18 +615,7 @@ export class KernelCore extends EventEmitter {
     this.unsyncedFiles.clear();
     this.unsyncedDirs.clear();
     this.syncing = (async () => {
-      await eachLimited(files, SYNC_CONCURRENCY, async (f) => {
-        try {
-          const fh = await fsp.open(f, "r");
-          try {
-            await fh.datasync();
-          } finally {
-            await fh.close();
-          }
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
-        }
-      });
+      await eachLimited(files, SYNC_CONCURRENCY, (f) => syncFile(f));
       await eachLimited(dirs, SYNC_CONCURRENCY, (d) => fsyncDir(d).catch(() => {}));
       await this.journal.flush();
       await atomicWriteFile(this.appliedFile, `${JSON.stringify({ seq: upto })}\n`, 0o600);
@@ -660,7 +651,7 @@ export class KernelCore extends EventEmitter {
   }
 }
 
-export function statFields(st: fs.Stats): { size: number; ino: number; mtime: number; ctime: number } {
+export function statFields(st: FileStamp): { size: number; ino: number; mtime: number; ctime: number } {
   return { size: st.size, ino: st.ino, mtime: st.mtimeMs, ctime: st.ctimeMs };
 }
 

@@ -5,7 +5,6 @@ import {
   CHECKPOINT_FILE,
   canonicalJson,
   entryHash,
-  entryLine,
   GENESIS_HASH,
   JOURNAL_FILE,
   JOURNAL_VERSION,
@@ -35,6 +34,35 @@ export interface JournalOptions {
   durable?: boolean;
   /** Sign entries (default true). false is for measuring the cost of signing only. */
   sign?: boolean;
+}
+
+const UNSIGNED = "0".repeat(128);
+
+/**
+ * Canonical JSON of an entry body, and a function giving the entry's line once its signature is
+ * known, from one pass over the members: exactly `canonicalJson(body)` and
+ * `entryLine({ ...body, sig })` (members sorted by UTF-16 code units, undefined members omitted).
+ */
+export function canonicalForms(body: Record<string, unknown>): {
+  body: string;
+  line: (sig: string) => string;
+} {
+  const keys = Object.keys(body)
+    .filter((k) => body[k] !== undefined)
+    .sort();
+  const members = keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(body[k])}`);
+  const joined = members.join(",");
+  return {
+    body: `{${joined}}`,
+    line: (sig) => {
+      let at = keys.findIndex((k) => k > "sig");
+      if (at < 0) at = keys.length;
+      const sigMember = `"sig":${JSON.stringify(sig)}`;
+      if (at === 0) return `{${sigMember}${joined ? `,${joined}` : ""}}`;
+      if (at === keys.length) return `{${joined},${sigMember}}`;
+      return `{${members.slice(0, at).join(",")},${sigMember},${members.slice(at).join(",")}}`;
+    },
+  };
 }
 
 interface Tail {
@@ -173,15 +201,14 @@ export class Journal extends EventEmitter {
       prev_hash: this.head,
       key_id: this.opts.signer.keyId,
     };
-    // The body's canonical form is built and hashed once: that hash is what is signed and what the
-    // next entry chains to (same result as entryHash(entry), one canonicalisation and sha256 fewer).
-    const hash = sha256Hex(canonicalJson(body));
-    const entry: JournalEntry = {
-      ...body,
-      sig: this.opts.sign ? this.opts.signer.signDigest(hash) : "0".repeat(128),
-    };
-    const line = `${entryLine(entry)}\n`;
-    const buf = Buffer.from(line, "utf8");
+    // One canonicalisation serves both forms: the body's (hashed: what is signed and what the next
+    // entry chains to, = entryHash(entry)) and the line's (= entryLine(entry)), which is the same
+    // sorted member list with "sig" spliced in at its place.
+    const { body: bodyJson, line: lineOf } = canonicalForms(body);
+    const hash = sha256Hex(bodyJson);
+    const sig = this.opts.sign ? this.opts.signer.signDigest(hash) : UNSIGNED;
+    const entry: JournalEntry = { ...body, sig };
+    const buf = Buffer.from(`${lineOf(sig)}\n`, "utf8");
     let written = 0;
     while (written < buf.length) written += fs.writeSync(this.fd, buf, written);
     this.seq = entry.seq;

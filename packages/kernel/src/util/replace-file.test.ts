@@ -5,14 +5,14 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { replaceMethod } from "./replace-file.js";
 
 /** The module as loaded with the addon (as installed) or with `OSTK_FASTFS=0` (the rename(2) path). */
-async function load(method: "exchange" | "rename") {
+async function loadModule(method: "exchange" | "rename") {
   const before = process.env.OSTK_FASTFS;
   if (method === "rename") process.env.OSTK_FASTFS = "0";
   vi.resetModules();
   try {
     const m = await import("./replace-file.js");
     expect(m.replaceMethod().method).toBe(method);
-    return m.replaceFile;
+    return m;
   } finally {
     if (before === undefined) delete process.env.OSTK_FASTFS;
     else process.env.OSTK_FASTFS = before;
@@ -34,9 +34,11 @@ const methods: ("exchange" | "rename")[] =
   replaceMethod().method === "exchange" ? ["rename", "exchange"] : ["rename"];
 
 describe.each(methods)("replaceFile by %s", (method) => {
-  let replaceFile: Awaited<ReturnType<typeof load>>;
+  let replaceFile: Awaited<ReturnType<typeof loadModule>>["replaceFile"];
+  let writeAndReplace: Awaited<ReturnType<typeof loadModule>>["writeAndReplace"];
+  let syncFile: Awaited<ReturnType<typeof loadModule>>["syncFile"];
   beforeEach(async () => {
-    replaceFile = await load(method);
+    ({ replaceFile, writeAndReplace, syncFile } = await loadModule(method));
   });
 
   it("replaces an existing file and leaves no temp file; an fd open on the old file still reads it", async () => {
@@ -101,5 +103,66 @@ describe.each(methods)("replaceFile by %s", (method) => {
     await reader;
     expect(seen.has("-1")).toBe(false);
     expect(fs.readdirSync(dir)).toEqual(["d.txt"]);
+  });
+
+  it("writeAndReplace writes a new file into place and returns the stat fs.lstatSync sees", async () => {
+    const target = path.join(dir, "w.txt");
+    fs.writeFileSync(target, "old\n");
+    const oldFd = fs.openSync(target, "r");
+    const stamp = await writeAndReplace(
+      path.join(dir, ".w.tmp"),
+      target,
+      Buffer.from("new content\n"),
+      0o640,
+    );
+    expect(fs.readFileSync(target, "utf8")).toBe("new content\n");
+    expect(fs.readdirSync(dir)).toEqual(["w.txt"]);
+    expect(fs.readFileSync(oldFd, "utf8")).toBe("old\n");
+    fs.closeSync(oldFd);
+    const st = fs.lstatSync(target);
+    expect(stamp).toEqual({ size: st.size, ino: st.ino, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs });
+    expect(st.mode & 0o777).toBe(0o640 & ~process.umask());
+    const fresh = await writeAndReplace(
+      path.join(dir, ".n.tmp"),
+      path.join(dir, "n.txt"),
+      Buffer.alloc(0),
+      0o644,
+    );
+    expect(fresh.size).toBe(0);
+    expect(fs.readdirSync(dir).sort()).toEqual(["n.txt", "w.txt"]);
+  });
+
+  it("writeAndReplace never writes through an existing temp name or symlink, and leaves the target alone", async () => {
+    const target = path.join(dir, "s.txt");
+    fs.writeFileSync(target, "keep");
+    fs.writeFileSync(path.join(dir, "elsewhere"), "outside");
+    fs.symlinkSync(path.join(dir, "elsewhere"), path.join(dir, ".s.link"));
+    await expect(
+      writeAndReplace(path.join(dir, ".s.link"), target, Buffer.from("evil"), 0o644),
+    ).rejects.toMatchObject({ code: "EEXIST" });
+    expect(fs.readFileSync(path.join(dir, "elsewhere"), "utf8")).toBe("outside");
+    expect(fs.readFileSync(target, "utf8")).toBe("keep");
+  });
+
+  it("writeAndReplace onto a directory fails, the directory stays, the temp file is the caller's", async () => {
+    const target = path.join(dir, "dd");
+    fs.mkdirSync(target);
+    fs.writeFileSync(path.join(target, "inside.txt"), "kept");
+    const tmp = path.join(dir, ".dd.tmp");
+    await expect(writeAndReplace(tmp, target, Buffer.from("file"), 0o644)).rejects.toMatchObject({
+      code: expect.stringMatching(/^E(ISDIR|PERM|EXIST|NOTEMPTY)$/),
+    });
+    expect(fs.readFileSync(path.join(target, "inside.txt"), "utf8")).toBe("kept");
+    fs.rmSync(tmp, { force: true });
+    expect(fs.readdirSync(dir)).toEqual(["dd"]);
+  });
+
+  it("syncFile syncs a regular file and skips a missing one or a symlink", async () => {
+    const file = path.join(dir, "sync.txt");
+    fs.writeFileSync(file, "data");
+    await expect(syncFile(file)).resolves.toBeUndefined();
+    await expect(syncFile(path.join(dir, "missing.txt"))).resolves.toBeUndefined();
+    fs.symlinkSync(file, path.join(dir, "link"));
+    await expect(syncFile(path.join(dir, "link"))).resolves.toBeUndefined();
   });
 });

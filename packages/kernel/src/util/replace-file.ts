@@ -1,7 +1,9 @@
+import * as fs from "node:fs";
 import { existsSync } from "node:fs";
 import fsp from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { writeTempAt } from "./durable.js";
 import { nativeDir } from "./native-dir.js";
 
 /** How `replaceFile` puts a finished temp file in place. */
@@ -9,6 +11,28 @@ export type ReplaceMethod = "exchange" | "rename";
 
 interface Fastfs {
   exchange(a: string, b: string): void;
+  /** One thread-pool job: create+write+close `tmp`, exchange with (or rename to) `target`, unlink. */
+  writeReplace?(tmp: string, target: string, data: Buffer, mode: number): Promise<NativeReplaced>;
+  /** One thread-pool job: open (never through a symlink) + fdatasync + close; false when missing. */
+  syncFile?(path: string): Promise<boolean>;
+}
+
+interface NativeReplaced {
+  how: string;
+  size?: number;
+  ino?: number;
+  mtimeSec?: number;
+  mtimeNsec?: number;
+  ctimeSec?: number;
+  ctimeNsec?: number;
+}
+
+/** The parts of a stat the generation table records. */
+export interface FileStamp {
+  size: number;
+  ino: number;
+  mtimeMs: number;
+  ctimeMs: number;
 }
 
 let fastfs: Fastfs | null | undefined;
@@ -78,4 +102,69 @@ export async function replaceFile(tmp: string, target: string): Promise<void> {
     }
   }
   await fsp.rename(tmp, target);
+}
+
+/**
+ * Write `data` to a new temp file `tmp` (created exclusively, never through a symlink, not fsynced)
+ * and put it in place at `target` as `replaceFile` does; returns the target's stat taken right after.
+ * With the ostk-fastfs addon this is one thread-pool job instead of six round trips (open, write,
+ * close, exchange, unlink, stat); without it, the same steps through fs.promises. On failure `target`
+ * is untouched and `tmp` may remain (the caller removes it).
+ */
+export async function writeAndReplace(
+  tmp: string,
+  target: string,
+  data: Buffer,
+  mode: number,
+): Promise<FileStamp> {
+  const ff = addon();
+  if (ff?.writeReplace) {
+    const r = await ff.writeReplace(tmp, target, data, mode);
+    if (r.how.startsWith("rename:")) {
+      fastfs = null;
+      why = `renameat2 exchange refused (${r.how.slice(7)}) on this filesystem`;
+    }
+    if (r.size !== undefined) {
+      // The same arithmetic as fs.Stats, so the values compare equal to a later fs.lstatSync().
+      return {
+        size: r.size,
+        ino: r.ino!,
+        mtimeMs: r.mtimeSec! * 1e3 + r.mtimeNsec! / 1e6,
+        ctimeMs: r.ctimeSec! * 1e3 + r.ctimeNsec! / 1e6,
+      };
+    }
+    return stampOf(fs.statSync(target));
+  }
+  await writeTempAt(tmp, data, mode, false);
+  await replaceFile(tmp, target);
+  return stampOf(fs.statSync(target));
+}
+
+function stampOf(st: fs.Stats): FileStamp {
+  return { size: st.size, ino: st.ino, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs };
+}
+
+/**
+ * fdatasync the regular file at `file` (never through a symlink); a missing file is skipped. One
+ * thread-pool job with the addon (open + fdatasync + close), three round trips without it.
+ */
+export async function syncFile(file: string): Promise<void> {
+  const ff = addon();
+  if (ff?.syncFile) {
+    await ff.syncFile(file);
+    return;
+  }
+  let fh: fsp.FileHandle;
+  try {
+    fh = await fsp.open(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ELOOP") return;
+    throw err;
+  }
+  try {
+    await fh.datasync();
+  } finally {
+    await fh.close();
+  }
 }
