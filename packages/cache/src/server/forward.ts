@@ -192,6 +192,9 @@ async function verbatim(
   return { status, errorType, responseCache: "bypass", ttfb, stream: false, bytesOut };
 }
 
+/** How long SSE response headers wait for the first event before they go to the client alone. */
+const HEADER_HOLD_MS = 5;
+
 async function streamSse(
   b: Base,
   res: ServerResponse,
@@ -204,34 +207,45 @@ async function streamSse(
   const filter = b.state.config.filterSecrets ? new StreamSecretFilter(b.route) : undefined;
   let ttfb: number | null = null;
   let bytesOut = 0;
+  let hold: NodeJS.Timeout | undefined;
+  const write = (data: Buffer | string) => {
+    if (hold) {
+      clearTimeout(hold);
+      hold = undefined;
+    }
+    bytesOut += data.length;
+    return res.write(data);
+  };
   const onChunk = (chunk: Buffer) => {
     ttfb ??= performance.now() - b.t0;
     if (filter) {
       const events = parser.push(chunk);
       for (const ev of events) asm.accept(ev);
       const data = events.map((ev) => filter.transform(ev)).join("");
-      bytesOut += data.length;
-      return data.length ? res.write(data) : true;
+      return data.length ? write(data) : true;
     }
     // Forward first, then read: the client never waits for the proxy's bookkeeping.
-    const drained = res.write(chunk);
-    bytesOut += chunk.length;
+    const drained = write(chunk);
     for (const ev of parser.push(chunk)) asm.accept(ev);
     return drained;
   };
   try {
-    // The headers go out now: with the events the upstream already sent (one write, not two), or alone.
+    // The headers go out with the first event (one write, one wake-up of the client, not two): the
+    // events the upstream already sent, else the next one (a provider sends it right behind the
+    // headers); alone after HEADER_HOLD_MS if the upstream pauses.
     const first = up.body.readableLength > 0 ? (up.body.read() as Buffer | null) : null;
     if (first) onChunk(first);
-    if (bytesOut === 0) res.flushHeaders();
+    if (bytesOut === 0) hold = setTimeout(() => res.flushHeaders(), HEADER_HOLD_MS);
     await readBody(up.body, onChunk, res);
     for (const ev of parser.end()) {
       asm.accept(ev);
-      if (filter) res.write(filter.transform(ev));
+      if (filter) write(filter.transform(ev));
     }
   } catch {
     // Cut or idle upstream: closed below with a provider-shaped error event.
     up.body.destroy();
+  } finally {
+    clearTimeout(hold);
   }
   let errorType: string | null = asm.error ? (asm.error.error?.type ?? asm.error.code ?? "error") : null;
   if (!asm.complete && !asm.error && !res.destroyed) {
