@@ -141,7 +141,7 @@ export function createPolicyGuard(
       if (!verb) return;
       const p = (raw && typeof raw === "object" ? raw : {}) as Record<string, unknown>;
       const rel = (v: unknown) =>
-        typeof v === "string" ? core.ws.resolve(v, { follow: false }).rel : undefined;
+        typeof v === "string" ? core.ws.resolve(v, { follow: false, memo: ctx.resolved }).rel : undefined;
       let call: ToolCall =
         verb === "move" ? { verb, path: rel(p.from), to: rel(p.to) } : { verb, path: rel(p.path) ?? "" };
       const grant = grantFor(ctx.actor.session);
@@ -155,7 +155,8 @@ export function createPolicyGuard(
       if (d.decision === "allow") {
         // A path through a symlink is also decided by where it leads: a link inside the workspace
         // must not turn a denied (or approval-only) path into an allowed one.
-        const real = (v: unknown) => (typeof v === "string" ? core.ws.resolve(v).rel : undefined);
+        const real = (v: unknown) =>
+          typeof v === "string" ? core.ws.resolve(v, { memo: ctx.resolved }).rel : undefined;
         const target: ToolCall =
           verb === "move" ? { verb, path: real(p.from), to: real(p.to) } : { verb, path: real(p.path) ?? "" };
         if (target.path === call.path && target.to === call.to) return;
@@ -168,6 +169,8 @@ export function createPolicyGuard(
       if (d.decision === "deny") throw new OstkRpcError("PolicyDenied", d.reason, { rule: d.rule });
       // An approval is bound to the exact content (only hashed when a human is asked).
       if (verb === "write" && typeof p.content === "string") call.contentHash = sha256Hex(p.content);
+      // The syscall resolves its paths again after a human answered, not from before the wait.
+      ctx.resolved?.clear();
       const { outcome, request } = await askForApproval(gate, {
         call,
         decision: d,

@@ -203,6 +203,7 @@ export async function startKernel(opts: StartKernelOptions): Promise<KernelHandl
             notify: rctx.notify,
             onClose: (cb) => rctx.connection.onClose(cb),
             signal: rctx.signal,
+            resolved: new Map(),
           }),
       ]),
     );
@@ -225,6 +226,7 @@ export async function startKernel(opts: StartKernelOptions): Promise<KernelHandl
         identity,
         notify: () => {},
         onClose: () => {},
+        resolved: new Map(),
       });
     },
     subscribe(filter, cb) {

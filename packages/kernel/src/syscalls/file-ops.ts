@@ -35,7 +35,7 @@ export async function fsRead(core: KernelCore, ctx: CallContext, raw: unknown) {
   const p = asParams(raw);
   const offset = int(p, "offset", { min: 1 });
   const limit = int(p, "limit", { min: 1 });
-  const r = core.ws.resolve(str(p, "path", { allowEmpty: false }));
+  const r = core.ws.resolve(str(p, "path", { allowEmpty: false }), { memo: ctx.resolved });
   const obs = await core.observe(r.rel, r.abs, ctx);
   if (!obs.exists || (!obs.isFile && !obs.stat))
     throw new OstkRpcError("NotFound", `${r.rel} does not exist`, { path: r.rel });
@@ -63,7 +63,7 @@ export async function fsRead(core: KernelCore, ctx: CallContext, raw: unknown) {
 /** fs/write: replace (or create) a file with full content; `expected_gen` makes it conditional. */
 export async function fsWrite(core: KernelCore, ctx: CallContext, raw: unknown) {
   const p = asParams(raw);
-  const r = core.ws.resolve(str(p, "path", {}), { forWrite: true });
+  const r = core.ws.resolve(str(p, "path", {}), { forWrite: true, memo: ctx.resolved });
   const encoding = str(p, "encoding", { optional: true }) ?? "utf8";
   if (encoding !== "utf8" && encoding !== "base64")
     throw new OstkRpcError("InvalidParams", "encoding: utf8 or base64");
@@ -122,7 +122,7 @@ function countOccurrences(text: string, needle: string): { count: number; first:
  */
 export async function fsEdit(core: KernelCore, ctx: CallContext, raw: unknown) {
   const p = asParams(raw);
-  const r = core.ws.resolve(str(p, "path", {}), { forWrite: true });
+  const r = core.ws.resolve(str(p, "path", {}), { forWrite: true, memo: ctx.resolved });
   const oldStr = str(p, "old_str", {});
   const newStr = str(p, "new_str", { allowEmpty: true });
   const replaceAll = bool(p, "replace_all") ?? false;
@@ -190,7 +190,7 @@ export async function fsEdit(core: KernelCore, ctx: CallContext, raw: unknown) {
 /** fs/delete: remove a file (directories: only empty ones, with `dir: true`). */
 export async function fsDelete(core: KernelCore, ctx: CallContext, raw: unknown) {
   const p = asParams(raw);
-  const r = core.ws.resolve(str(p, "path", {}), { forWrite: true, follow: false });
+  const r = core.ws.resolve(str(p, "path", {}), { forWrite: true, follow: false, memo: ctx.resolved });
   const expected = int(p, "expected_gen", { min: 0 });
   const release = await core.locks.lock([r.rel]);
   try {
@@ -222,8 +222,8 @@ export async function fsDelete(core: KernelCore, ctx: CallContext, raw: unknown)
 /** fs/move: rename a file inside the workspace (refuses to overwrite unless `overwrite`). */
 export async function fsMove(core: KernelCore, ctx: CallContext, raw: unknown) {
   const p = asParams(raw);
-  const from = core.ws.resolve(str(p, "from", {}), { forWrite: true, follow: false });
-  const to = core.ws.resolve(str(p, "to", {}), { forWrite: true, follow: false });
+  const from = core.ws.resolve(str(p, "from", {}), { forWrite: true, follow: false, memo: ctx.resolved });
+  const to = core.ws.resolve(str(p, "to", {}), { forWrite: true, follow: false, memo: ctx.resolved });
   const overwrite = bool(p, "overwrite") ?? false;
   if (from.rel === to.rel) throw new OstkRpcError("InvalidParams", "from and to are the same path");
   const release = await core.locks.lock([from.rel, to.rel]);

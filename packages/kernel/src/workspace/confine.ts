@@ -40,9 +40,44 @@ export class Workspace {
     return path.relative(this.root, abs).split(path.sep).join("/");
   }
 
-  /** Lexical check + symlink-aware resolution. `forWrite` also refuses governance paths. */
-  resolve(input: unknown, opts: { forWrite?: boolean; follow?: boolean } = {}): Resolved {
+  /**
+   * Lexical check + symlink-aware resolution. `forWrite` also refuses governance paths. `memo` (one
+   * per call, see CallContext.resolved) lets the policy check and the syscall share one resolution
+   * of the same path instead of each doing its own lstat + realpath.
+   */
+  resolve(
+    input: unknown,
+    opts: { forWrite?: boolean; follow?: boolean; memo?: Map<string, Resolved> } = {},
+  ): Resolved {
     if (typeof input !== "string") throw new OstkRpcError("InvalidParams", "path must be a string");
+    const key = `${opts.follow === false ? "n" : "f"}:${input}`;
+    let r = opts.memo?.get(key);
+    if (!r) {
+      const found = this.resolveUncached(input, opts.follow !== false);
+      r = found.resolved;
+      if (opts.memo) {
+        opts.memo.set(key, r);
+        // Not a symlink at the end (or not there): following it or not resolves the same.
+        if (found.sameEitherWay) opts.memo.set(`${opts.follow === false ? "f" : "n"}:${input}`, r);
+      }
+    }
+    const rel = r.rel;
+    if (opts.forWrite && isProtected(rel)) {
+      throw new OstkRpcError(
+        "ProtectedPath",
+        `${rel} is kernel state and cannot be changed through syscalls`,
+        {
+          path: rel,
+        },
+      );
+    }
+    if (opts.forWrite && rel === "") {
+      throw new OstkRpcError("ProtectedPath", "the workspace root itself cannot be replaced", { path: rel });
+    }
+    return r;
+  }
+
+  private resolveUncached(input: string, follow: boolean): { resolved: Resolved; sameEitherWay: boolean } {
     if (input.includes("\0"))
       throw new OstkRpcError("PathOutsideWorkspace", "path contains a NUL byte", { path: input });
     if (input.length > 4096) throw new OstkRpcError("InvalidParams", "path is longer than 4096 characters");
@@ -60,13 +95,15 @@ export class Workspace {
     let existing = lexical;
     const missing: string[] = [];
     let real: string | null = null;
+    let finalIsLink = false;
     // One realpath(3) call per lookup (`.native`), not one lstat per path component; a missing entry
     // is a return value, not an exception (both are on every syscall's path).
     for (;;) {
       try {
         const st = fs.lstatSync(existing, { throwIfNoEntry: false });
         if (st) {
-          if (st.isSymbolicLink() && missing.length === 0 && opts.follow === false) {
+          finalIsLink = missing.length === 0 && st.isSymbolicLink();
+          if (finalIsLink && !follow) {
             real = path.join(fs.realpathSync.native(path.dirname(existing)), path.basename(existing));
           } else {
             real = fs.realpathSync.native(existing);
@@ -100,20 +137,10 @@ export class Workspace {
         { path: input },
       );
     }
-    const rel = this.relOf(abs);
-    if (opts.forWrite && isProtected(rel)) {
-      throw new OstkRpcError(
-        "ProtectedPath",
-        `${rel} is kernel state and cannot be changed through syscalls`,
-        {
-          path: rel,
-        },
-      );
-    }
-    if (opts.forWrite && rel === "") {
-      throw new OstkRpcError("ProtectedPath", "the workspace root itself cannot be replaced", { path: rel });
-    }
-    return { rel, abs, exists: missing.length === 0 };
+    return {
+      resolved: { rel: this.relOf(abs), abs, exists: missing.length === 0 },
+      sameEitherWay: !finalIsLink,
+    };
   }
 
   /** After open(): the fd must still refer to a file inside the workspace (Linux: /proc/self/fd). */
