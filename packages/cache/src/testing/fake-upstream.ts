@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { estimateTokens } from "../tokens";
 import {
@@ -63,6 +64,8 @@ export interface FakeUpstreamOptions {
   now?: () => number;
   /** Minimum cacheable tokens by model (defaults to Anthropic's published table). */
   minTokens?: (model: string) => number;
+  /** Serve HTTPS with this key and certificate (PEM), as the real providers do. */
+  tls?: { key: string | Buffer; cert: string | Buffer };
 }
 
 export interface FakeUpstream {
@@ -82,7 +85,7 @@ export interface FakeUpstream {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Starts an HTTP server that speaks the Anthropic Messages and OpenAI Chat/Responses wire formats. */
+/** Starts an HTTP (or HTTPS) server that speaks the Anthropic Messages and OpenAI Chat/Responses wire formats. */
 export async function startFakeUpstream(opts: FakeUpstreamOptions = {}): Promise<FakeUpstream> {
   const queue: FakeScript[] = [];
   let fallback: FakeScript = (req) => ({ text: `ok: ${lastUserText(req.body).slice(0, 60)}` });
@@ -91,7 +94,7 @@ export async function startFakeUpstream(opts: FakeUpstreamOptions = {}): Promise
   const openaiCache = new OpenAiCacheSimulator({ now: opts.now });
   const simulate = opts.simulateCache !== false;
 
-  const server: Server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
@@ -102,7 +105,8 @@ export async function startFakeUpstream(opts: FakeUpstreamOptions = {}): Promise
         } else res.destroy();
       });
     });
-  });
+  };
+  const server: Server = opts.tls ? createTlsServer(opts.tls, listener) : createServer(listener);
 
   async function handle(req: IncomingMessage, res: ServerResponse, raw: Buffer): Promise<void> {
     const url = req.url ?? "/";
@@ -247,7 +251,7 @@ export async function startFakeUpstream(opts: FakeUpstreamOptions = {}): Promise
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", resolve));
   const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://${opts.host ?? "127.0.0.1"}:${port}`,
+    url: `${opts.tls ? "https" : "http"}://${opts.host ?? "127.0.0.1"}:${port}`,
     port,
     requests,
     enqueue: (...turns) => queue.push(...turns),
