@@ -257,7 +257,7 @@ function embedTerms(S: Csr): Float64Array {
     seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
     return seed / 4294967296 - 0.5;
   };
-  let Q = new Float64Array(S.n * k);
+  let Q: Float64Array = new Float64Array(S.n * k);
   for (let i = 0; i < Q.length; i++) Q[i] = rnd();
   orthonormalize(Q, S.n, k);
   for (let it = 0; it < 6; it++) {
