@@ -18,7 +18,7 @@
 // name; on failure the target is untouched and the temp file either never existed or is the caller's
 // to remove (it names it in the journal intent, so recovery removes it too).
 //
-// syncFile(path) is open + fdatasync + close as one job, for the background group sync.
+// syncFiles(paths) fdatasyncs a list of files in one job, for the background group sync.
 //
 // Built at install by native/build.mjs as a Node-API addon (ABI-stable across Node versions). When it
 // is missing or the filesystem refuses the exchange, the kernel uses rename(2).
@@ -27,6 +27,7 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -253,27 +254,45 @@ static napi_value write_replace(napi_env env, napi_callback_info info) {
   return promise;
 }
 
-/* syncFile(path): open + fdatasync + close as one thread-pool job (a missing file is not an error:
-   resolves false). The background group sync makes applied changes durable with it. */
+/* syncFiles(paths): for each path, open (never through a symlink) + fdatasync + close, all in ONE
+   thread-pool job: one wake-up and one completion on the event loop for a whole background group
+   sync, instead of one per file (each wake-up of an idle pool thread that then runs fdatasync cost
+   the event loop 0.1-1 ms on a busy 2-core machine). A missing file is skipped; every path is tried,
+   and the first failure is reported at the end. Resolves to the number of files synced. */
 typedef struct {
   napi_async_work work;
   napi_deferred deferred;
-  char path[4096];
+  char **paths;
+  uint32_t count;
+  uint32_t synced;
   int err;
-  int missing;
+  char err_path[4096];
 } sync_job;
 
 static void sync_execute(napi_env env, void *arg) {
   (void)env;
   sync_job *j = arg;
-  int fd = open(j->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) {
-    if (errno == ENOENT || errno == ELOOP) j->missing = 1;
-    else j->err = errno;
-    return;
+  for (uint32_t i = 0; i < j->count; i++) {
+    int fd = open(j->paths[i], O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    int err = 0;
+    if (fd < 0) {
+      if (errno != ENOENT && errno != ELOOP && errno != ENOTDIR) err = errno;
+    } else {
+      if (fdatasync(fd) != 0) err = errno;
+      else j->synced++;
+      close(fd);
+    }
+    if (err && !j->err) {
+      j->err = err;
+      snprintf(j->err_path, sizeof j->err_path, "%s", j->paths[i]);
+    }
   }
-  if (fdatasync(fd) != 0) j->err = errno;
-  close(fd);
+}
+
+static void sync_free(sync_job *j) {
+  for (uint32_t i = 0; i < j->count; i++) free(j->paths[i]);
+  free(j->paths);
+  free(j);
 }
 
 static void sync_complete(napi_env env, napi_status status, void *arg) {
@@ -282,40 +301,55 @@ static void sync_complete(napi_env env, napi_status status, void *arg) {
   if (status != napi_ok && j->err == 0) j->err = EIO;
   if (j->err) {
     char msg[4400];
-    snprintf(msg, sizeof msg, "%s: %s, fdatasync '%s'", errno_code(j->err), strerror(j->err), j->path);
+    snprintf(msg, sizeof msg, "%s: %s, fdatasync '%s'", errno_code(j->err), strerror(j->err), j->err_path);
     napi_value code, message;
     napi_create_string_utf8(env, errno_code(j->err), NAPI_AUTO_LENGTH, &code);
     napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &message);
     napi_create_error(env, code, message, &result);
     napi_reject_deferred(env, j->deferred, result);
   } else {
-    napi_get_boolean(env, !j->missing, &result);
+    napi_create_uint32(env, j->synced, &result);
     napi_resolve_deferred(env, j->deferred, result);
   }
   napi_delete_async_work(env, j->work);
-  free(j);
+  sync_free(j);
 }
 
-static napi_value sync_file(napi_env env, napi_callback_info info) {
+static napi_value sync_files(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
-  sync_job *j = calloc(1, sizeof *j);
-  if (!j) {
-    napi_throw_error(env, "ENOMEM", "syncFile: out of memory");
+  bool is_array = false;
+  uint32_t n = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1 ||
+      napi_is_array(env, argv[0], &is_array) != napi_ok || !is_array ||
+      napi_get_array_length(env, argv[0], &n) != napi_ok) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "syncFiles(paths) takes an array of path strings");
     return NULL;
   }
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1 ||
-      get_path(env, argv[0], j->path, sizeof j->path)) {
+  sync_job *j = calloc(1, sizeof *j);
+  if (!j || !(j->paths = calloc(n ? n : 1, sizeof *j->paths))) {
     free(j);
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "syncFile(path) takes a path string");
+    napi_throw_error(env, "ENOMEM", "syncFiles: out of memory");
     return NULL;
+  }
+  char buf[4096];
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value el;
+    if (napi_get_element(env, argv[0], i, &el) != napi_ok || get_path(env, el, buf, sizeof buf) ||
+        !(j->paths[i] = strdup(buf))) {
+      j->count = i;
+      sync_free(j);
+      napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "syncFiles(paths) takes an array of path strings");
+      return NULL;
+    }
+    j->count = i + 1;
   }
   napi_value promise, name;
   if (napi_create_promise(env, &j->deferred, &promise) != napi_ok ||
-      napi_create_string_utf8(env, "ostk-fastfs:syncFile", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_create_string_utf8(env, "ostk-fastfs:syncFiles", NAPI_AUTO_LENGTH, &name) != napi_ok ||
       napi_create_async_work(env, NULL, name, sync_execute, sync_complete, j, &j->work) != napi_ok ||
       napi_queue_async_work(env, j->work) != napi_ok) {
-    napi_throw_error(env, "EIO", "syncFile: could not queue the work");
+    napi_throw_error(env, "EIO", "syncFiles: could not queue the work");
     return NULL;
   }
   return promise;
@@ -328,7 +362,7 @@ NAPI_MODULE_INIT() {
   if (napi_create_function(env, "writeReplace", NAPI_AUTO_LENGTH, write_replace, NULL, &fn) != napi_ok)
     return NULL;
   if (napi_set_named_property(env, exports, "writeReplace", fn) != napi_ok) return NULL;
-  if (napi_create_function(env, "syncFile", NAPI_AUTO_LENGTH, sync_file, NULL, &fn) != napi_ok) return NULL;
-  if (napi_set_named_property(env, exports, "syncFile", fn) != napi_ok) return NULL;
+  if (napi_create_function(env, "syncFiles", NAPI_AUTO_LENGTH, sync_files, NULL, &fn) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "syncFiles", fn) != napi_ok) return NULL;
   return exports;
 }

@@ -18,7 +18,7 @@ import { type GenRow, GenTable } from "../occ/gen-table.js";
 import { atomicWriteFile, fsyncDir, writeTempAt } from "../util/durable.js";
 import { type Logger, silentLogger } from "../util/logger.js";
 import { KeyedMutex } from "../util/mutex.js";
-import { type FileStamp, replaceFile, syncFile, writeAndReplace } from "../util/replace-file.js";
+import { type FileStamp, replaceFile, syncFiles, writeAndReplace } from "../util/replace-file.js";
 import { Workspace } from "../workspace/confine.js";
 import { recoverIntents } from "./recovery.js";
 import { APPLIED_FILE, type CallContext, EXTERNAL_ACTOR, KERNEL_ACTOR } from "./types.js";
@@ -57,7 +57,7 @@ export const INLINE_MAX = 256 * 1024;
  * change in the window is redoable from its durable intent.
  */
 const SYNC_INTERVAL_MS = 1000;
-/** Background fsyncs in flight at once: leaves thread-pool threads for the callers' fdatasync and I/O. */
+/** Background fsync jobs at once (each syncs its share of the files in turn): leaves thread-pool threads for the callers' fdatasync and I/O. */
 const SYNC_CONCURRENCY = 2;
 
 /** Who a detected change is attributed to (instead of "external"), e.g. the caller of a shell command. */
@@ -615,7 +615,7 @@ export class KernelCore extends EventEmitter {
     this.unsyncedFiles.clear();
     this.unsyncedDirs.clear();
     this.syncing = (async () => {
-      await eachLimited(files, SYNC_CONCURRENCY, (f) => syncFile(f));
+      await syncFiles(files, SYNC_CONCURRENCY);
       await eachLimited(dirs, SYNC_CONCURRENCY, (d) => fsyncDir(d).catch(() => {}));
       await this.journal.flush();
       await atomicWriteFile(this.appliedFile, `${JSON.stringify({ seq: upto })}\n`, 0o600);

@@ -78,4 +78,22 @@ describe("Journal.append", () => {
     expect(j.headHash).toBe(entryHash(appended[appended.length - 1]!));
     expect(await verifyJournalDir(stateDir, [t.pub])).toMatchObject({ ok: true, entries: 5 });
   });
+
+  it("a checkpoint signs the last durable entry's hash even when later entries are not durable yet", async () => {
+    await using t = tmpWorkspace();
+    const stateDir = path.join(t.dir, ".ostk");
+    fs.mkdirSync(stateDir, { recursive: true });
+    const j = Journal.open({ stateDir, signer: t.signer, checkpointEvery: 1_000_000 });
+    const rec = (i: number) => j.append({ event: "note", actor: { id: "w", kind: "agent" }, data: { i } });
+    const durable = [rec(1), rec(2), rec(3)];
+    await j.flush();
+    rec(4);
+    rec(5);
+    j.checkpoint();
+    const cp = j.readCheckpoint()!;
+    expect(cp.seq).toBe(3);
+    expect(cp.head_hash).toBe(entryHash(durable[2]!));
+    await j.close();
+    expect(await verifyJournalDir(stateDir, [t.pub])).toMatchObject({ ok: true, entries: 5 });
+  });
 });

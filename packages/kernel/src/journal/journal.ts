@@ -125,6 +125,8 @@ export class Journal extends EventEmitter {
   private offset: number;
   private durableSeq: number;
   private durableOffset: number;
+  /** Hash of entry `durableSeq` (what a checkpoint signs), known without re-reading the file. */
+  private durableHead: string;
   private flushing: Promise<void> | null = null;
   private lastCheckpointSeq = 0;
   private epoch: number;
@@ -149,6 +151,7 @@ export class Journal extends EventEmitter {
     this.offset = tail.offset;
     this.durableSeq = tail.seq;
     this.durableOffset = tail.offset;
+    this.durableHead = this.head;
     this.lastCheckpointSeq = tail.seq;
     this.epoch = epoch;
   }
@@ -237,17 +240,19 @@ export class Journal extends EventEmitter {
     await new Promise<void>((resolve) => setImmediate(resolve));
     const seq = this.seq;
     const offset = this.offset;
+    const head = this.head;
     if (this.opts.durable) {
       await new Promise<void>((resolve, reject) => fs.fdatasync(this.fd, (e) => (e ? reject(e) : resolve())));
     }
-    this.markDurable(seq, offset);
+    this.markDurable(seq, offset, head);
   }
 
   /** An fdatasync that covered entries up to `seq` finished (the durable watermark never moves back). */
-  private markDurable(seq: number, offset: number): void {
+  private markDurable(seq: number, offset: number, head: string): void {
     if (seq > this.durableSeq) {
       this.durableSeq = seq;
       this.durableOffset = offset;
+      this.durableHead = head;
     }
     if (this.durableSeq - this.lastCheckpointSeq >= this.opts.checkpointEvery) this.checkpoint();
     if (this.offset >= this.opts.rotateBytes && this.rotationAllowed()) this.rotate();
@@ -270,17 +275,11 @@ export class Journal extends EventEmitter {
       epoch: 0,
       seq: this.durableSeq,
       offset: this.durableOffset,
-      head_hash: this.durableSeq === this.seq ? this.head : this.hashOfSeqAt(this.durableOffset),
+      head_hash: this.durableHead,
       ts: Date.now(),
     });
     atomicWriteFileSync(this.checkpointFile, `${canonicalJson(cp)}\n`, 0o600);
     this.lastCheckpointSeq = this.durableSeq;
-  }
-
-  private hashOfSeqAt(offset: number): string {
-    const buf = fs.readFileSync(this.file).subarray(0, offset);
-    const prevNl = buf.lastIndexOf(0x0a, buf.length - 2);
-    return entryHash(JSON.parse(buf.subarray(prevNl + 1, buf.length - 1).toString("utf8")));
   }
 
   readCheckpoint(): JournalCheckpoint | null {
@@ -335,6 +334,7 @@ export class Journal extends EventEmitter {
     this.offset = 0;
     this.durableOffset = 0;
     this.durableSeq = this.seq;
+    this.durableHead = this.head;
     this.lastCheckpointSeq = this.seq;
     this.epoch = epoch + 1;
     this.opts.logger?.info({ epoch, last_seq: this.seq }, "journal: sealed epoch");

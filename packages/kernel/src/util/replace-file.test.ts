@@ -36,9 +36,9 @@ const methods: ("exchange" | "rename")[] =
 describe.each(methods)("replaceFile by %s", (method) => {
   let replaceFile: Awaited<ReturnType<typeof loadModule>>["replaceFile"];
   let writeAndReplace: Awaited<ReturnType<typeof loadModule>>["writeAndReplace"];
-  let syncFile: Awaited<ReturnType<typeof loadModule>>["syncFile"];
+  let syncFiles: Awaited<ReturnType<typeof loadModule>>["syncFiles"];
   beforeEach(async () => {
-    ({ replaceFile, writeAndReplace, syncFile } = await loadModule(method));
+    ({ replaceFile, writeAndReplace, syncFiles } = await loadModule(method));
   });
 
   it("replaces an existing file and leaves no temp file; an fd open on the old file still reads it", async () => {
@@ -157,12 +157,19 @@ describe.each(methods)("replaceFile by %s", (method) => {
     expect(fs.readdirSync(dir)).toEqual(["dd"]);
   });
 
-  it("syncFile syncs a regular file and skips a missing one or a symlink", async () => {
-    const file = path.join(dir, "sync.txt");
-    fs.writeFileSync(file, "data");
-    await expect(syncFile(file)).resolves.toBeUndefined();
-    await expect(syncFile(path.join(dir, "missing.txt"))).resolves.toBeUndefined();
-    fs.symlinkSync(file, path.join(dir, "link"));
-    await expect(syncFile(path.join(dir, "link"))).resolves.toBeUndefined();
+  it("syncFiles syncs regular files and skips missing ones and symlinks", async () => {
+    const files = ["s1.txt", "s2.txt", "s3.txt"].map((n) => path.join(dir, n));
+    for (const f of files) fs.writeFileSync(f, "data");
+    fs.symlinkSync(files[0]!, path.join(dir, "link"));
+    await expect(
+      syncFiles([
+        ...files,
+        path.join(dir, "missing.txt"),
+        path.join(dir, "link"),
+        path.join(dir, "s1.txt", "x"),
+      ]),
+    ).resolves.toBeUndefined();
+    await expect(syncFiles([])).resolves.toBeUndefined();
+    await expect(syncFiles(files, 1)).resolves.toBeUndefined();
   });
 });

@@ -13,8 +13,8 @@ interface Fastfs {
   exchange(a: string, b: string): void;
   /** One thread-pool job: create+write+close `tmp`, exchange with (or rename to) `target`, unlink. */
   writeReplace?(tmp: string, target: string, data: Buffer, mode: number): Promise<NativeReplaced>;
-  /** One thread-pool job: open (never through a symlink) + fdatasync + close; false when missing. */
-  syncFile?(path: string): Promise<boolean>;
+  /** One thread-pool job: for each path, open (never through a symlink) + fdatasync + close. */
+  syncFiles?(paths: string[]): Promise<number>;
 }
 
 interface NativeReplaced {
@@ -145,21 +145,46 @@ function stampOf(st: fs.Stats): FileStamp {
 }
 
 /**
- * fdatasync the regular file at `file` (never through a symlink); a missing file is skipped. One
- * thread-pool job with the addon (open + fdatasync + close), three round trips without it.
+ * fdatasync each regular file in `files` (never through a symlink; a missing file is skipped), at
+ * most `concurrency` at a time. With the addon, each of `concurrency` slices is ONE thread-pool job,
+ * so a background sync of many files costs the event loop a couple of wake-ups instead of three
+ * round trips per file. Every file is tried; the first failure is thrown at the end.
  */
-export async function syncFile(file: string): Promise<void> {
+export async function syncFiles(files: string[], concurrency = 2): Promise<void> {
+  if (!files.length) return;
   const ff = addon();
-  if (ff?.syncFile) {
-    await ff.syncFile(file);
+  if (ff?.syncFiles) {
+    const slices = Array.from({ length: Math.min(concurrency, files.length) }, (_, i) =>
+      files.filter((_, k) => k % concurrency === i),
+    );
+    const results = await Promise.allSettled(slices.map((slice) => ff.syncFiles!(slice)));
+    const failed = results.find((r) => r.status === "rejected");
+    if (failed) throw (failed as PromiseRejectedResult).reason;
     return;
   }
+  let next = 0;
+  let failure: unknown = null;
+  const worker = async () => {
+    while (next < files.length) {
+      const file = files[next++]!;
+      try {
+        await syncOne(file);
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));
+  if (failure) throw failure;
+}
+
+async function syncOne(file: string): Promise<void> {
   let fh: fsp.FileHandle;
   try {
     fh = await fsp.open(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ELOOP") return;
+    if (code === "ENOENT" || code === "ELOOP" || code === "ENOTDIR") return;
     throw err;
   }
   try {
