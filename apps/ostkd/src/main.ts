@@ -30,7 +30,7 @@ connect Claude Code, any MCP client and any Anthropic/OpenAI SDK.
 
 Configuration: flags > OSTK_* environment > .ostk/config.toml ([ostkd], [recall], [cache] and the
 kernel's top-level keys) > defaults. SIGTERM/SIGINT stop gracefully: in-flight calls and streams
-finish, the journal is flushed and checkpointed, every database is closed. A second signal forces.
+finish, the journal is flushed and checkpointed, every database is closed. A second signal (half a second or more later) forces.
 `;
 
 function parse(argv: string[]) {
@@ -158,6 +158,9 @@ function catchSignals(): CaughtSignals {
   return caught;
 }
 
+/** A second signal within this window is the same Ctrl-C relayed (see waitForSignals), not a request to force. */
+const RELAY_WINDOW_MS = 500;
+
 function waitForSignals(
   ostkd: Awaited<ReturnType<typeof startOstkd>>,
   timeoutMs: number,
@@ -166,8 +169,12 @@ function waitForSignals(
 ): Promise<number> {
   return new Promise<number>((resolveExit) => {
     let stopping = false;
+    let firstAt = 0;
     const onSignal = (signal: NodeJS.Signals) => {
       if (stopping) {
+        // Under `npm start` one Ctrl-C arrives twice, milliseconds apart (the terminal signals the
+        // process group and npm relays it): only a signal sent after RELAY_WINDOW_MS forces the exit.
+        if (performance.now() - firstAt < RELAY_WINDOW_MS) return;
         log.logger.warn({ signal }, "second signal: forcing exit");
         log.flush();
         process.stderr.write(
@@ -177,8 +184,11 @@ function waitForSignals(
       }
       stopping = true;
       const t0 = performance.now();
+      firstAt = t0;
       log.logger.info({ signal }, "stopping");
-      process.stderr.write(`ostkd: ${signal}: stopping (finishing in-flight calls and streams)…\n`);
+      process.stderr.write(
+        `ostkd: ${signal}: stopping (finishing in-flight calls and streams; Ctrl-C again to force)…\n`,
+      );
       const timer = setTimeout(() => {
         log.logger.error({ timeout_ms: timeoutMs }, "graceful shutdown timed out: forcing exit");
         log.flush();
