@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { CacheMode } from "@ostk/cache";
-import { registerSecret } from "@ostk/lib";
+import { onStopSignals, registerSecret } from "@ostk/lib";
 import { banner, connectInfo } from "./banner.js";
 import { type CacheFlags, type LayerName, loadOstkdConfig, type OstkdFlags } from "./config.js";
 import { ensureDemoWorkspace } from "./demo-workspace.js";
@@ -118,8 +118,23 @@ export async function main(argv: string[]): Promise<number> {
   const log = createLogger({ level: config.log_level, log: config.log, workspace });
   for (const w of warnings) log.logger.warn({}, `config: ${w}`);
 
-  // Signals are caught from here on: one that arrives while the layers start stops them once they have.
-  const signals = catchSignals();
+  // Signals are caught from here on: one that arrives while the layers start stops them once they
+  // have; a second one (not the same Ctrl-C relayed by npm) forces the exit at any point.
+  let stopRequested: (signal: NodeJS.Signals) => void = () => {};
+  const stopSignal = new Promise<NodeJS.Signals>((res) => {
+    stopRequested = res;
+  });
+  const releaseSignals = onStopSignals({
+    stop: (signal) => stopRequested(signal),
+    force: (signal) => {
+      log.logger.warn({ signal }, "second signal: forcing exit");
+      log.flush();
+      process.stderr.write(
+        "ostkd: forced exit; committed journal entries are durable, in-flight calls were cut.\n",
+      );
+      process.exit(130);
+    },
+  });
   const ostkd = await startOstkd({ workspace, config, cache, logger: log.logger });
   if (values.json) process.stdout.write(`${JSON.stringify(connectInfo(ostkd, log.destination))}\n`);
   else process.stdout.write(`${banner(ostkd, log.destination)}\n`);
@@ -127,96 +142,48 @@ export async function main(argv: string[]): Promise<number> {
   if (!anyRunning(ostkd)) {
     process.stderr.write("ostkd: no layer could start (reasons above); nothing is running.\n");
     log.flush();
-    signals.release();
+    releaseSignals();
     return 1;
   }
-  return waitForSignals(ostkd, config.shutdown_timeout_ms, log, signals);
+  return shutdown(ostkd, await stopSignal, config.shutdown_timeout_ms, log);
 }
 
-interface CaughtSignals {
-  /** Signals received so far (replayed to the handler once it is set). */
-  seen: NodeJS.Signals[];
-  handler: ((s: NodeJS.Signals) => void) | null;
-  release(): void;
-}
-
-function catchSignals(): CaughtSignals {
-  const caught: CaughtSignals = {
-    seen: [],
-    handler: null,
-    release() {
-      process.off("SIGTERM", on);
-      process.off("SIGINT", on);
-    },
-  };
-  const on = (s: NodeJS.Signals) => {
-    if (caught.handler) caught.handler(s);
-    else caught.seen.push(s);
-  };
-  process.on("SIGTERM", on);
-  process.on("SIGINT", on);
-  return caught;
-}
-
-/** A second signal within this window is the same Ctrl-C relayed (see waitForSignals), not a request to force. */
-const RELAY_WINDOW_MS = 500;
-
-function waitForSignals(
+/** Stops every layer gracefully (in-flight calls and streams finish), bounded by `timeoutMs`. */
+function shutdown(
   ostkd: Awaited<ReturnType<typeof startOstkd>>,
+  signal: NodeJS.Signals,
   timeoutMs: number,
   log: ReturnType<typeof createLogger>,
-  signals: CaughtSignals,
 ): Promise<number> {
   return new Promise<number>((resolveExit) => {
-    let stopping = false;
-    let firstAt = 0;
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (stopping) {
-        // Under `npm start` one Ctrl-C arrives twice, milliseconds apart (the terminal signals the
-        // process group and npm relays it): only a signal sent after RELAY_WINDOW_MS forces the exit.
-        if (performance.now() - firstAt < RELAY_WINDOW_MS) return;
-        log.logger.warn({ signal }, "second signal: forcing exit");
+    const t0 = performance.now();
+    log.logger.info({ signal }, "stopping");
+    process.stderr.write(
+      `ostkd: ${signal}: stopping (finishing in-flight calls and streams; Ctrl-C again to force)…\n`,
+    );
+    const timer = setTimeout(() => {
+      log.logger.error({ timeout_ms: timeoutMs }, "graceful shutdown timed out: forcing exit");
+      log.flush();
+      process.stderr.write(`ostkd: shutdown took longer than ${timeoutMs} ms; forced exit.\n`);
+      process.exit(1);
+    }, timeoutMs);
+    timer.unref();
+    ostkd.close().then(
+      () => {
+        clearTimeout(timer);
+        const ms = Math.round(performance.now() - t0);
+        log.logger.info({ shutdown_ms: ms }, "ostkd stopped");
         log.flush();
-        process.stderr.write(
-          "ostkd: forced exit; committed journal entries are durable, in-flight calls were cut.\n",
-        );
-        process.exit(130);
-      }
-      stopping = true;
-      const t0 = performance.now();
-      firstAt = t0;
-      log.logger.info({ signal }, "stopping");
-      process.stderr.write(
-        `ostkd: ${signal}: stopping (finishing in-flight calls and streams; Ctrl-C again to force)…\n`,
-      );
-      const timer = setTimeout(() => {
-        log.logger.error({ timeout_ms: timeoutMs }, "graceful shutdown timed out: forcing exit");
+        process.stderr.write(`ostkd: stopped cleanly in ${ms} ms.\n`);
+        resolveExit(0);
+      },
+      (err: Error) => {
+        clearTimeout(timer);
+        log.logger.error({ err }, "shutdown failed");
         log.flush();
-        process.stderr.write(`ostkd: shutdown took longer than ${timeoutMs} ms; forced exit.\n`);
-        process.exit(1);
-      }, timeoutMs);
-      timer.unref();
-      ostkd.close().then(
-        () => {
-          clearTimeout(timer);
-          const ms = Math.round(performance.now() - t0);
-          log.logger.info({ shutdown_ms: ms }, "ostkd stopped");
-          log.flush();
-          process.stderr.write(`ostkd: stopped cleanly in ${ms} ms.\n`);
-          resolveExit(0);
-        },
-        (err: Error) => {
-          clearTimeout(timer);
-          log.logger.error({ err }, "shutdown failed");
-          log.flush();
-          process.stderr.write(`ostkd: shutdown finished with errors: ${err.message}\n`);
-          resolveExit(1);
-        },
-      );
-    };
-    signals.handler = onSignal;
-    // A signal during start-up counts once (a second one forces, as usual).
-    const early = signals.seen.splice(0);
-    if (early.length) onSignal(early[0]);
+        process.stderr.write(`ostkd: shutdown finished with errors: ${err.message}\n`);
+        resolveExit(1);
+      },
+    );
   });
 }

@@ -16,3 +16,4 @@ export type { TraceContext } from "./trace/index.js";
 export * from "./trace/index.js";
 export { AsyncQueue } from "./util/async-queue.js";
 export type { Logger } from "./util/logger.js";
+export { onStopSignals, type StopSignalOptions } from "./util/stop-signals.js";

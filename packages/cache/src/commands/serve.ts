@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { explainConfig, formatExplainedConfig } from "@ostk/lib";
+import { explainConfig, formatExplainedConfig, onStopSignals } from "@ostk/lib";
 import pino from "pino";
 import { CACHE_CONFIG_SPEC, CACHE_FLAG_NAMES, type CacheMode, type ConfigInput, loadConfig } from "../config";
 import { startCacheProxy } from "../server/start-cache-proxy";
@@ -63,14 +63,10 @@ export async function serve(argv: string[]): Promise<void> {
     `ostk-cache listening on ${proxy.url} (mode ${proxy.config.mode}, upstream ${proxy.config.upstream})\n`,
   );
   process.stdout.write(`  ANTHROPIC_BASE_URL=${proxy.url}\n  OPENAI_BASE_URL=${proxy.url}/v1\n`);
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    process.stderr.write(`${signal}: finishing in-flight requests…\n`);
-    await proxy.close();
-    process.exit(0);
-  };
-  process.on("SIGINT", () => void stop("SIGINT"));
-  process.on("SIGTERM", () => void stop("SIGTERM"));
+  onStopSignals({
+    stop: (signal) => {
+      process.stderr.write(`${signal}: finishing in-flight requests (Ctrl-C again to force)…\n`);
+      void proxy.close().then(() => process.exit(0));
+    },
+  });
 }

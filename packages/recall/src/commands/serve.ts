@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { onStopSignals } from "@ostk/lib";
 import { openRecall } from "../recall.js";
 import { serveSocket } from "../watch/socket-server.js";
 import { type Args, findWorkspace } from "./args.js";
@@ -19,10 +20,7 @@ export async function serveCommand(args: Args): Promise<number> {
   process.stdout.write(
     `ostk-recall ${args.command === "serve" ? "serving" : "watching"} ${workspace}: ${s.files} files, ${s.chunks} chunks; socket ${socket.path}. Ctrl-C to stop.\n`,
   );
-  await new Promise<void>((res) => {
-    process.once("SIGINT", res);
-    process.once("SIGTERM", res);
-  });
+  await new Promise<void>((res) => onStopSignals({ stop: () => res() }));
   await socket.close();
   await recall.close();
   return 0;

@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
+import { onStopSignals } from "@ostk/lib";
 import { readLockOwner } from "../../daemon/anchor-lock.js";
 import { kernelExtensions } from "../../daemon/extensions.js";
 import { startKernel } from "../../daemon/start-kernel.js";
@@ -135,20 +136,24 @@ async function runForeground(workspace: string): Promise<number> {
   );
   const k = await startKernel({ workspace, logger, extend: kernelExtensions });
   return new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      logger.info({ signal }, "stopping");
-      k.close().then(
-        () => resolve(0),
-        (err) => {
-          logger.error({ err }, "shutdown failed");
-          resolve(1);
-        },
-      );
-    };
-    process.once("SIGTERM", () => stop("SIGTERM"));
-    process.once("SIGINT", () => stop("SIGINT"));
+    onStopSignals({
+      stop: (signal) => {
+        logger.info({ signal }, "stopping");
+        k.close().then(
+          () => resolve(0),
+          (err) => {
+            logger.error({ err }, "shutdown failed");
+            resolve(1);
+          },
+        );
+      },
+      force: (signal) => {
+        logger.warn(
+          { signal },
+          "second signal: exiting now; recovery finishes open intents at the next start",
+        );
+        process.exit(130);
+      },
+    });
   });
 }
