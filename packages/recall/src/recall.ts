@@ -7,7 +7,12 @@ import { Indexer, type ScanProgress, type ScanReport } from "./indexer.js";
 import { type Logger, silentLogger } from "./logger.js";
 import { type SearchOptions, type SearchResult, search } from "./query/search.js";
 import { toRel } from "./scan/walk.js";
-import { type JournalEntryLike, type JournalIngestState, JournalSource } from "./source/journal-source.js";
+import {
+  isIndexedJournalEvent,
+  type JournalEntryLike,
+  type JournalIngestState,
+  JournalSource,
+} from "./source/journal-source.js";
 import { TranscriptSource } from "./source/transcript-source.js";
 import { FilterError } from "./store/filter.js";
 import { SqliteStore } from "./store/sqlite-store.js";
@@ -213,7 +218,7 @@ export class Recall {
 
   /** Store journal entries received while watching (debounced into one pass). */
   private queueEntry(e: JournalEntryLike): void {
-    if (!this.config.journal || e.event !== "fs.commit") return;
+    if (!this.config.journal || !isIndexedJournalEvent(e.event)) return;
     this.liveEntries.push(e);
     this.liveTimer ??= setTimeout(() => {
       this.liveTimer = null;

@@ -21,9 +21,37 @@ export interface JournalIngestState {
   /** Highest seq stored as an event. */
   lastSeq: number;
   at: number;
+  /** Which events the cursor was read for (`JOURNAL_EVENTS_VERSION`); older: read again from the start. */
+  v?: number;
 }
 
 export const JOURNAL_INGEST_KEY = "journal-events";
+
+/**
+ * The journal events recall stores: committed file changes, commands run through the bash syscall,
+ * refusals and questions of the policy (`decision` entries that deny or ask), human
+ * approvals, and agent runs (their start and end, not every turn).
+ */
+export const JOURNAL_EVENTS = [
+  "fs.commit",
+  "tool.bash",
+  "decision",
+  "approval.approved",
+  "approval.denied",
+  "approval.expired",
+  "agent.spawn",
+  "agent.end",
+  "agent.approval",
+] as const;
+const INDEXED = new Set<string>(JOURNAL_EVENTS);
+/** Bumped when JOURNAL_EVENTS grows, so a stored cursor is read again for the new kinds (ids dedupe the rest). */
+const JOURNAL_EVENTS_VERSION = 2;
+
+/** Whether recall stores this journal event. */
+export const isIndexedJournalEvent = (event: string): boolean => INDEXED.has(event);
+
+/** Where events that name no file are listed (the file they are read from). */
+export const JOURNAL_PATH = ".ostk/journal.jsonl";
 
 const OP_WORDS: Record<string, string> = {
   write: "written",
@@ -37,12 +65,17 @@ const OP_WORDS: Record<string, string> = {
 };
 
 /**
- * One searchable event per committed change (`fs.commit`): who changed which
- * path, how, and when; a move is listed under its target path too. Ids are
- * derived from the entry's seq and signature, so the same entry read from the
- * kernel subscription or from the file is stored once.
+ * One searchable event per journal entry recall stores (JOURNAL_EVENTS): who
+ * did what to which path or with which command, and when; a move is listed
+ * under its target path too. Ids are derived from the entry's seq and
+ * signature, so the same entry read from the kernel subscription or from the
+ * file is stored once.
  */
 export function journalChunks(e: JournalEntryLike): Chunk[] {
+  if (e.event !== "fs.commit") {
+    const other = activityChunk(e);
+    return other ? [other] : [];
+  }
   const c = journalChunk(e);
   if (!c) return [];
   const to = typeof e.data?.to === "string" ? e.data.to : undefined;
@@ -70,19 +103,106 @@ function journalChunk(e: JournalEntryLike, movedTo?: string): Chunk | null {
   ];
   if (e.hash_after) lines.push(`content sha256 ${e.hash_after}`);
   if (typeof e.data?.noticed_by === "string") lines.push(`noticed by ${e.data.noticed_by}`);
+  if (typeof e.data?.exec_seq === "number") lines.push(`by the command at journal seq ${e.data.exec_seq}`);
+  return eventChunk(e, movedTo ?? e.path, `${op} by ${actor.id ?? "unknown"}`, lines, movedTo);
+}
+
+function eventChunk(e: JournalEntryLike, path: string, symbol: string, lines: string[], salt = ""): Chunk {
   const text = lines.join("\n");
   return {
-    id: sha256(`journal\0${e.seq}\0${e.sig ?? ""}\0${movedTo ?? ""}\0${sha256(text)}`).slice(0, 24),
+    id: sha256(`journal\0${e.seq}\0${e.sig ?? ""}\0${salt}\0${sha256(text)}`).slice(0, 24),
     source: "journal",
-    path: movedTo ?? e.path,
+    path,
     startLine: e.seq,
     endLine: e.seq,
-    symbol: `${op} by ${actor.id ?? "unknown"}`,
+    symbol,
     kind: "event",
     lang: "text",
     text,
     ts: e.ts,
   };
+}
+
+const str = (v: unknown): string | undefined => (typeof v === "string" && v ? v : undefined);
+const list = (v: unknown): string[] =>
+  Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
+
+/** What a journaled tool call was: `exec npm test`, `write src/a.ts`. */
+function callText(call: unknown, path?: string): string {
+  const c = (call && typeof call === "object" ? call : {}) as Record<string, unknown>;
+  const verb = str(c.verb) ?? "call";
+  const target = str(c.command) ?? str(c.path) ?? path ?? "";
+  return `${verb}${target ? ` ${target}` : ""}`;
+}
+
+/** A command run, a refusal or question of the policy, a human's answer, an agent run starting or ending. */
+function activityChunk(e: JournalEntryLike): Chunk | null {
+  if (!isIndexedJournalEvent(e.event)) return null;
+  const d = (e.data ?? {}) as Record<string, unknown>;
+  const actor = e.actor ?? {};
+  const id = actor.id ?? "unknown";
+  const who = `${id}${actor.kind ? ` (${actor.kind}${actor.session ? `, session ${actor.session}` : ""})` : ""}`;
+  const when = new Date(e.ts).toISOString();
+  const path = str(e.path) ?? JOURNAL_PATH;
+  if (e.event === "tool.bash") {
+    const command = str((d.call as Record<string, unknown> | undefined)?.command) ?? "(command)";
+    const files = (d.files ?? {}) as Record<string, unknown>;
+    const how = d.timedOut
+      ? "timed out"
+      : d.cancelled
+        ? "was cancelled"
+        : d.signal
+          ? `was killed by ${String(d.signal)}`
+          : `exited ${String(d.exitCode ?? "?")}`;
+    const lines = [
+      `command \`${command}\` run by ${who} at ${when}: ${how}${typeof d.durationMs === "number" ? ` after ${d.durationMs} ms` : ""}`,
+    ];
+    for (const [key, word] of [
+      ["changed", "changed"],
+      ["created", "created"],
+      ["deleted", "deleted"],
+    ] as const) {
+      const paths = list(files[key]);
+      if (paths.length)
+        lines.push(
+          `${word}: ${paths.slice(0, 50).join(", ")}${paths.length > 50 ? ` and ${paths.length - 50} more` : ""}`,
+        );
+    }
+    lines.push(`journal seq ${e.seq}`);
+    return eventChunk(e, path, `command by ${id}`, lines);
+  }
+  if (e.event === "decision") {
+    // The bash syscall journals every decision, allow included; the command's own entry covers those.
+    if (d.decision !== "deny" && d.decision !== "ask") return null;
+    const verdict = d.decision === "ask" ? "needed a human's approval" : "was refused";
+    const lines = [
+      `\`${callText(d.call, e.path)}\` by ${who} ${verdict} at ${when}`,
+      `${str(d.reason) ?? "no reason given"}${str(d.rule) ? ` (rule ${d.rule})` : ""}; journal seq ${e.seq}`,
+    ];
+    return eventChunk(e, path, `${d.decision === "ask" ? "asked" : "refused"} for ${id}`, lines);
+  }
+  if (e.event.startsWith("approval.")) {
+    const outcome = e.event.slice("approval.".length);
+    const by = str(d.decidedBy) ?? str(d.decided_by);
+    const lines = [
+      `approval ${str(d.id) ?? ""} for \`${callText(d.call, e.path)}\` asked by ${who}: ${outcome}${by ? ` by ${by}` : ""}${str(d.channel) ? ` via ${d.channel}` : ""} at ${when}`,
+      `${str(d.rule) ? `rule ${d.rule}; ` : ""}journal seq ${e.seq}`,
+    ];
+    return eventChunk(e, path, `approval ${outcome} for ${id}`, lines);
+  }
+  // agent.spawn / agent.end / agent.approval
+  const name = str(d.name) ?? str(d.agentfile) ?? str(e.path) ?? "agent";
+  const lines =
+    e.event === "agent.spawn"
+      ? [
+          `agent run of ${name} started by ${who} at ${when}${str(d.model) ? ` with ${d.model}` : ""}`,
+          `${list(d.tools).length ? `tools ${list(d.tools).join(", ")}; ` : ""}journal seq ${e.seq}`,
+        ]
+      : [
+          `agent run ${e.event === "agent.approval" ? "paused for approval" : `ended ${String(d.status ?? "")}`.trim()} (${who}) at ${when}${str(d.reason) ? `: ${d.reason}` : ""}`,
+          `${typeof d.turns === "number" ? `${d.turns} turns; ` : ""}${typeof d.tool_calls === "number" ? `${d.tool_calls} tool calls; ` : ""}${typeof d.cost_usd === "number" ? `$${d.cost_usd}; ` : ""}journal seq ${e.seq}`,
+        ];
+  return eventChunk(e, path, `${e.event.slice("agent.".length)} by ${id}`, lines);
 }
 
 type AuditTail = (
@@ -118,8 +238,9 @@ export class JournalSource {
     if (!existsSync(this.file)) return 0;
     const { auditTail } = (await import("@ostk/lib")) as unknown as { auditTail: AuditTail };
     const prev = this.state();
-    let cursor = prev?.cursor;
-    let lastSeq = prev?.lastSeq ?? 0;
+    const current = prev?.v === JOURNAL_EVENTS_VERSION;
+    let cursor = current ? prev?.cursor : undefined;
+    let lastSeq = current ? (prev?.lastSeq ?? 0) : 0;
     let added = 0;
     let batch: Chunk[] = [];
     const flush = () => {
@@ -145,6 +266,7 @@ export class JournalSource {
       cursor,
       lastSeq,
       at: Date.now(),
+      v: JOURNAL_EVENTS_VERSION,
     } satisfies JournalIngestState);
     return added;
   }

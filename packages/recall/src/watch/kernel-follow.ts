@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Logger } from "../logger.js";
+import { isIndexedJournalEvent, JOURNAL_EVENTS } from "../source/journal-source.js";
 
 export type KernelFollowState = "off" | "following" | "following journal" | "kernel not running" | "failed";
 
@@ -16,7 +17,7 @@ export interface KernelFollowerOptions {
   cursor?: JournalCursor;
   /** Called with the resume point after each delivered journal line. */
   onCursor?: (c: JournalCursor) => void;
-  /** Called with each committed change entry (`fs.commit`), from the kernel or the journal file. */
+  /** Called with each entry recall stores (`JOURNAL_EVENTS`), from the kernel or the journal file. */
   onEntry?: (e: JournalLike) => void;
 }
 
@@ -39,8 +40,8 @@ interface KernelLike {
 }
 
 /**
- * Follows the kernel's committed file changes (`fs.commit` journal entries) and
- * hands their paths to `onPaths` — the same path the watcher and the trigger
+ * Follows the kernel's journal (the entries recall stores, `JOURNAL_EVENTS`) and
+ * hands the paths of committed file changes (`fs.commit`) to `onPaths` — the same path the watcher and the trigger
  * socket use. When no kernel socket is found it tails `.ostk/journal.jsonl`
  * (resuming from a stored cursor) when that exists, else does nothing (the
  * watcher covers the workspace alone). `@ostk/lib` is imported lazily so recall runs
@@ -83,13 +84,8 @@ export class KernelFollower {
     const client = this.client;
     void (async () => {
       try {
-        for await (const e of client.subscribe({ events: ["fs.commit"], signal: this.abort.signal })) {
-          const paths = [e.path, e.data?.to].filter(
-            (p): p is string => typeof p === "string" && p.length > 0,
-          );
-          if (paths.length) this.onPaths(paths);
-          this.opts.onEntry?.(e);
-        }
+        for await (const e of client.subscribe({ events: [...JOURNAL_EVENTS], signal: this.abort.signal }))
+          this.deliver(e);
       } catch (err) {
         if (!this.abort.signal.aborted) {
           this.state = "failed";
@@ -114,14 +110,7 @@ export class KernelFollower {
           cursor: this.opts.cursor,
           signal: this.abort.signal,
         })) {
-          const e = item.entry;
-          if (e?.event === "fs.commit") {
-            const paths = [e.path, e.data?.to].filter(
-              (p): p is string => typeof p === "string" && p.length > 0,
-            );
-            if (paths.length) this.onPaths(paths);
-            this.opts.onEntry?.(e);
-          }
+          if (item.entry && isIndexedJournalEvent(item.entry.event)) this.deliver(item.entry);
           this.lastCursor = item.cursor;
           this.opts.onCursor?.(item.cursor);
         }
@@ -133,6 +122,15 @@ export class KernelFollower {
       }
     })();
     return this.state;
+  }
+
+  /** A committed file change re-indexes its paths; every stored kind of entry goes to `onEntry`. */
+  private deliver(e: JournalLike): void {
+    if (e.event === "fs.commit") {
+      const paths = [e.path, e.data?.to].filter((p): p is string => typeof p === "string" && p.length > 0);
+      if (paths.length) this.onPaths(paths);
+    }
+    this.opts.onEntry?.(e);
   }
 
   async stop(): Promise<void> {

@@ -21,7 +21,9 @@ interface KernelHandle {
 }
 interface KernelModule {
   ensureKey(dir: string): { info: { keyPath: string } };
-  startKernel(o: { workspace: string; keyPath: string }): Promise<KernelHandle>;
+  startKernel(o: { workspace: string; keyPath: string; extend?: unknown }): Promise<KernelHandle>;
+  /** The daemon's extensions: the bash syscall (`exec`) and approvals. */
+  kernelExtensions: unknown;
 }
 const KERNEL_SRC = new URL("../../../kernel/src/index.ts", import.meta.url).pathname;
 
@@ -34,11 +36,13 @@ describe("the kernel's journal as a searchable source (real kernel)", () => {
   beforeAll(async () => {
     root = realpathSync(mkdtempSync(join(tmpdir(), "recall-journal-")));
     ws = join(root, "ws");
-    const { ensureKey, startKernel } = (await import(/* @vite-ignore */ KERNEL_SRC)) as KernelModule;
+    const { ensureKey, startKernel, kernelExtensions } = (await import(
+      /* @vite-ignore */ KERNEL_SRC
+    )) as KernelModule;
     const { info } = ensureKey(join(root, "keys"));
     const { mkdirSync } = await import("node:fs");
     mkdirSync(ws);
-    kernel = await startKernel({ workspace: ws, keyPath: info.keyPath });
+    kernel = await startKernel({ workspace: ws, keyPath: info.keyPath, extend: kernelExtensions });
     agent = await KernelClient.connect({
       socketPath: kernel.socketPath as string,
       identity: { id: "agent-otter", kind: "agent" },
@@ -135,11 +139,43 @@ describe("the kernel's journal as a searchable source (real kernel)", () => {
       await until("the invoice code", async () =>
         (await recall.search("invoiceTotal")).hits.some((h) => h.source === "code"),
       );
+      // commands arrive through it too
+      await agent.call("exec", { command: "wc -l src/invoice.ts" });
+      await until("the command event", async () =>
+        (await recall.search("wc invoice", { source: ["journal"] })).hits.some(
+          (h) => h.symbol === "command by agent-otter",
+        ),
+      );
     } finally {
       await recall.unwatch();
     }
     // the events from the subscription and from the file are the same chunks
     expect((await recall.scan()).events).toBe(0);
+  });
+
+  it("commands run through the kernel and refused calls are events too", async () => {
+    const ran = (await agent.call("exec", { command: "echo shipped > release-notes.txt" })) as {
+      exitCode: number;
+    };
+    expect(ran.exitCode).toBe(0);
+    await expect(agent.call("fs/write", { path: ".ostk/tampered", content: "x" })).rejects.toMatchObject({
+      kind: "PolicyDenied",
+    });
+    // the command, the file it created (attributed to it), the refusal
+    expect((await recall.scan()).events).toBe(3);
+    const cmd = (await recall.search("echo shipped release notes", { source: ["journal"] })).hits.find(
+      (h) => h.symbol === "command by agent-otter",
+    );
+    expect(cmd?.snippet).toMatch(
+      /^command `echo shipped > release-notes\.txt` run by agent-otter \(agent.*: exited 0/,
+    );
+    expect(cmd?.snippet).toContain("created: release-notes.txt");
+    const file = (await recall.search("release notes", { source: ["journal"], path: "release-notes.txt" }))
+      .hits;
+    expect(file[0]?.snippet).toMatch(/changed by a command by agent-otter/);
+    const refused = (await recall.search("tampered refused", { source: ["journal"] })).hits[0];
+    expect(refused).toMatchObject({ path: ".ostk/tampered", symbol: "refused for agent-otter" });
+    expect(refused.snippet).toMatch(/^`write \.ostk\/tampered` by agent-otter \(agent.*\) was refused/);
   });
 
   it("journal = false drops the events", async () => {
