@@ -16,7 +16,7 @@ const TOOLS: { name: string; op: OperationName; description: string }[] = [
     name: "recall_search",
     op: "search",
     description:
-      'Search the workspace (code, docs, notes) with hybrid BM25 + vector retrieval and reranking. Use it to find where something is implemented or documented; with source ["journal"] and a path, what happened to a file (who changed it, when); with source ["transcript"], past Claude Code exchanges (when enabled). Filters: source, path (prefix or glob), lang, since/until (ISO or 2h, 7d). Returns hits with path, line range, symbol, snippet, score, source, time and the lanes that found them.',
+      'Search the workspace (code, docs, notes) with hybrid BM25 + vector retrieval and reranking. Use it to find where something is implemented or documented; with source ["journal"], what happened (with a path: who changed that file and when; without: commands run, calls the policy refused, approvals, agent runs); with source ["transcript"], past Claude Code exchanges (when enabled). Filters: source, path (prefix or glob), lang, since/until (ISO or 2h, 7d). Returns hits with path, line range, symbol, snippet, score, source, time and the lanes that found them.',
   },
   {
     name: "recall_view",

@@ -1061,7 +1061,7 @@ query: string
  */
 limit?: number
 /**
- * Only these sources (default code, docs, transcript). journal = the kernel's committed changes, one event per change (who, what, when): use it with path to ask what happened to a file. transcript = Claude Code exchanges (when enabled)
+ * Only these sources (default code, docs, transcript). journal = the kernel's journal, one event per committed change, command run, refused call, approval or agent run (who, what, when): use it with path to ask what happened to a file. transcript = Claude Code exchanges (when enabled)
  * 
  * @minItems 1
  */
