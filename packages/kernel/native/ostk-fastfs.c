@@ -7,15 +7,18 @@
 // replaces an existing file (auto_da_alloc) and which costs 0.2–1 ms per write. The write-ahead
 // journal, not that heuristic, is what makes the content durable (recovery redoes it).
 //
-// writeReplace(tmp, target, data, mode) does a whole inline apply as ONE thread-pool job: create the
-// temp file (O_EXCL, never through a symlink), write it, close it, exchange it with the target (rename
-// when there is no target, or when the filesystem refuses the exchange) and unlink the old content.
+// writeReplaceBatch(ops), ops = [[tmp, target, data, mode], ...], does whole inline applies in ONE
+// thread-pool job, one after another: for each, create the temp file (O_EXCL, never through a
+// symlink), write it, close it, exchange it with the target (rename when there is no target, or when
+// the filesystem refuses the exchange), unlink the old content and stat the target. The kernel
+// gathers the applies that become ready in one event-loop turn (every writer whose intent one
+// fdatasync made durable) into one call.
 // Through fs.promises that is five thread-pool round trips, each costing the event loop a dispatch,
 // a wake-up and a completion; on a 2-core machine those hops, not the syscalls, were the largest
-// cost of a durable write. It resolves to { how, size, ino, mode, mtimeSec, mtimeNsec, ctimeSec,
-// ctimeNsec }: how the file was put in place ("exchange", "rename", or "rename:<errno>" when the
-// exchange was refused) and stat(target) taken right after, in the same job. It rejects with an Error whose `code` is the errno
-// name; on failure the target is untouched and the temp file either never existed or is the caller's
+// cost of a durable write. It resolves to one value per op: { how, size, ino, mode, mtimeSec,
+// mtimeNsec, ctimeSec, ctimeNsec } (how the file was put in place: "exchange", "rename", or
+// "rename:<errno>" when the exchange was refused; stat(target) taken right after), or an Error whose
+// `code` is the errno name; on failure the target is untouched and the temp file either never existed or is the caller's
 // to remove (it names it in the journal intent, so recovery removes it too).
 //
 // syncFiles(paths) fdatasyncs a list of files in one job, for the background group sync.
@@ -87,8 +90,6 @@ static napi_value exchange(napi_env env, napi_callback_info info) {
 static int is_exchange_unsupported(int err) { return err == EINVAL || err == ENOSYS || err == EPERM; }
 
 typedef struct {
-  napi_async_work work;
-  napi_deferred deferred;
   napi_ref data_ref;
   const char *data;
   size_t len;
@@ -156,12 +157,23 @@ static void write_replace_apply(write_replace_job *j) {
   }
 }
 
+/* A batch of writeReplaceBatch operations run one after another in one thread-pool job. */
+typedef struct {
+  napi_async_work work;
+  napi_deferred deferred;
+  uint32_t count;
+  write_replace_job *jobs;
+} write_replace_batch;
+
 static void write_replace_execute(napi_env env, void *arg) {
   (void)env;
-  write_replace_job *j = arg;
-  write_replace_apply(j);
-  /* The stat the kernel's generation table records for the new file, taken in the same job. */
-  if (j->err == 0 && stat(j->target, &j->st) == 0) j->have_stat = 1;
+  write_replace_batch *b = arg;
+  for (uint32_t i = 0; i < b->count; i++) {
+    write_replace_job *j = &b->jobs[i];
+    write_replace_apply(j);
+    /* The stat the kernel's generation table records for the new file, taken in the same job. */
+    if (j->err == 0 && stat(j->target, &j->st) == 0) j->have_stat = 1;
+  }
 }
 
 static void set_number(napi_env env, napi_value obj, const char *name, double v) {
@@ -170,13 +182,10 @@ static void set_number(napi_env env, napi_value obj, const char *name, double v)
   napi_set_named_property(env, obj, name, n);
 }
 
-static void write_replace_complete(napi_env env, napi_status status, void *arg) {
-  write_replace_job *j = arg;
+/* One operation's outcome: an Error (code = errno name, syscall = the failed step) or
+   { how, size, ino, mode, mtimeSec, mtimeNsec, ctimeSec, ctimeNsec }. */
+static napi_value job_value(napi_env env, write_replace_job *j) {
   napi_value result;
-  if (status != napi_ok && j->err == 0) {
-    j->err = EIO;
-    j->stage = "async work";
-  }
   if (j->err) {
     char msg[8400];
     int on_temp = strcmp(j->stage, "open") == 0 || strcmp(j->stage, "write") == 0 || strcmp(j->stage, "close") == 0;
@@ -191,64 +200,104 @@ static void write_replace_complete(napi_env env, napi_status status, void *arg) 
     napi_value syscall_name;
     napi_create_string_utf8(env, j->stage, NAPI_AUTO_LENGTH, &syscall_name);
     napi_set_named_property(env, result, "syscall", syscall_name);
-    napi_reject_deferred(env, j->deferred, result);
-  } else {
-    char how[64];
-    if (j->how == 0) snprintf(how, sizeof how, "exchange");
-    else if (j->how == 1) snprintf(how, sizeof how, "rename");
-    else snprintf(how, sizeof how, "rename:%s", errno_code(j->refused));
-    napi_value how_v;
-    napi_create_object(env, &result);
-    napi_create_string_utf8(env, how, NAPI_AUTO_LENGTH, &how_v);
-    napi_set_named_property(env, result, "how", how_v);
-    if (j->have_stat) {
-      /* Seconds and nanoseconds apart, so JS computes mtimeMs/ctimeMs exactly as fs.Stats does. */
-      set_number(env, result, "size", (double)j->st.st_size);
-      set_number(env, result, "ino", (double)j->st.st_ino);
-      set_number(env, result, "mode", (double)j->st.st_mode);
-      set_number(env, result, "mtimeSec", (double)j->st.st_mtim.tv_sec);
-      set_number(env, result, "mtimeNsec", (double)j->st.st_mtim.tv_nsec);
-      set_number(env, result, "ctimeSec", (double)j->st.st_ctim.tv_sec);
-      set_number(env, result, "ctimeNsec", (double)j->st.st_ctim.tv_nsec);
-    }
-    napi_resolve_deferred(env, j->deferred, result);
+    return result;
   }
-  napi_delete_reference(env, j->data_ref);
-  napi_delete_async_work(env, j->work);
-  free(j);
+  char how[64];
+  if (j->how == 0) snprintf(how, sizeof how, "exchange");
+  else if (j->how == 1) snprintf(how, sizeof how, "rename");
+  else snprintf(how, sizeof how, "rename:%s", errno_code(j->refused));
+  napi_value how_v;
+  napi_create_object(env, &result);
+  napi_create_string_utf8(env, how, NAPI_AUTO_LENGTH, &how_v);
+  napi_set_named_property(env, result, "how", how_v);
+  if (j->have_stat) {
+    /* Seconds and nanoseconds apart, so JS computes mtimeMs/ctimeMs exactly as fs.Stats does. */
+    set_number(env, result, "size", (double)j->st.st_size);
+    set_number(env, result, "ino", (double)j->st.st_ino);
+    set_number(env, result, "mode", (double)j->st.st_mode);
+    set_number(env, result, "mtimeSec", (double)j->st.st_mtim.tv_sec);
+    set_number(env, result, "mtimeNsec", (double)j->st.st_mtim.tv_nsec);
+    set_number(env, result, "ctimeSec", (double)j->st.st_ctim.tv_sec);
+    set_number(env, result, "ctimeNsec", (double)j->st.st_ctim.tv_nsec);
+  }
+  return result;
+}
+
+static void batch_free(napi_env env, write_replace_batch *b) {
+  for (uint32_t i = 0; i < b->count; i++)
+    if (b->jobs[i].data_ref) napi_delete_reference(env, b->jobs[i].data_ref);
+  free(b->jobs);
+  free(b);
+}
+
+static void write_replace_complete(napi_env env, napi_status status, void *arg) {
+  write_replace_batch *b = arg;
+  napi_value results;
+  napi_create_array_with_length(env, b->count, &results);
+  for (uint32_t i = 0; i < b->count; i++) {
+    write_replace_job *j = &b->jobs[i];
+    if (status != napi_ok && j->err == 0) {
+      j->err = EIO;
+      j->stage = "async work";
+    }
+    napi_set_element(env, results, i, job_value(env, j));
+  }
+  napi_resolve_deferred(env, b->deferred, results);
+  napi_delete_async_work(env, b->work);
+  batch_free(env, b);
 }
 
 static napi_value write_replace(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
-  bool is_buffer = false;
-  int32_t mode = 0644;
-  write_replace_job *j = calloc(1, sizeof *j);
-  if (!j) {
-    napi_throw_error(env, "ENOMEM", "writeReplace: out of memory");
+  static const char *usage =
+      "writeReplaceBatch(ops) takes an array of [tmp, target, data, mode]: two path strings, a Buffer and a mode";
+  size_t argc = 1;
+  napi_value argv[1];
+  bool is_array = false;
+  uint32_t n = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1 ||
+      napi_is_array(env, argv[0], &is_array) != napi_ok || !is_array ||
+      napi_get_array_length(env, argv[0], &n) != napi_ok || n == 0) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", usage);
     return NULL;
   }
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 4 ||
-      get_path(env, argv[0], j->tmp, sizeof j->tmp) || get_path(env, argv[1], j->target, sizeof j->target) ||
-      napi_is_buffer(env, argv[2], &is_buffer) != napi_ok || !is_buffer ||
-      napi_get_value_int32(env, argv[3], &mode) != napi_ok) {
-    free(j);
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE",
-                          "writeReplace(tmp, target, data, mode) takes two path strings, a Buffer and a mode");
+  write_replace_batch *b = calloc(1, sizeof *b);
+  if (!b || !(b->jobs = calloc(n, sizeof *b->jobs))) {
+    free(b);
+    napi_throw_error(env, "ENOMEM", "writeReplaceBatch: out of memory");
     return NULL;
   }
-  void *data = NULL;
-  napi_get_buffer_info(env, argv[2], &data, &j->len);
-  j->data = data;
-  j->mode = mode & 07777;
+  for (uint32_t i = 0; i < n; i++) {
+    write_replace_job *j = &b->jobs[i];
+    napi_value op, el[4];
+    bool op_is_array = false, is_buffer = false;
+    uint32_t op_len = 0;
+    int32_t mode = 0644;
+    void *data = NULL;
+    int bad = napi_get_element(env, argv[0], i, &op) != napi_ok ||
+              napi_is_array(env, op, &op_is_array) != napi_ok || !op_is_array ||
+              napi_get_array_length(env, op, &op_len) != napi_ok || op_len != 4;
+    for (uint32_t k = 0; !bad && k < 4; k++) bad = napi_get_element(env, op, k, &el[k]) != napi_ok;
+    bad = bad || get_path(env, el[0], j->tmp, sizeof j->tmp) || get_path(env, el[1], j->target, sizeof j->target) ||
+          napi_is_buffer(env, el[2], &is_buffer) != napi_ok || !is_buffer ||
+          napi_get_value_int32(env, el[3], &mode) != napi_ok ||
+          napi_get_buffer_info(env, el[2], &data, &j->len) != napi_ok ||
+          napi_create_reference(env, el[2], 1, &j->data_ref) != napi_ok;
+    b->count = i + 1;
+    if (bad) {
+      batch_free(env, b);
+      napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", usage);
+      return NULL;
+    }
+    j->data = data;
+    j->mode = mode & 07777;
+  }
   napi_value promise, name;
-  if (napi_create_reference(env, argv[2], 1, &j->data_ref) != napi_ok ||
-      napi_create_promise(env, &j->deferred, &promise) != napi_ok ||
-      napi_create_string_utf8(env, "ostk-fastfs:writeReplace", NAPI_AUTO_LENGTH, &name) != napi_ok ||
-      napi_create_async_work(env, NULL, name, write_replace_execute, write_replace_complete, j, &j->work) !=
+  if (napi_create_promise(env, &b->deferred, &promise) != napi_ok ||
+      napi_create_string_utf8(env, "ostk-fastfs:writeReplaceBatch", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_create_async_work(env, NULL, name, write_replace_execute, write_replace_complete, b, &b->work) !=
           napi_ok ||
-      napi_queue_async_work(env, j->work) != napi_ok) {
-    napi_throw_error(env, "EIO", "writeReplace: could not queue the work");
+      napi_queue_async_work(env, b->work) != napi_ok) {
+    napi_throw_error(env, "EIO", "writeReplaceBatch: could not queue the work");
     return NULL;
   }
   return promise;
@@ -359,9 +408,9 @@ NAPI_MODULE_INIT() {
   napi_value fn;
   if (napi_create_function(env, "exchange", NAPI_AUTO_LENGTH, exchange, NULL, &fn) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "exchange", fn) != napi_ok) return NULL;
-  if (napi_create_function(env, "writeReplace", NAPI_AUTO_LENGTH, write_replace, NULL, &fn) != napi_ok)
+  if (napi_create_function(env, "writeReplaceBatch", NAPI_AUTO_LENGTH, write_replace, NULL, &fn) != napi_ok)
     return NULL;
-  if (napi_set_named_property(env, exports, "writeReplace", fn) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "writeReplaceBatch", fn) != napi_ok) return NULL;
   if (napi_create_function(env, "syncFiles", NAPI_AUTO_LENGTH, sync_files, NULL, &fn) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "syncFiles", fn) != napi_ok) return NULL;
   return exports;

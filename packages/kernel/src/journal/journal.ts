@@ -253,6 +253,7 @@ export class Journal extends EventEmitter {
       this.durableSeq = seq;
       this.durableOffset = offset;
       this.durableHead = head;
+      this.emit("durable", seq);
     }
     if (this.durableSeq - this.lastCheckpointSeq >= this.opts.checkpointEvery) this.checkpoint();
     if (this.offset >= this.opts.rotateBytes && this.rotationAllowed()) this.rotate();
@@ -336,6 +337,7 @@ export class Journal extends EventEmitter {
     this.durableSeq = this.seq;
     this.durableHead = this.head;
     this.lastCheckpointSeq = this.seq;
+    this.emit("durable", this.seq);
     this.epoch = epoch + 1;
     this.opts.logger?.info({ epoch, last_seq: this.seq }, "journal: sealed epoch");
     this.emit("rotate", seal);

@@ -172,4 +172,20 @@ describe.each(methods)("replaceFile by %s", (method) => {
     await expect(syncFiles([])).resolves.toBeUndefined();
     await expect(syncFiles(files, 1)).resolves.toBeUndefined();
   });
+
+  it("writeAndReplace calls made in one turn each get their own outcome", async () => {
+    fs.mkdirSync(path.join(dir, "blocked"));
+    const names = Array.from({ length: 12 }, (_, i) => `m${i}.txt`);
+    const results = await Promise.allSettled([
+      ...names.map((n, i) =>
+        writeAndReplace(path.join(dir, `.${n}.tmp`), path.join(dir, n), Buffer.from(`v${i}`), 0o644),
+      ),
+      writeAndReplace(path.join(dir, ".blocked.tmp"), path.join(dir, "blocked"), Buffer.from("x"), 0o644),
+    ]);
+    expect(results.slice(0, 12).every((r) => r.status === "fulfilled")).toBe(true);
+    expect(results[12]).toMatchObject({ status: "rejected" });
+    names.forEach((n, i) => expect(fs.readFileSync(path.join(dir, n), "utf8")).toBe(`v${i}`));
+    const sizes = results.slice(0, 12).map((r) => (r as PromiseFulfilledResult<{ size: number }>).value.size);
+    expect(sizes).toEqual(names.map((_, i) => `v${i}`.length));
+  });
 });

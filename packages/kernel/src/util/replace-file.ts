@@ -11,8 +11,13 @@ export type ReplaceMethod = "exchange" | "rename";
 
 interface Fastfs {
   exchange(a: string, b: string): void;
-  /** One thread-pool job: create+write+close `tmp`, exchange with (or rename to) `target`, unlink. */
-  writeReplace?(tmp: string, target: string, data: Buffer, mode: number): Promise<NativeReplaced>;
+  /**
+   * One thread-pool job for a batch: per op, create+write+close `tmp`, exchange with (or rename to)
+   * `target`, unlink, stat; one result (or Error) per op.
+   */
+  writeReplaceBatch?(
+    ops: [tmp: string, target: string, data: Buffer, mode: number][],
+  ): Promise<(NativeReplaced | Error)[]>;
   /** One thread-pool job: for each path, open (never through a symlink) + fdatasync + close. */
   syncFiles?(paths: string[]): Promise<number>;
 }
@@ -118,8 +123,8 @@ export async function writeAndReplace(
   mode: number,
 ): Promise<FileStamp> {
   const ff = addon();
-  if (ff?.writeReplace) {
-    const r = await ff.writeReplace(tmp, target, data, mode);
+  if (ff?.writeReplaceBatch) {
+    const r = await inBatch(ff, [tmp, target, data, mode]);
     if (r.how.startsWith("rename:")) {
       fastfs = null;
       why = `renameat2 exchange refused (${r.how.slice(7)}) on this filesystem`;
@@ -138,6 +143,45 @@ export async function writeAndReplace(
   await writeTempAt(tmp, data, mode, false);
   await replaceFile(tmp, target);
   return stampOf(fs.statSync(target));
+}
+
+type ReplaceOp = [tmp: string, target: string, data: Buffer, mode: number];
+let batch: { op: ReplaceOp; resolve(r: NativeReplaced): void; reject(e: unknown): void }[] = [];
+
+/**
+ * Every apply that becomes ready in one event-loop turn (the writers one fdatasync released) goes to
+ * the thread pool as one job, at the end of the turn: one wake-up and one completion for the event
+ * loop instead of one per write. Each op still succeeds or fails on its own.
+ */
+function inBatch(ff: Fastfs, op: ReplaceOp): Promise<NativeReplaced> {
+  return new Promise((resolve, reject) => {
+    batch.push({ op, resolve, reject });
+    if (batch.length > 1) return;
+    setImmediate(() => {
+      const ops = batch;
+      batch = [];
+      let results: Promise<(NativeReplaced | Error)[]>;
+      try {
+        results = ff.writeReplaceBatch!(ops.map((o) => o.op));
+      } catch (err) {
+        for (const o of ops) o.reject(err);
+        return;
+      }
+      results.then(
+        (rs) => {
+          ops.forEach((o, i) => {
+            const r = rs[i];
+            if (r instanceof Error) o.reject(r);
+            else if (r) o.resolve(r);
+            else o.reject(new Error("ostk-fastfs: writeReplaceBatch returned no result"));
+          });
+        },
+        (err) => {
+          for (const o of ops) o.reject(err);
+        },
+      );
+    });
+  });
 }
 
 function stampOf(st: fs.Stats): FileStamp {
