@@ -16,6 +16,7 @@ import { ObjectStore } from "../journal/objects.js";
 import { readEntries } from "../journal/read.js";
 import { type GenRow, GenTable } from "../occ/gen-table.js";
 import { atomicWriteFile, fsyncDir, writeTempAt } from "../util/durable.js";
+import { eachLimited } from "../util/each-limited.js";
 import { type Logger, silentLogger } from "../util/logger.js";
 import { KeyedMutex } from "../util/mutex.js";
 import { type FileStamp, replaceFile, syncFiles, writeAndReplace } from "../util/replace-file.js";
@@ -683,22 +684,4 @@ function tempNameFor(target: string): string {
     path.dirname(target),
     `.${path.basename(target)}.ostk-tmp-${TEMP_NONCE}${(++tempCounter).toString(16)}`,
   );
-}
-
-/** Run `fn` over `items` with at most `limit` calls in flight; the first failure is thrown at the end. */
-async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  let failure: unknown = null;
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next++];
-      try {
-        await fn(item);
-      } catch (err) {
-        failure ??= err;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failure) throw failure;
 }

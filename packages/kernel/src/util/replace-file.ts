@@ -4,6 +4,7 @@ import fsp from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { writeTempAt } from "./durable.js";
+import { eachLimited } from "./each-limited.js";
 import { nativeDir } from "./native-dir.js";
 
 /** How `replaceFile` puts a finished temp file in place. */
@@ -206,20 +207,7 @@ export async function syncFiles(files: string[], concurrency = 2): Promise<void>
     if (failed) throw (failed as PromiseRejectedResult).reason;
     return;
   }
-  let next = 0;
-  let failure: unknown = null;
-  const worker = async () => {
-    while (next < files.length) {
-      const file = files[next++]!;
-      try {
-        await syncOne(file);
-      } catch (err) {
-        failure ??= err;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));
-  if (failure) throw failure;
+  await eachLimited(files, concurrency, syncOne);
 }
 
 async function syncOne(file: string): Promise<void> {
