@@ -44,15 +44,18 @@ function redactRow(row: LedgerRow): LedgerRow {
   return out;
 }
 
+/** Rows held before a write is forced (about 64 KB of JSON). */
+const MAX_PENDING_ROWS = 128;
+
 /**
  * Append-only JSONL ledger (`.ostk/memory/ledger.jsonl`, mode 0600); free-text fields pass through
- * lib's `redactString`. Rows are grouped into one write every `flushMs` (or 64 KB) so the hot path never waits
- * on the disk; `close()` flushes what is left.
+ * lib's `redactString`. Rows are redacted, serialised and written in one go every `flushMs` (or every
+ * 128 rows), so a request pays neither the disk nor the JSON after its answer is sent; `close()`
+ * flushes what is left. Rows must not be changed after `append`.
  */
 export class Ledger {
   private stream: WriteStream;
-  private pending: string[] = [];
-  private pendingBytes = 0;
+  private pending: LedgerRow[] = [];
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -67,10 +70,8 @@ export class Ledger {
   }
 
   append(row: LedgerRow): void {
-    const line = `${JSON.stringify(redactRow(row))}\n`;
-    this.pending.push(line);
-    this.pendingBytes += line.length;
-    if (this.pendingBytes >= 65536) this.flush();
+    this.pending.push(row);
+    if (this.pending.length >= MAX_PENDING_ROWS) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), this.flushMs);
   }
 
@@ -78,9 +79,10 @@ export class Ledger {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     if (this.pending.length === 0) return;
-    this.stream.write(this.pending.join(""));
+    let text = "";
+    for (const row of this.pending) text += `${JSON.stringify(redactRow(row))}\n`;
     this.pending = [];
-    this.pendingBytes = 0;
+    this.stream.write(text);
   }
 
   close(): Promise<void> {

@@ -13,8 +13,12 @@ const HOP_BY_HOP = new Set([
   "upgrade",
 ]);
 
-function connectionListed(headers: IncomingHttpHeaders): Set<string> {
+const NONE: ReadonlySet<string> = new Set();
+
+/** Header names the `Connection` header lists as hop-by-hop (none for the usual keep-alive / close). */
+function connectionListed(headers: IncomingHttpHeaders): ReadonlySet<string> {
   const c = headers.connection;
+  if (c === undefined || c === "keep-alive" || c === "close") return NONE;
   return new Set(
     String(c ?? "")
       .split(",")
