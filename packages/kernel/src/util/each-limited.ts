@@ -1,5 +1,9 @@
 /** Run `fn` over `items` with at most `limit` calls in flight; the first failure is thrown at the end. */
-export async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+export async function eachLimited<T>(
+  items: T[],
+  limit: number,
+  fn: (item: T) => Promise<unknown>,
+): Promise<void> {
   let next = 0;
   let failure: unknown = null;
   const worker = async () => {

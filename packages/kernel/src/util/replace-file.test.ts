@@ -184,7 +184,7 @@ describe.each(methods)("replaceFile by %s", (method) => {
     ]);
     expect(results.slice(0, 12).every((r) => r.status === "fulfilled")).toBe(true);
     expect(results[12]).toMatchObject({ status: "rejected" });
-    names.forEach((n, i) => expect(fs.readFileSync(path.join(dir, n), "utf8")).toBe(`v${i}`));
+    for (const [i, n] of names.entries()) expect(fs.readFileSync(path.join(dir, n), "utf8")).toBe(`v${i}`);
     const sizes = results.slice(0, 12).map((r) => (r as PromiseFulfilledResult<{ size: number }>).value.size);
     expect(sizes).toEqual(names.map((_, i) => `v${i}`.length));
   });
