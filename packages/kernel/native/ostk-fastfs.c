@@ -87,6 +87,24 @@ static napi_value exchange(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* The single array argument of writeReplaceBatch / syncFiles and its length; 0 on success. */
+static int array_arg(napi_env env, napi_callback_info info, napi_value *arr, uint32_t *n) {
+  size_t argc = 1;
+  bool is_array = false;
+  return napi_get_cb_info(env, info, &argc, arr, NULL, NULL) != napi_ok || argc != 1 ||
+         napi_is_array(env, *arr, &is_array) != napi_ok || !is_array ||
+         napi_get_array_length(env, *arr, n) != napi_ok;
+}
+
+/* An Error whose `code` is the errno name and whose message is `msg`. */
+static napi_value errno_error(napi_env env, int err, const char *msg) {
+  napi_value code, message, result;
+  napi_create_string_utf8(env, errno_code(err), NAPI_AUTO_LENGTH, &code);
+  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &message);
+  napi_create_error(env, code, message, &result);
+  return result;
+}
+
 static int is_exchange_unsupported(int err) { return err == EINVAL || err == ENOSYS || err == EPERM; }
 
 typedef struct {
@@ -193,10 +211,7 @@ static napi_value job_value(napi_env env, write_replace_job *j) {
     else
       snprintf(msg, sizeof msg, "%s: %s, %s '%s' '%s'", errno_code(j->err), strerror(j->err), j->stage, j->tmp,
                j->target);
-    napi_value code, message;
-    napi_create_string_utf8(env, errno_code(j->err), NAPI_AUTO_LENGTH, &code);
-    napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &message);
-    napi_create_error(env, code, message, &result);
+    result = errno_error(env, j->err, msg);
     napi_value syscall_name;
     napi_create_string_utf8(env, j->stage, NAPI_AUTO_LENGTH, &syscall_name);
     napi_set_named_property(env, result, "syscall", syscall_name);
@@ -250,13 +265,9 @@ static void write_replace_complete(napi_env env, napi_status status, void *arg) 
 static napi_value write_replace(napi_env env, napi_callback_info info) {
   static const char *usage =
       "writeReplaceBatch(ops) takes an array of [tmp, target, data, mode]: two path strings, a Buffer and a mode";
-  size_t argc = 1;
   napi_value argv[1];
-  bool is_array = false;
   uint32_t n = 0;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1 ||
-      napi_is_array(env, argv[0], &is_array) != napi_ok || !is_array ||
-      napi_get_array_length(env, argv[0], &n) != napi_ok || n == 0) {
+  if (array_arg(env, info, argv, &n) || n == 0) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", usage);
     return NULL;
   }
@@ -351,11 +362,7 @@ static void sync_complete(napi_env env, napi_status status, void *arg) {
   if (j->err) {
     char msg[4400];
     snprintf(msg, sizeof msg, "%s: %s, fdatasync '%s'", errno_code(j->err), strerror(j->err), j->err_path);
-    napi_value code, message;
-    napi_create_string_utf8(env, errno_code(j->err), NAPI_AUTO_LENGTH, &code);
-    napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &message);
-    napi_create_error(env, code, message, &result);
-    napi_reject_deferred(env, j->deferred, result);
+    napi_reject_deferred(env, j->deferred, errno_error(env, j->err, msg));
   } else {
     napi_create_uint32(env, j->synced, &result);
     napi_resolve_deferred(env, j->deferred, result);
@@ -365,13 +372,9 @@ static void sync_complete(napi_env env, napi_status status, void *arg) {
 }
 
 static napi_value sync_files(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  bool is_array = false;
   uint32_t n = 0;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1 ||
-      napi_is_array(env, argv[0], &is_array) != napi_ok || !is_array ||
-      napi_get_array_length(env, argv[0], &n) != napi_ok) {
+  if (array_arg(env, info, argv, &n)) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "syncFiles(paths) takes an array of path strings");
     return NULL;
   }
