@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { KernelClient } from "@ostk/lib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openRecall, type Recall } from "../../src/index.js";
+import { JOURNAL_INGEST_KEY, JOURNAL_PATH } from "../../src/source/journal-source.js";
 
 async function until(what: string, fn: () => Promise<boolean>, ms = 5000): Promise<void> {
   const end = Date.now() + ms;
@@ -176,6 +177,18 @@ describe("the kernel's journal as a searchable source (real kernel)", () => {
     const refused = (await recall.search("tampered refused", { source: ["journal"] })).hits[0];
     expect(refused).toMatchObject({ path: ".ostk/tampered", symbol: "refused for agent-otter" });
     expect(refused.snippet).toMatch(/^`write \.ostk\/tampered` by agent-otter \(agent.*\) was refused/);
+  });
+
+  it("an index made before commands were events reads its journal once more, from the start", async () => {
+    // Make the index look like an older version's: no command events, a cursor at the end, no version.
+    const commands = recall.store.chunkIdsOfSource("journal", JOURNAL_PATH);
+    expect(commands.length).toBe(2); // `wc` while watching, `echo` above
+    recall.store.removeChunkIds(commands);
+    expect((await recall.scan()).events).toBe(0); // a current cursor does not go back
+    const state = recall.store.getIngest<Record<string, unknown>>(JOURNAL_INGEST_KEY);
+    recall.store.setIngest(JOURNAL_INGEST_KEY, { ...state, v: undefined });
+    expect((await recall.scan()).events).toBe(2); // only what was missing is stored
+    expect((await recall.scan()).events).toBe(0);
   });
 
   it("journal = false drops the events", async () => {
