@@ -66,7 +66,13 @@ export async function serve(argv: string[]): Promise<void> {
   onStopSignals({
     stop: (signal) => {
       process.stderr.write(`${signal}: finishing in-flight requests (Ctrl-C again to force)…\n`);
-      void proxy.close().then(() => process.exit(0));
+      proxy.close().then(
+        () => process.exit(0),
+        (err: Error) => {
+          process.stderr.write(`ostk-cache: shutdown failed: ${err.message}\n`);
+          process.exit(1);
+        },
+      );
     },
   });
 }
