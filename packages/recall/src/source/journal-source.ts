@@ -44,7 +44,7 @@ export const JOURNAL_EVENTS = [
   "agent.approval",
 ] as const;
 const INDEXED = new Set<string>(JOURNAL_EVENTS);
-/** Bumped when JOURNAL_EVENTS grows, so a stored cursor is read again for the new kinds (ids dedupe the rest). */
+/** Bumped when what an event holds changes: an index stored under another version is rebuilt from the journal. */
 const JOURNAL_EVENTS_VERSION = 2;
 
 /** Whether recall stores this journal event. */
@@ -88,8 +88,8 @@ function journalChunk(e: JournalEntryLike, movedTo?: string): Chunk | null {
   if (e.event !== "fs.commit" || typeof e.path !== "string" || !e.path) return null;
   const op = typeof e.data?.op === "string" ? e.data.op : "change";
   const to = typeof e.data?.to === "string" ? e.data.to : undefined;
-  const actor = e.actor ?? {};
-  const who = `${actor.id ?? "unknown"}${actor.kind ? ` (${actor.kind}${actor.session ? `, session ${actor.session}` : ""})` : ""}`;
+  const id = e.actor?.id ?? "unknown";
+  const who = whoOf(e);
   const when = new Date(e.ts).toISOString();
   const lines = [
     movedTo
@@ -104,7 +104,13 @@ function journalChunk(e: JournalEntryLike, movedTo?: string): Chunk | null {
   if (e.hash_after) lines.push(`content sha256 ${e.hash_after}`);
   if (typeof e.data?.noticed_by === "string") lines.push(`noticed by ${e.data.noticed_by}`);
   if (typeof e.data?.exec_seq === "number") lines.push(`by the command at journal seq ${e.data.exec_seq}`);
-  return eventChunk(e, movedTo ?? e.path, `${op} by ${actor.id ?? "unknown"}`, lines, movedTo);
+  return eventChunk(e, movedTo ?? e.path, `${op} by ${id}`, lines, movedTo);
+}
+
+/** `agent-otter (agent, session s1)`. */
+function whoOf(e: JournalEntryLike): string {
+  const a = e.actor ?? {};
+  return `${a.id ?? "unknown"}${a.kind ? ` (${a.kind}${a.session ? `, session ${a.session}` : ""})` : ""}`;
 }
 
 function eventChunk(e: JournalEntryLike, path: string, symbol: string, lines: string[], salt = ""): Chunk {
@@ -139,9 +145,8 @@ function callText(call: unknown, path?: string): string {
 function activityChunk(e: JournalEntryLike): Chunk | null {
   if (!isIndexedJournalEvent(e.event)) return null;
   const d = (e.data ?? {}) as Record<string, unknown>;
-  const actor = e.actor ?? {};
-  const id = actor.id ?? "unknown";
-  const who = `${id}${actor.kind ? ` (${actor.kind}${actor.session ? `, session ${actor.session}` : ""})` : ""}`;
+  const id = e.actor?.id ?? "unknown";
+  const who = whoOf(e);
   const when = new Date(e.ts).toISOString();
   const path = str(e.path) ?? JOURNAL_PATH;
   if (e.event === "tool.bash") {
@@ -239,6 +244,9 @@ export class JournalSource {
     const { auditTail } = (await import("@ostk/lib")) as unknown as { auditTail: AuditTail };
     const prev = this.state();
     const current = prev?.v === JOURNAL_EVENTS_VERSION;
+    // Stored by an older version (other kinds, other text): read the journal again from the start
+    // into a clean slate, so events are neither missing nor stored twice under an old id.
+    if (prev && !current) this.indexer.removeChunks(this.store.chunkIdsOfSource("journal"));
     let cursor = current ? prev?.cursor : undefined;
     let lastSeq = current ? (prev?.lastSeq ?? 0) : 0;
     let added = 0;
