@@ -1,8 +1,28 @@
-import { createJSONRPCErrorResponse, type JSONRPCErrorResponse, type JSONRPCRequest } from "json-rpc-2.0";
 import { OstkRpcError } from "../errors.js";
 
-export const errorResponse = (id: JSONRPCRequest["id"], err: OstkRpcError): JSONRPCErrorResponse =>
-  createJSONRPCErrorResponse(id ?? null, err.code, err.message, err.toJSON().data);
+export type RpcId = string | number | null;
+
+/** A JSON-RPC 2.0 request (or, without `id`, a notification) after `checkShape` accepted it. */
+export interface RpcRequest {
+  jsonrpc: "2.0";
+  id?: RpcId;
+  method: string;
+  params?: Record<string, unknown>;
+}
+
+/** A JSON-RPC 2.0 response: `result` or `error`. */
+export interface RpcResponse {
+  jsonrpc: "2.0";
+  id: RpcId;
+  result?: unknown;
+  error?: { code: number; message: string; data?: Record<string, unknown> };
+}
+
+export const errorResponse = (id: RpcId | undefined, err: OstkRpcError): RpcResponse => ({
+  jsonrpc: "2.0",
+  id: id ?? null,
+  error: err.toJSON(),
+});
 
 /** The JSON-RPC 2.0 shape of one inbound message, or the InvalidRequest error it deserves. */
 export function checkShape(msg: unknown): OstkRpcError | null {

@@ -1,17 +1,12 @@
 import type { Socket } from "node:net";
-import {
-  createJSONRPCErrorResponse,
-  JSONRPCClient,
-  JSONRPCErrorException,
-  type JSONRPCResponse,
-} from "json-rpc-2.0";
-import { ERROR_CODES, OstkRpcError } from "../errors.js";
+import { OstkRpcError } from "../errors.js";
 import type { MethodName, MethodTypes } from "../protocol/generated/methods.js";
 import type { CallerIdentity } from "../protocol/generated/types.js";
 import type { Logger } from "../util/logger.js";
 import { nodeModule } from "../util/node.js";
 import { DEFAULT_MAX_FRAME_BYTES, LineDecoder } from "./line-decoder.js";
 import { attachMeta } from "./meta.js";
+import { errorResponse, type RpcResponse } from "./request-shape.js";
 
 export interface ReconnectOptions {
   /** First retry delay; doubles per attempt with ±20 % jitter. Default 50 ms. */
@@ -42,16 +37,14 @@ export interface CallOptions {
 
 type Params = Record<string, unknown> | undefined;
 
-function toError(err: unknown, method: string): Error {
-  if (err instanceof OstkRpcError) return err;
-  if (err instanceof JSONRPCErrorException) {
-    // json-rpc-2.0 uses code 0 for requests it rejects locally (connection dropped).
-    if (err.code === 0) return new OstkRpcError("Unavailable", `${method}: ${err.message}`);
-    const data = err.data && typeof err.data === "object" ? (err.data as Record<string, unknown>) : undefined;
-    return new OstkRpcError(err.code, err.message, data);
-  }
-  const message = err instanceof Error ? err.message : String(err);
-  return new OstkRpcError("Unavailable", `${method}: ${message}`, undefined, err);
+/** A call sent and not yet answered. */
+interface Pending {
+  method: string;
+  resolve(value: unknown): void;
+  reject(err: Error): void;
+  timer: ReturnType<typeof setTimeout>;
+  /** Stops listening to the caller's abort signal. */
+  unlisten?: () => void;
 }
 
 /**
@@ -63,11 +56,15 @@ function toError(err: unknown, method: string): Error {
  */
 export class RpcClient {
   private socket: Socket | null = null;
-  private readonly rpc: JSONRPCClient<void>;
+  /** Calls sent and waiting for their answer, by request id. */
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
   // biome-ignore lint/suspicious/noExplicitAny: listeners declare the params type of the notification they subscribe to
   private readonly listeners = new Map<string, Set<(params: any) => void>>();
   private readonly reconnectListeners = new Set<() => void>();
-  private readonly inFlight = new Set<Promise<unknown>>();
+  /** Calls made and not yet settled (sent or waiting for the connection); `close()` waits for them. */
+  private unsettled = 0;
+  private onSettled: (() => void) | null = null;
   private waiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
   private closing = false;
   private attempts = 0;
@@ -78,7 +75,6 @@ export class RpcClient {
 
   private constructor(private readonly opts: RpcClientOptions) {
     this.identity = opts.identity;
-    this.rpc = new JSONRPCClient<void>((payload) => this.write(payload));
   }
 
   static async connect(opts: RpcClientOptions): Promise<RpcClient> {
@@ -126,10 +122,10 @@ export class RpcClient {
             // Fail the call it answered (its id is near the start) instead of letting it time out.
             const id = /"id"\s*:\s*(-?\d+|"(?:[^"\\]|\\.)*")/.exec(f.head)?.[1];
             if (id !== undefined && !/"method"\s*:/.test(f.head)) {
-              this.rpc.receive(
-                createJSONRPCErrorResponse(
-                  JSON.parse(id),
-                  ERROR_CODES.FrameTooLarge,
+              this.settle(
+                JSON.parse(id),
+                new OstkRpcError(
+                  "FrameTooLarge",
                   `the answer is ${f.bytes} bytes, above this client's ${this.opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES}-byte frame cap; ask for less or raise maxFrameBytes`,
                   { kind: "FrameTooLarge", bytes: f.bytes },
                 ),
@@ -143,9 +139,14 @@ export class RpcClient {
       socket.on("close", () => {
         if (this.socket !== socket) return;
         this.socket = null;
-        this.rpc.rejectAllPendingRequests(
-          "the daemon closed the connection before answering; the call may or may not have run (check the journal before retrying)",
-        );
+        for (const [id, p] of this.pending)
+          this.settle(
+            id,
+            new OstkRpcError(
+              "Unavailable",
+              `${p.method}: the daemon closed the connection before answering; the call may or may not have run (check the journal before retrying)`,
+            ),
+          );
         if (!this.closing) this.scheduleReconnect();
       });
     });
@@ -203,11 +204,7 @@ export class RpcClient {
         const n = m as { method: string; params?: unknown; id?: unknown };
         if ("id" in n && n.id !== undefined) {
           this.write(
-            createJSONRPCErrorResponse(
-              n.id as string,
-              ERROR_CODES.MethodNotFound,
-              "clients serve no methods",
-            ),
+            errorResponse(n.id as string, new OstkRpcError("MethodNotFound", "clients serve no methods")),
           );
           continue;
         }
@@ -219,9 +216,23 @@ export class RpcClient {
           }
         }
       } else if (m && typeof m === "object" && "id" in m) {
-        this.rpc.receive(m as JSONRPCResponse);
+        const r = m as RpcResponse;
+        if (typeof r.id !== "number") continue;
+        if (r.error && typeof r.error === "object") this.settle(r.id, OstkRpcError.fromJSON(r.error));
+        else this.settle(r.id, undefined, r.result);
       }
     }
+  }
+
+  /** Ends one pending call with its answer (or `err`); ids no call is waiting for are ignored. */
+  private settle(id: number, err: Error | undefined, result?: unknown): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    clearTimeout(p.timer);
+    p.unlisten?.();
+    if (err) p.reject(err);
+    else p.resolve(result);
   }
 
   private write(payload: unknown): void {
@@ -275,42 +286,67 @@ export class RpcClient {
   ): Promise<MethodTypes[M]["result"]>;
   call(method: string, params?: Params, opts?: CallOptions): Promise<unknown>;
   call(method: string, params?: Params, opts: CallOptions = {}): Promise<unknown> {
-    const p = this.doCall(method, params, opts);
-    this.inFlight.add(p);
-    p.finally(() => this.inFlight.delete(p)).catch(() => {});
+    const timeoutMs = opts.timeoutMs ?? this.opts.timeoutMs ?? 30_000;
+    const deadline = Date.now() + timeoutMs;
+    this.unsettled++;
+    const p = this.socket
+      ? this.send(method, params, timeoutMs, deadline, opts.signal)
+      : this.ready(deadline).then(() => this.send(method, params, timeoutMs, deadline, opts.signal));
+    const done = () => {
+      if (--this.unsettled === 0) this.onSettled?.();
+    };
+    p.then(done, done);
     return p;
   }
 
-  private async doCall(method: string, params: Params, opts: CallOptions): Promise<unknown> {
-    const timeoutMs = opts.timeoutMs ?? this.opts.timeoutMs ?? 30_000;
-    const deadline = Date.now() + timeoutMs;
-    opts.signal?.throwIfAborted();
-    await this.ready(deadline);
-    const remaining = Math.max(1, deadline - Date.now());
-    const req = this.rpc
-      .timeout(remaining, (id) =>
-        createJSONRPCErrorResponse(
+  /** Writes one request and resolves with its result, or rejects on error, timeout or cancel. */
+  private send(
+    method: string,
+    params: Params,
+    timeoutMs: number,
+    deadline: number,
+    signal: AbortSignal | undefined,
+  ): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(new OstkRpcError("Cancelled", `${method} was cancelled by the caller`));
+        return;
+      }
+      const id = this.nextId++;
+      const timer = setTimeout(
+        () =>
+          this.settle(
+            id,
+            new OstkRpcError(
+              "Timeout",
+              `${method} did not answer within ${timeoutMs} ms; it may still complete on the daemon`,
+            ),
+          ),
+        Math.max(1, deadline - Date.now()),
+      );
+      const pending: Pending = { method, resolve, reject, timer };
+      if (signal) {
+        const onAbort = () =>
+          this.settle(id, new OstkRpcError("Cancelled", `${method} was cancelled by the caller`));
+        signal.addEventListener("abort", onAbort, { once: true });
+        pending.unlisten = () => signal.removeEventListener("abort", onAbort);
+      }
+      this.pending.set(id, pending);
+      try {
+        this.write({ jsonrpc: "2.0", id, method, params: attachMeta(params, this.identity) });
+      } catch (err) {
+        // Not connected (Unavailable), or params JSON cannot carry (a cycle, a BigInt).
+        this.settle(
           id,
-          ERROR_CODES.Timeout,
-          `${method} did not answer within ${timeoutMs} ms; it may still complete on the daemon`,
-        ),
-      )
-      .request(method, attachMeta(params, this.identity));
-    const wrapped = Promise.resolve(req).catch((err) => {
-      throw toError(err, method);
-    });
-    if (!opts.signal) return wrapped;
-    const signal = opts.signal;
-    return Promise.race([
-      wrapped,
-      new Promise<never>((_, reject) => {
-        signal.addEventListener(
-          "abort",
-          () => reject(new OstkRpcError("Cancelled", `${method} was cancelled by the caller`)),
-          { once: true },
+          err instanceof OstkRpcError
+            ? err
+            : new OstkRpcError(
+                "InvalidParams",
+                `${method}: params cannot be sent: ${(err as Error).message}`,
+              ),
         );
-      }),
-    ]);
+      }
+    });
   }
 
   /** Sends a notification (no answer). */
@@ -341,7 +377,11 @@ export class RpcClient {
     this.closing = true;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.failWaiters(new OstkRpcError("Unavailable", "the client is closed"));
-    await Promise.allSettled([...this.inFlight]);
+    while (this.unsettled > 0)
+      await new Promise<void>((resolve) => {
+        this.onSettled = resolve;
+      });
+    this.onSettled = null;
     const s = this.socket;
     this.socket = null;
     if (s) {

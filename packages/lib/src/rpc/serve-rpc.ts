@@ -1,10 +1,4 @@
 import type { Server } from "node:net";
-import {
-  type JSONRPCErrorResponse,
-  type JSONRPCRequest,
-  type JSONRPCResponse,
-  JSONRPCServer,
-} from "json-rpc-2.0";
 import { OstkRpcError, toRpcError } from "../errors.js";
 import { METHODS } from "../protocol/generated/methods.js";
 import type { CallerIdentity, RequestMeta } from "../protocol/generated/types.js";
@@ -18,7 +12,7 @@ import { DEFAULT_MAX_FRAME_BYTES, LineDecoder } from "./line-decoder.js";
 export type { RpcConnection };
 
 import { splitMeta, traceOf } from "./meta.js";
-import { checkShape, errorResponse } from "./request-shape.js";
+import { checkShape, errorResponse, type RpcRequest, type RpcResponse } from "./request-shape.js";
 import { removeStaleSocket } from "./socket-file.js";
 
 /** What a handler learns about the call besides its params. */
@@ -77,8 +71,6 @@ export interface RpcServer {
   close(): Promise<void>;
 }
 
-type Ctx = { conn: Conn; signal: AbortSignal };
-
 /** Serves JSON-RPC 2.0 over a unix socket: one JSON object per line, validated against the protocol. */
 export async function serveRpc(opts: ServeRpcOptions): Promise<RpcServer> {
   const net = nodeModule("node:net");
@@ -94,35 +86,28 @@ export async function serveRpc(opts: ServeRpcOptions): Promise<RpcServer> {
   let closing = false;
   let nextId = 1;
 
-  const rpc = new JSONRPCServer<Ctx>({ errorListener: () => {} });
-  rpc.mapErrorToJSONRPCErrorResponse = (id, error): JSONRPCErrorResponse => {
-    const e = toRpcError(error);
-    if (e.kind === "InternalError") logger.error?.({ err: error }, "rpc: handler failed");
-    return errorResponse(id, e);
-  };
-  for (const [name, handler] of Object.entries(opts.handlers)) {
-    rpc.addMethod(name, async (raw, { conn, signal }) => {
-      const { params, meta } = splitMeta(raw);
-      const trace = traceOf(meta);
-      const ctx: RpcHandlerContext = {
-        identity: meta.identity,
-        traceId: trace.traceId,
-        trace,
-        meta,
-        method: name,
-        notify: (m, p) => conn.notify(m, p),
-        signal,
-        connection: conn,
-      };
-      const result = await withTrace(trace, () => handler(params, ctx));
-      if (opts.checkResults && METHODS[name]?.result && !METHODS[name].result?.(result ?? null)) {
-        logger.warn?.(
-          { method: name, errors: validationErrors(METHODS[name].result!, "result") },
-          "rpc: result does not match the protocol",
-        );
-      }
-      return result === undefined ? null : result;
-    });
+  /** Runs one accepted request: the handler sees its params without `_meta`, inside its trace. */
+  async function run(name: string, raw: unknown, conn: Conn): Promise<unknown> {
+    const { params, meta } = splitMeta(raw);
+    const trace = traceOf(meta);
+    const ctx: RpcHandlerContext = {
+      identity: meta.identity,
+      traceId: trace.traceId,
+      trace,
+      meta,
+      method: name,
+      notify: (m, p) => conn.notify(m, p),
+      signal: conn.abort.signal,
+      connection: conn,
+    };
+    const result = await withTrace(trace, () => opts.handlers[name](params, ctx));
+    if (opts.checkResults && METHODS[name]?.result && !METHODS[name].result?.(result ?? null)) {
+      logger.warn?.(
+        { method: name, errors: validationErrors(METHODS[name].result!, "result") },
+        "rpc: result does not match the protocol",
+      );
+    }
+    return result === undefined ? null : result;
   }
 
   function precheck(msg: Record<string, unknown>): OstkRpcError | null {
@@ -152,12 +137,12 @@ export async function serveRpc(opts: ServeRpcOptions): Promise<RpcServer> {
     return null;
   }
 
-  async function handleOne(conn: Conn, msg: unknown): Promise<JSONRPCResponse | null> {
+  async function handleOne(conn: Conn, msg: unknown): Promise<RpcResponse | null> {
     const id = msg && typeof msg === "object" && "id" in msg ? (msg as { id: unknown }).id : undefined;
     const safeId = typeof id === "string" || typeof id === "number" ? id : null;
     const shape = checkShape(msg);
     if (shape) return errorResponse(safeId, shape);
-    const req = msg as JSONRPCRequest;
+    const req = msg as RpcRequest;
     const isNotification = !("id" in req);
     const bad = precheck(req as unknown as Record<string, unknown>);
     if (bad) {
@@ -167,7 +152,14 @@ export async function serveRpc(opts: ServeRpcOptions): Promise<RpcServer> {
       }
       return errorResponse(req.id ?? null, bad);
     }
-    return rpc.receive(req, { conn, signal: conn.abort.signal });
+    try {
+      const result = await run(req.method, req.params, conn);
+      return isNotification ? null : { jsonrpc: "2.0", id: req.id ?? null, result };
+    } catch (err) {
+      const e = toRpcError(err);
+      if (e.kind === "InternalError") logger.error?.({ err }, "rpc: handler failed");
+      return isNotification ? null : errorResponse(req.id, e);
+    }
   }
 
   async function onFrame(conn: Conn, text: string): Promise<void> {
