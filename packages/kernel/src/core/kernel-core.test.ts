@@ -103,6 +103,27 @@ describe("KernelCore", () => {
     expect(last).toMatchObject({ event: "fs.commit", actor: { kind: "external" }, data: { op: "external" } });
   });
 
+  it("sees every same-size in-place change, also once it trusts a still file's stamp instead of rehashing", async () => {
+    await using t = tmpWorkspace();
+    const racyMs = 40;
+    const core = await KernelCore.open({ workspace: t.dir, signer: t.signer, racyMs });
+    const file = path.join(t.dir, "s.txt");
+    const gen = async () => (await fsRead(core, alice, { path: "s.txt" })).gen;
+    await fsWrite(core, alice, { path: "s.txt", content: "aaaa\n" });
+    // Right after the write: same size, same inode, and where the clock is coarse the same ctime too.
+    fs.writeFileSync(file, "bbbb\n");
+    expect(await gen()).toBe(2);
+    fs.writeFileSync(file, "cccc\n"); // right after a read that could not trust the stamp yet
+    expect(await gen()).toBe(3);
+    await new Promise((r) => setTimeout(r, racyMs * 2));
+    expect(await gen()).toBe(3); // hashed, and now trusted: the file was still for longer than racyMs
+    expect(await gen()).toBe(3);
+    fs.writeFileSync(file, "dddd\n");
+    const r = await fsRead(core, alice, { path: "s.txt" });
+    expect(r).toMatchObject({ gen: 4, content: "dddd\n", sha256: sha256Hex("dddd\n") });
+    await core.close();
+  });
+
   it("refuses paths outside the workspace and kernel state", async () => {
     await using t = tmpWorkspace();
     const core = await KernelCore.open({ workspace: t.dir, signer: t.signer });

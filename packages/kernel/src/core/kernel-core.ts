@@ -36,6 +36,8 @@ export interface KernelCoreOptions {
   checkpointEvery?: number;
   /** Max file size read/written through syscalls (bytes). Default 32 MiB. */
   maxFileBytes?: number;
+  /** How long a file must have been still before its stamp stands for its content (ms). Default RACY_MS. */
+  racyMs?: number;
 }
 
 /** What the kernel currently knows about a file after looking at the disk. */
@@ -116,7 +118,13 @@ export class KernelCore extends EventEmitter {
   readonly locks = new KeyedMutex();
   readonly logger: Logger;
   readonly maxFileBytes: number;
+  private readonly racyMs: number;
   private openIntents = 0;
+  /**
+   * Per path, the generation-table row whose content `observe` last confirmed by hashing, and when
+   * (wall-clock ms, taken before the fstat that gave the stamp). See `observe` for when it is trusted.
+   */
+  private readonly verified = new Map<string, { row: GenRow; at: number }>();
   private flushTimer: NodeJS.Timeout | null = null;
   private genSnapshotFile: string;
 
@@ -128,6 +136,7 @@ export class KernelCore extends EventEmitter {
     this.gens = gens;
     this.logger = opts.logger ?? silentLogger;
     this.maxFileBytes = opts.maxFileBytes ?? 32 * 1024 * 1024;
+    this.racyMs = opts.racyMs ?? RACY_MS;
     this.genSnapshotFile = path.join(ws.stateDir, "gen_table.json");
     journal.rotationAllowed = () => this.openIntents === 0;
     journal.on("append", (e: JournalEntry) => this.queuePublish(e));
@@ -241,6 +250,7 @@ export class KernelCore extends EventEmitter {
         },
       );
     }
+    const lookedAt = Date.now();
     const fd = fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
     let content: Buffer;
     try {
@@ -257,7 +267,13 @@ export class KernelCore extends EventEmitter {
     } finally {
       fs.closeSync(fd);
     }
-    const hash = sha256Hex(content);
+    // The content was hashed before at this exact stamp and the file had then been still for longer
+    // than any timestamp granularity: it has not changed since (see RACY_MS), so its hash is known.
+    const seen = this.verified.get(rel);
+    const hash =
+      row?.sha256 && seen?.row === row && sameStamp(row, stat) && row.ctime + this.racyMs < seen.at
+        ? row.sha256
+        : sha256Hex(content);
     const now = Date.now();
     if (!row || row.sha256 === null) {
       if (row && row.sha256 === null) {
@@ -293,6 +309,8 @@ export class KernelCore extends EventEmitter {
     } else if (row.ino !== stat.ino || row.mtime !== stat.mtimeMs || row.ctime !== stat.ctimeMs) {
       row = this.gens.set({ ...row, ...statFields(stat) });
     }
+    if (row.sha256 === hash && sameStamp(row, stat) && row.ctime + this.racyMs < lookedAt)
+      this.verified.set(rel, { row, at: lookedAt });
     return { rel, abs, exists: true, isFile: true, content, row, stat };
   }
 
@@ -666,6 +684,18 @@ export class KernelCore extends EventEmitter {
   kernelContext(): CallContext {
     return { actor: KERNEL_ACTOR };
   }
+}
+
+/**
+ * How long after its last change a file's stamp (inode, size, mtime, ctime) can stand for its content.
+ * Every change to a file's data moves its ctime, but only to the filesystem's clock tick (a jiffy on
+ * ext4, up to 2 s on FAT), so two changes within one tick can leave the same stamp: a stamp taken
+ * within RACY_MS of its ctime proves nothing (git's "racily clean" entries) and the content is hashed.
+ */
+export const RACY_MS = 3000;
+
+function sameStamp(row: GenRow, st: FileStamp): boolean {
+  return row.size === st.size && row.ino === st.ino && row.mtime === st.mtimeMs && row.ctime === st.ctimeMs;
 }
 
 export function statFields(st: FileStamp): { size: number; ino: number; mtime: number; ctime: number } {
