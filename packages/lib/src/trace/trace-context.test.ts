@@ -32,6 +32,14 @@ describe("trace context", () => {
     expect(parseTraceparent(undefined)).toBeNull();
   });
 
+  it("never hands out the same id twice, across many refills of its random pool", () => {
+    const traces = Array.from({ length: 5000 }, () => newTrace());
+    const spans = traces.flatMap((t) => [t.spanId, childSpan(t).spanId]);
+    expect(new Set(traces.map((t) => t.traceId)).size).toBe(traces.length);
+    expect(new Set(spans).size).toBe(spans.length);
+    for (const t of traces) expect(formatTraceparent(t)).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+  });
+
   it("propagates across awaits with AsyncLocalStorage", async () => {
     const t = newTrace();
     expect(currentTrace()).toBeUndefined();
