@@ -7,10 +7,9 @@ import type { CallContext } from "../core/types.js";
 import { canMergeEdit, describeHunks, diffLines, lineRangeOf, splitLines } from "../occ/merge.js";
 import { asParams, bool, int, str } from "./params.js";
 
+/** A NUL byte in the first 8000 bytes (git's test) marks content as binary. */
 function isBinary(buf: Buffer): boolean {
-  const n = Math.min(buf.length, 8000);
-  for (let i = 0; i < n; i++) if (buf[i] === 0) return true;
-  return false;
+  return buf.subarray(0, 8000).indexOf(0) !== -1;
 }
 
 function conflict(obs: Observed, expected: number, changes: string[] = []): OstkRpcError {
