@@ -124,6 +124,22 @@ describe("KernelCore", () => {
     await core.close();
   });
 
+  it("reads a file with a NUL byte in its first 8000 bytes as base64, byte for byte", async () => {
+    await using t = tmpWorkspace();
+    const core = await KernelCore.open({ workspace: t.dir, signer: t.signer });
+    const bin = Buffer.alloc(6000, 0x41);
+    bin[4999] = 0;
+    fs.writeFileSync(path.join(t.dir, "b.bin"), bin);
+    const late = Buffer.alloc(9000, 0x41);
+    late[8500] = 0; // past the first 8000 bytes: still text
+    fs.writeFileSync(path.join(t.dir, "late.txt"), late);
+    const r = await fsRead(core, alice, { path: "b.bin" });
+    expect(r.encoding).toBe("base64");
+    expect(Buffer.from(r.content, "base64").equals(bin)).toBe(true);
+    expect((await fsRead(core, alice, { path: "late.txt" })).encoding).toBe("utf8");
+    await core.close();
+  });
+
   it("refuses paths outside the workspace and kernel state", async () => {
     await using t = tmpWorkspace();
     const core = await KernelCore.open({ workspace: t.dir, signer: t.signer });
