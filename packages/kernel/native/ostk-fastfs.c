@@ -12,7 +12,7 @@
 // symlink), write it, close it, exchange it with the target (rename when there is no target, or when
 // the filesystem refuses the exchange), unlink the old content and stat the target. The kernel
 // gathers the applies that become ready in one event-loop turn (every writer whose intent one
-// fdatasync made durable) into one call.
+// fdatasync made durable) into two calls, one per core.
 // Through fs.promises that is five thread-pool round trips, each costing the event loop a dispatch,
 // a wake-up and a completion; on a 2-core machine those hops, not the syscalls, were the largest
 // cost of a durable write. It resolves to one value per op: { how, size, ino, mode, mtimeSec,

@@ -147,12 +147,13 @@ export async function writeAndReplace(
 }
 
 type ReplaceOp = [tmp: string, target: string, data: Buffer, mode: number];
-let batch: { op: ReplaceOp; resolve(r: NativeReplaced): void; reject(e: unknown): void }[] = [];
+let batch: Waiting[] = [];
 
 /**
  * Every apply that becomes ready in one event-loop turn (the writers one fdatasync released) goes to
- * the thread pool as one job, at the end of the turn: one wake-up and one completion for the event
- * loop instead of one per write. Each op still succeeds or fails on its own.
+ * the thread pool at the end of the turn, split in two jobs: two wake-ups and completions for the
+ * event loop instead of one per write, and both cores busy. Each op succeeds or fails on its own;
+ * no two of them touch the same path (each writer holds its path's lock until its apply is done).
  */
 function inBatch(ff: Fastfs, op: ReplaceOp): Promise<NativeReplaced> {
   return new Promise((resolve, reject) => {
@@ -161,28 +162,39 @@ function inBatch(ff: Fastfs, op: ReplaceOp): Promise<NativeReplaced> {
     setImmediate(() => {
       const ops = batch;
       batch = [];
-      let results: Promise<(NativeReplaced | Error)[]>;
-      try {
-        results = ff.writeReplaceBatch!(ops.map((o) => o.op));
-      } catch (err) {
-        for (const o of ops) o.reject(err);
-        return;
-      }
-      results.then(
-        (rs) => {
-          ops.forEach((o, i) => {
-            const r = rs[i];
-            if (r instanceof Error) o.reject(r);
-            else if (r) o.resolve(r);
-            else o.reject(new Error("ostk-fastfs: writeReplaceBatch returned no result"));
-          });
-        },
-        (err) => {
-          for (const o of ops) o.reject(err);
-        },
-      );
+      // One job ran every apply after the other on one pool thread while the event loop, all writers
+      // waiting on it, had nothing to do: 16 writers in-process, nosync, 14–25 % fewer writes/s
+      // than with two jobs (4 of 4 interleaved runs).
+      const half = ops.length > 1 ? Math.ceil(ops.length / 2) : ops.length;
+      runBatch(ff, ops.slice(0, half));
+      if (half < ops.length) runBatch(ff, ops.slice(half));
     });
   });
+}
+
+type Waiting = { op: ReplaceOp; resolve(r: NativeReplaced): void; reject(e: unknown): void };
+
+function runBatch(ff: Fastfs, ops: Waiting[]): void {
+  let results: Promise<(NativeReplaced | Error)[]>;
+  try {
+    results = ff.writeReplaceBatch!(ops.map((o) => o.op));
+  } catch (err) {
+    for (const o of ops) o.reject(err);
+    return;
+  }
+  results.then(
+    (rs) => {
+      ops.forEach((o, i) => {
+        const r = rs[i];
+        if (r instanceof Error) o.reject(r);
+        else if (r) o.resolve(r);
+        else o.reject(new Error("ostk-fastfs: writeReplaceBatch returned no result"));
+      });
+    },
+    (err) => {
+      for (const o of ops) o.reject(err);
+    },
+  );
 }
 
 function stampOf(st: fs.Stats): FileStamp {
