@@ -552,7 +552,8 @@ export class KernelCore extends EventEmitter {
             // place in one thread-pool job; the file and its directory are fsynced by the background
             // group sync.
             await this.journal.flush();
-            applied = await writeAndReplace(tmp, abs, content, mode);
+            // Alone: no other write in flight could share a thread-pool job with this apply.
+            applied = await writeAndReplace(tmp, abs, content, mode, this.openIntents === 1);
             this.markUnsynced(abs);
           }
         : async () => {

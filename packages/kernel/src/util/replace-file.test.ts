@@ -105,57 +105,63 @@ describe.each(methods)("replaceFile by %s", (method) => {
     expect(fs.readdirSync(dir)).toEqual(["d.txt"]);
   });
 
-  it("writeAndReplace writes a new file into place and returns the stat fs.lstatSync sees", async () => {
-    const target = path.join(dir, "w.txt");
-    fs.writeFileSync(target, "old\n");
-    const oldFd = fs.openSync(target, "r");
-    const stamp = await writeAndReplace(
-      path.join(dir, ".w.tmp"),
-      target,
-      Buffer.from("new content\n"),
-      0o640,
-    );
-    expect(fs.readFileSync(target, "utf8")).toBe("new content\n");
-    expect(fs.readdirSync(dir)).toEqual(["w.txt"]);
-    expect(fs.readFileSync(oldFd, "utf8")).toBe("old\n");
-    fs.closeSync(oldFd);
-    const st = fs.lstatSync(target);
-    expect(stamp).toEqual({ size: st.size, ino: st.ino, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs });
-    expect(st.mode & 0o777).toBe(0o640 & ~process.umask());
-    const fresh = await writeAndReplace(
-      path.join(dir, ".n.tmp"),
-      path.join(dir, "n.txt"),
-      Buffer.alloc(0),
-      0o644,
-    );
-    expect(fresh.size).toBe(0);
-    expect(fs.readdirSync(dir).sort()).toEqual(["n.txt", "w.txt"]);
-  });
-
-  it("writeAndReplace never writes through an existing temp name or symlink, and leaves the target alone", async () => {
-    const target = path.join(dir, "s.txt");
-    fs.writeFileSync(target, "keep");
-    fs.writeFileSync(path.join(dir, "elsewhere"), "outside");
-    fs.symlinkSync(path.join(dir, "elsewhere"), path.join(dir, ".s.link"));
-    await expect(
-      writeAndReplace(path.join(dir, ".s.link"), target, Buffer.from("evil"), 0o644),
-    ).rejects.toMatchObject({ code: "EEXIST" });
-    expect(fs.readFileSync(path.join(dir, "elsewhere"), "utf8")).toBe("outside");
-    expect(fs.readFileSync(target, "utf8")).toBe("keep");
-  });
-
-  it("writeAndReplace onto a directory fails, the directory stays, the temp file is the caller's", async () => {
-    const target = path.join(dir, "dd");
-    fs.mkdirSync(target);
-    fs.writeFileSync(path.join(target, "inside.txt"), "kept");
-    const tmp = path.join(dir, ".dd.tmp");
-    await expect(writeAndReplace(tmp, target, Buffer.from("file"), 0o644)).rejects.toMatchObject({
-      code: expect.stringMatching(/^E(ISDIR|PERM|EXIST|NOTEMPTY)$/),
+  // alone: one op on the calling thread (writeReplaceSync); otherwise batched into a pool job.
+  for (const alone of [false, true]) {
+    const how = alone ? " (alone)" : "";
+    it(`writeAndReplace${how} writes a new file into place and returns the stat fs.lstatSync sees`, async () => {
+      const target = path.join(dir, "w.txt");
+      fs.writeFileSync(target, "old\n");
+      const oldFd = fs.openSync(target, "r");
+      const stamp = await writeAndReplace(
+        path.join(dir, ".w.tmp"),
+        target,
+        Buffer.from("new content\n"),
+        0o640,
+        alone,
+      );
+      expect(fs.readFileSync(target, "utf8")).toBe("new content\n");
+      expect(fs.readdirSync(dir)).toEqual(["w.txt"]);
+      expect(fs.readFileSync(oldFd, "utf8")).toBe("old\n");
+      fs.closeSync(oldFd);
+      const st = fs.lstatSync(target);
+      expect(stamp).toEqual({ size: st.size, ino: st.ino, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs });
+      expect(st.mode & 0o777).toBe(0o640 & ~process.umask());
+      const fresh = await writeAndReplace(
+        path.join(dir, ".n.tmp"),
+        path.join(dir, "n.txt"),
+        Buffer.alloc(0),
+        0o644,
+        alone,
+      );
+      expect(fresh.size).toBe(0);
+      expect(fs.readdirSync(dir).sort()).toEqual(["n.txt", "w.txt"]);
     });
-    expect(fs.readFileSync(path.join(target, "inside.txt"), "utf8")).toBe("kept");
-    fs.rmSync(tmp, { force: true });
-    expect(fs.readdirSync(dir)).toEqual(["dd"]);
-  });
+
+    it(`writeAndReplace${how} never writes through an existing temp name or symlink, and leaves the target alone`, async () => {
+      const target = path.join(dir, "s.txt");
+      fs.writeFileSync(target, "keep");
+      fs.writeFileSync(path.join(dir, "elsewhere"), "outside");
+      fs.symlinkSync(path.join(dir, "elsewhere"), path.join(dir, ".s.link"));
+      await expect(
+        writeAndReplace(path.join(dir, ".s.link"), target, Buffer.from("evil"), 0o644, alone),
+      ).rejects.toMatchObject({ code: "EEXIST" });
+      expect(fs.readFileSync(path.join(dir, "elsewhere"), "utf8")).toBe("outside");
+      expect(fs.readFileSync(target, "utf8")).toBe("keep");
+    });
+
+    it(`writeAndReplace${how} onto a directory fails, the directory stays, the temp file is the caller's`, async () => {
+      const target = path.join(dir, "dd");
+      fs.mkdirSync(target);
+      fs.writeFileSync(path.join(target, "inside.txt"), "kept");
+      const tmp = path.join(dir, ".dd.tmp");
+      await expect(writeAndReplace(tmp, target, Buffer.from("file"), 0o644, alone)).rejects.toMatchObject({
+        code: expect.stringMatching(/^E(ISDIR|PERM|EXIST|NOTEMPTY)$/),
+      });
+      expect(fs.readFileSync(path.join(target, "inside.txt"), "utf8")).toBe("kept");
+      fs.rmSync(tmp, { force: true });
+      expect(fs.readdirSync(dir)).toEqual(["dd"]);
+    });
+  }
 
   it("syncFiles syncs regular files and skips missing ones and symlinks", async () => {
     const files = ["s1.txt", "s2.txt", "s3.txt"].map((n) => path.join(dir, n));

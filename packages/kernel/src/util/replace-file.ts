@@ -19,6 +19,8 @@ interface Fastfs {
   writeReplaceBatch?(
     ops: [tmp: string, target: string, data: Buffer, mode: number][],
   ): Promise<(NativeReplaced | Error)[]>;
+  /** One op of writeReplaceBatch on the calling thread; the same result (an Error is returned). */
+  writeReplaceSync?(op: [tmp: string, target: string, data: Buffer, mode: number]): NativeReplaced | Error;
   /** One thread-pool job: for each path, open (never through a symlink) + fdatasync + close. */
   syncFiles?(paths: string[]): Promise<number>;
 }
@@ -114,18 +116,27 @@ export async function replaceFile(tmp: string, target: string): Promise<void> {
  * Write `data` to a new temp file `tmp` (created exclusively, never through a symlink, not fsynced)
  * and put it in place at `target` as `replaceFile` does; returns the target's stat taken right after.
  * With the ostk-fastfs addon this is one thread-pool job instead of six round trips (open, write,
- * close, exchange, unlink, stat); without it, the same steps through fs.promises. On failure `target`
- * is untouched and `tmp` may remain (the caller removes it).
+ * close, exchange, unlink, stat), shared with the other applies of the same event-loop turn; `alone`
+ * (no other write is in flight to share it) does the same six syscalls right here instead, which
+ * costs less than the job's two cross-thread wake-ups. Without the addon, the same steps through
+ * fs.promises. On failure `target` is untouched and `tmp` may remain (the caller removes it).
  */
 export async function writeAndReplace(
   tmp: string,
   target: string,
   data: Buffer,
   mode: number,
+  alone = false,
 ): Promise<FileStamp> {
   const ff = addon();
   if (ff?.writeReplaceBatch) {
-    const r = await inBatch(ff, [tmp, target, data, mode]);
+    const op: ReplaceOp = [tmp, target, data, mode];
+    let r: NativeReplaced;
+    if (alone && ff.writeReplaceSync) {
+      const out = ff.writeReplaceSync(op);
+      if (out instanceof Error) throw out;
+      r = out;
+    } else r = await inBatch(ff, op);
     if (r.how.startsWith("rename:")) {
       fastfs = null;
       why = `renameat2 exchange refused (${r.how.slice(7)}) on this filesystem`;
