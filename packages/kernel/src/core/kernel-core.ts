@@ -525,7 +525,8 @@ export class KernelCore extends EventEmitter {
     const objectWrite = inline
       ? this.objects.remember(hashAfter, content)
       : this.objects.put(content, hashAfter);
-    await this.ensureDir(path.dirname(abs));
+    // A file that was just seen there has its directory: no need to look again.
+    if (!obs.exists) await this.ensureDir(path.dirname(abs));
     const tmp = tempNameFor(abs);
     const mode = obs.stat ? obs.stat.mode & 0o7777 : 0o644;
     let applied: FileStamp | null = null;
