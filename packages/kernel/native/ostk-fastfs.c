@@ -25,6 +25,10 @@
 //
 // syncFiles(paths) fdatasyncs a list of files in one job, for the background group sync.
 //
+// peerCred(fd) reads who is on the other end of a connected unix socket from the kernel
+// (SO_PEERCRED): { pid, uid, gid } as of connect(2). The journal records it beside the identity
+// the caller claims.
+//
 // Built at install by native/build.mjs as a Node-API addon (ABI-stable across Node versions). When it
 // is missing or the filesystem refuses the exchange, the kernel uses rename(2).
 #define _GNU_SOURCE
@@ -35,6 +39,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -67,6 +72,8 @@ static const char *errno_code(int err) {
     case EROFS: return "EROFS";
     case ENOSPC: return "ENOSPC";
     case ENAMETOOLONG: return "ENAMETOOLONG";
+    case EBADF: return "EBADF";
+    case ENOTSOCK: return "ENOTSOCK";
     default: return "EIO";
   }
 }
@@ -441,6 +448,32 @@ static napi_value sync_files(napi_env env, napi_callback_info info) {
   return promise;
 }
 
+static napi_value peer_cred(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t fd = -1;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1 ||
+      napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "peerCred(fd) takes a file descriptor");
+    return NULL;
+  }
+  struct ucred cred;
+  socklen_t len = sizeof cred;
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
+    int err = errno;
+    char msg[256];
+    snprintf(msg, sizeof msg, "%s: %s, getsockopt SO_PEERCRED", errno_code(err), strerror(err));
+    napi_throw(env, errno_error(env, err, msg));
+    return NULL;
+  }
+  napi_value result;
+  napi_create_object(env, &result);
+  set_number(env, result, "pid", (double)cred.pid);
+  set_number(env, result, "uid", (double)cred.uid);
+  set_number(env, result, "gid", (double)cred.gid);
+  return result;
+}
+
 NAPI_MODULE_INIT() {
   napi_value fn;
   if (napi_create_function(env, "exchange", NAPI_AUTO_LENGTH, exchange, NULL, &fn) != napi_ok) return NULL;
@@ -453,5 +486,7 @@ NAPI_MODULE_INIT() {
   if (napi_set_named_property(env, exports, "writeReplaceSync", fn) != napi_ok) return NULL;
   if (napi_create_function(env, "syncFiles", NAPI_AUTO_LENGTH, sync_files, NULL, &fn) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "syncFiles", fn) != napi_ok) return NULL;
+  if (napi_create_function(env, "peerCred", NAPI_AUTO_LENGTH, peer_cred, NULL, &fn) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "peerCred", fn) != napi_ok) return NULL;
   return exports;
 }

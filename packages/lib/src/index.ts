@@ -4,7 +4,13 @@ export * from "./envelope/index.js";
 export * from "./errors.js";
 export * from "./integration/index.js";
 // The journal module's hand-written types win over the generated ones of the same name (same shapes).
-export type { ActorKind, JournalActor, JournalCheckpoint, JournalEntry } from "./journal/index.js";
+export type {
+  ActorKind,
+  JournalActor,
+  JournalCheckpoint,
+  JournalEntry,
+  JournalPeer,
+} from "./journal/index.js";
 export * from "./journal/index.js";
 export * from "./prices.js";
 export * from "./protocol/index.js";

@@ -5,6 +5,7 @@ import {
   type CallerIdentity,
   type JournalActor,
   type JournalEntry,
+  type JournalPeer,
   OstkError,
   OstkRpcError,
   type RpcServer,
@@ -24,6 +25,7 @@ import { type KernelCallContext, type KernelMethod, kernelMethods } from "./hand
 import { defaultKeyDir, KEY_FILE, loadSigner, trustedKeys } from "./keys.js";
 import { createPolicyGuard, type PolicyGuard } from "./policy-guard.js";
 import { scanExternalChanges } from "./scan.js";
+import { socketPeer } from "./socket-peer.js";
 import { type SubscriptionFilter, Subscriptions } from "./subscriptions.js";
 
 export const KERNEL_VERSION = "0.1.0";
@@ -71,12 +73,17 @@ export interface KernelHandle {
 const ACTOR_KINDS = new Set(["agent", "human", "kernel", "integration", "mcp", "external"]);
 
 /** The journal actor for a caller identity (self-claimed; "kernel" and "external" are reserved). */
-export function actorOf(identity: CallerIdentity | undefined): JournalActor {
-  if (!identity || typeof identity.id !== "string" || !identity.id) return { id: "anonymous", kind: "agent" };
-  let kind = ACTOR_KINDS.has(identity.kind) ? identity.kind : "agent";
-  if (kind === "kernel" || kind === "external") kind = "agent";
-  const actor: JournalActor = { id: identity.id.slice(0, 200), kind };
-  if (identity.session) actor.session = identity.session;
+export function actorOf(identity: CallerIdentity | undefined, peer?: JournalPeer): JournalActor {
+  let actor: JournalActor;
+  if (!identity || typeof identity.id !== "string" || !identity.id)
+    actor = { id: "anonymous", kind: "agent" };
+  else {
+    let kind = ACTOR_KINDS.has(identity.kind) ? identity.kind : "agent";
+    if (kind === "kernel" || kind === "external") kind = "agent";
+    actor = { id: identity.id.slice(0, 200), kind };
+    if (identity.session) actor.session = identity.session;
+  }
+  if (peer) actor.peer = peer;
   return actor;
 }
 
@@ -197,7 +204,7 @@ export async function startKernel(opts: StartKernelOptions): Promise<KernelHandl
         name,
         (params: unknown, rctx: import("@ostk/lib").RpcHandlerContext) =>
           invoke(name, params, {
-            actor: actorOf(rctx.identity),
+            actor: actorOf(rctx.identity, rctx.connection.peer),
             identity: rctx.identity,
             trace: rctx.traceId,
             notify: rctx.notify,
@@ -274,6 +281,7 @@ export async function startKernel(opts: StartKernelOptions): Promise<KernelHandl
         handlers: rpcHandlers(),
         maxFrameBytes: cfg.config.limits.max_frame_bytes,
         logger,
+        peerOf: socketPeer,
       });
     } catch (err) {
       await handle.close();

@@ -1,39 +1,11 @@
 import * as fs from "node:fs";
-import { existsSync } from "node:fs";
 import fsp from "node:fs/promises";
-import { createRequire } from "node:module";
-import { join } from "node:path";
 import { writeTempAt } from "./durable.js";
 import { eachLimited } from "./each-limited.js";
-import { nativeDir } from "./native-dir.js";
+import { type Fastfs, fastfsMissing, loadFastfs, type NativeReplaced } from "./fastfs.js";
 
 /** How `replaceFile` puts a finished temp file in place. */
 export type ReplaceMethod = "exchange" | "rename";
-
-interface Fastfs {
-  exchange(a: string, b: string): void;
-  /**
-   * One thread-pool job for a batch: per op, create+write+close `tmp`, exchange with (or rename to)
-   * `target`, unlink, stat; one result (or Error) per op.
-   */
-  writeReplaceBatch?(
-    ops: [tmp: string, target: string, data: Buffer, mode: number][],
-  ): Promise<(NativeReplaced | Error)[]>;
-  /** One op of writeReplaceBatch on the calling thread; the same result (an Error is returned). */
-  writeReplaceSync?(op: [tmp: string, target: string, data: Buffer, mode: number]): NativeReplaced | Error;
-  /** One thread-pool job: for each path, open (never through a symlink) + fdatasync + close. */
-  syncFiles?(paths: string[]): Promise<number>;
-}
-
-interface NativeReplaced {
-  how: string;
-  size?: number;
-  ino?: number;
-  mtimeSec?: number;
-  mtimeNsec?: number;
-  ctimeSec?: number;
-  ctimeNsec?: number;
-}
 
 /** The parts of a stat the generation table records. */
 export interface FileStamp {
@@ -43,31 +15,21 @@ export interface FileStamp {
   ctimeMs: number;
 }
 
-let fastfs: Fastfs | null | undefined;
-let why = "";
+/** Set once the filesystem refused RENAME_EXCHANGE: from then on this process uses rename(2). */
+let refused = "";
 
-/** The ostk-fastfs addon (native/build/ostk-fastfs.node, built at install), or null with `why`. */
+/** The addon for the write path, or null (no addon, or the exchange was refused here). */
 function addon(): Fastfs | null {
-  if (fastfs !== undefined) return fastfs;
-  fastfs = null;
-  if (process.platform !== "linux") why = `not Linux (${process.platform})`;
-  else if (process.env.OSTK_FASTFS === "0") why = "disabled by OSTK_FASTFS=0";
-  else {
-    try {
-      const file = join(nativeDir(), "build", "ostk-fastfs.node");
-      if (!existsSync(file))
-        why = `${file} was not built (install builds it with a C compiler and Node's headers)`;
-      else fastfs = createRequire(import.meta.url)(file) as Fastfs;
-    } catch (err) {
-      why = `ostk-fastfs failed to load: ${(err as Error).message}`;
-    }
-  }
-  return fastfs;
+  return refused ? null : loadFastfs();
+}
+
+function refuse(code: string): void {
+  refused = `renameat2 exchange refused (${code}) on this filesystem`;
 }
 
 /** Which method `replaceFile` uses in this process, and why not the fast one. */
 export function replaceMethod(): { method: ReplaceMethod; reason?: string } {
-  return addon() ? { method: "exchange" } : { method: "rename", reason: why };
+  return addon() ? { method: "exchange" } : { method: "rename", reason: refused || fastfsMissing() };
 }
 
 /**
@@ -92,8 +54,7 @@ export async function replaceFile(tmp: string, target: string): Promise<void> {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === "EINVAL" || code === "ENOSYS" || code === "EPERM") {
         // This filesystem (or kernel) has no RENAME_EXCHANGE: stop trying in this process.
-        fastfs = null;
-        why = `renameat2 exchange refused (${code}) on this filesystem`;
+        refuse(code);
       } else if (code !== "ENOENT") throw err;
       // ENOENT: no file to replace yet (or tmp vanished, which rename reports as it should).
     }
@@ -138,8 +99,7 @@ export async function writeAndReplace(
       r = out;
     } else r = await inBatch(ff, op);
     if (r.how.startsWith("rename:")) {
-      fastfs = null;
-      why = `renameat2 exchange refused (${r.how.slice(7)}) on this filesystem`;
+      refuse(r.how.slice(7));
     }
     if (r.size !== undefined) {
       // The same arithmetic as fs.Stats, so the values compare equal to a later fs.lstatSync().

@@ -48,6 +48,10 @@ describe("ostk CLI commands (in-process)", () => {
       const log = io(ws, env);
       expect(await main(["audit", "log", "--actor", "ostk-cli"], log)).toBe(0);
       expect(log.stdout).toHaveLength(2);
+      // The CLI ran in this process: the line names it as the OS reported it to the socket.
+      expect(log.stdout[0]).toContain(
+        `by ostk-cli (pid ${process.pid} ${path.basename(fs.realpathSync(process.execPath))})`,
+      );
 
       const boot = io(ws, env);
       await main(["boot", "--json"], boot);

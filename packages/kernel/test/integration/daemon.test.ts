@@ -1,6 +1,7 @@
-import { spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { promisify } from "node:util";
 import { type JournalEntry, KernelClient, RpcClient } from "@ostk/lib";
 import { describe, expect, it } from "vitest";
 import { startKernel } from "../../src/daemon/start-kernel.js";
@@ -40,6 +41,12 @@ describe("kernel daemon over its socket", () => {
       ["a.txt", 1, "tester"],
       ["a.txt", 2, "tester"],
     ]);
+    // Beside the claimed identity, the calling process as the OS reports it.
+    expect(seen[0].actor.peer).toEqual({
+      pid: process.pid,
+      uid: process.getuid!(),
+      exe: fs.realpathSync(process.execPath),
+    });
     const r = (await client.call("fs/read", { path: "a.txt" })) as { content: string; gen: number };
     expect(r).toMatchObject({ content: "one\nTWO\n", gen: 2 });
     await expect(client.call("fs/read", { path: "../../etc/passwd" })).rejects.toMatchObject({
@@ -51,6 +58,32 @@ describe("kernel daemon over its socket", () => {
     await k.close();
     expect(fs.existsSync(k.socketPath!)).toBe(false);
     expect(fs.existsSync(path.join(env.workspace, ".ostk/anchor.lock"))).toBe(false);
+  });
+
+  it("journals the process that really called, whatever identity it claims", async () => {
+    await using env = tmpKernelEnv();
+    const k = await startKernel({ workspace: env.workspace, keyPath: env.keyPath });
+    const script = `
+      import { RpcClient } from "@ostk/lib";
+      const c = await RpcClient.connect({ socketPath: ${JSON.stringify(k.socketPath)}, identity: { id: "ostk-cli", kind: "human" } });
+      await c.call("fs/write", { path: "claimed.txt", content: "hi\\n" });
+      await c.close();
+      console.log(process.pid);`;
+    // Not spawnSync: the kernel serves from this process's event loop.
+    const child = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], {
+      cwd: path.resolve(import.meta.dirname, "../.."),
+    });
+    expect(child.stderr).toBe("");
+    const childPid = Number(child.stdout.trim());
+    await k.close();
+    const commit = fs
+      .readFileSync(path.join(env.workspace, ".ostk/journal.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as JournalEntry)
+      .find((e) => e.event === "fs.commit" && e.path === "claimed.txt")!;
+    expect(commit.actor).toMatchObject({ id: "ostk-cli", kind: "human", peer: { pid: childPid } });
+    expect(childPid).not.toBe(process.pid);
   });
 
   it("refuses a second daemon on the same workspace and replaces a stale lock", async () => {

@@ -14,6 +14,16 @@ export interface JournalActor {
   kind: ActorKind;
   /** Session the call belonged to, when there was one. */
   session?: string;
+  /** The calling process as the operating system reports it; `id` and `kind` are what it claims. */
+  peer?: JournalPeer;
+}
+
+/** The process on the other end of the kernel's socket, from the OS at connect (SO_PEERCRED). */
+export interface JournalPeer {
+  pid: number;
+  uid: number;
+  /** Its executable (/proc/<pid>/exe), when readable. */
+  exe?: string;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Socket } from "node:net";
 import { OstkRpcError } from "../errors.js";
+import type { JournalPeer } from "../journal/entry.js";
 import type { Logger } from "../util/logger.js";
 
 /** One client connection. `state` is free for handlers (e.g. its subscriptions). */
@@ -7,6 +8,8 @@ export interface RpcConnection {
   readonly id: number;
   readonly closed: boolean;
   readonly state: Map<string, unknown>;
+  /** Who connected, as the operating system reports it (see ServeRpcOptions.peerOf). */
+  readonly peer?: JournalPeer;
   notify(method: string, params: Record<string, unknown>): void;
   onClose(cb: () => void): void;
   close(): void;
@@ -23,6 +26,7 @@ export class Conn implements RpcConnection {
     readonly socket: Socket,
     private readonly maxFrameBytes: number,
     private readonly logger: Logger,
+    readonly peer?: JournalPeer,
   ) {}
   send(msg: unknown): void {
     if (this.closed) return;

@@ -1,5 +1,6 @@
-import type { Server } from "node:net";
+import type { Server, Socket } from "node:net";
 import { OstkRpcError, toRpcError } from "../errors.js";
+import type { JournalPeer } from "../journal/entry.js";
 import { METHODS } from "../protocol/generated/methods.js";
 import type { CallerIdentity, RequestMeta } from "../protocol/generated/types.js";
 import { validationErrors } from "../protocol/validate.js";
@@ -50,6 +51,11 @@ export interface ServeRpcOptions {
   /** Socket file mode. Default 0o600 (only the owning user may connect). */
   mode?: number;
   logger?: Logger;
+  /**
+   * Who is on the other end of a new connection, from the operating system (e.g. SO_PEERCRED on
+   * Linux), kept as `connection.peer`; undefined when it cannot be told. A throw counts as undefined.
+   */
+  peerOf?(socket: Socket): JournalPeer | undefined;
   onConnection?(conn: RpcConnection): void;
   /**
    * Receives every line that is not JSON-RPC (does not start with `{` or `[` after
@@ -200,7 +206,13 @@ export async function serveRpc(opts: ServeRpcOptions): Promise<RpcServer> {
   await removeStaleSocket(opts.socketPath);
   fs.mkdirSync(path.dirname(opts.socketPath), { recursive: true });
   const server: Server = net.createServer((socket) => {
-    const conn = new Conn(nextId++, socket, maxFrameBytes, logger);
+    let peer: JournalPeer | undefined;
+    try {
+      peer = opts.peerOf?.(socket);
+    } catch (err) {
+      logger.debug?.({ err }, "rpc: could not read the peer's credentials");
+    }
+    const conn = new Conn(nextId++, socket, maxFrameBytes, logger, peer);
     connections.add(conn);
     const decoder = new LineDecoder(maxFrameBytes, opts.onRawLine !== undefined);
     socket.on("data", (chunk: Buffer) => {

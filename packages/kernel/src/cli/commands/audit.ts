@@ -48,7 +48,7 @@ function formatEntry(e: JournalEntry): string {
   const gen = e.gen_after !== undefined ? ` gen ${e.gen_before ?? 0}→${e.gen_after}` : "";
   const op = typeof e.data?.op === "string" ? ` ${e.data.op}` : "";
   const to = typeof e.data?.to === "string" ? ` → ${e.data.to}` : "";
-  return `${String(e.seq).padStart(6)} ${when} ${e.event}${op} ${e.path ?? ""}${to}${gen} by ${e.actor.id}${e.actor.session ? `/${e.actor.session.slice(0, 8)}` : ""}`;
+  return `${String(e.seq).padStart(6)} ${when} ${e.event}${op} ${e.path ?? ""}${to}${gen} by ${e.actor.id}${e.actor.session ? `/${e.actor.session.slice(0, 8)}` : ""}${e.actor.peer ? ` (pid ${e.actor.peer.pid} ${path.basename(e.actor.peer.exe ?? "?")})` : ""}`;
 }
 
 export async function audit({ args, flags, io }: CommandArgs): Promise<number> {

@@ -116,6 +116,7 @@ export const SCHEMAS: Readonly<Record<string, Validator>> = {
   JournalActor: V.JournalActor as Validator,
   JournalCheckpoint: V.JournalCheckpoint as Validator,
   JournalEntry: V.JournalEntry as Validator,
+  JournalPeer: V.JournalPeer as Validator,
   KernelProjection: V.KernelProjection as Validator,
   KernelStatus: V.KernelStatus as Validator,
   Negotiation: V.Negotiation as Validator,

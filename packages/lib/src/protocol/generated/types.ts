@@ -799,6 +799,18 @@ export interface JournalActor {
 id: string
 kind: ActorKind
 session?: string
+peer?: JournalPeer
+}
+/**
+ * The process on the other end of the kernel's socket, as the operating system reports it at connect (SO_PEERCRED), not as the caller claims.
+ * 
+ * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
+ * via the `definition` "JournalPeer".
+ */
+export interface JournalPeer {
+pid: number
+uid: number
+exe?: string
 }
 /**
  * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema

@@ -8504,7 +8504,8 @@ return errors === 0;
 }
 
 export const JournalActor = validate88;
-const schema72 = {"type":"object","properties":{"id":{"type":"string"},"kind":{"$ref":"#/definitions/ActorKind"},"session":{"type":"string"}},"required":["id","kind"],"additionalProperties":false,"title":"JournalActor"};
+const schema72 = {"type":"object","properties":{"id":{"type":"string"},"kind":{"$ref":"#/definitions/ActorKind"},"session":{"type":"string"},"peer":{"$ref":"#/definitions/JournalPeer"}},"required":["id","kind"],"additionalProperties":false,"title":"JournalActor"};
+const schema74 = {"description":"The process on the other end of the kernel's socket, as the operating system reports it at connect (SO_PEERCRED), not as the caller claims.","type":"object","properties":{"pid":{"type":"integer","minimum":0},"uid":{"type":"integer","minimum":0},"exe":{"type":"string"}},"required":["pid","uid"],"additionalProperties":false,"title":"JournalPeer"};
 
 function validate88(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -8531,7 +8532,7 @@ vErrors.push(err1);
 errors++;
 }
 for(const key0 in data){
-if(!(((key0 === "id") || (key0 === "kind")) || (key0 === "session"))){
+if(!((((key0 === "id") || (key0 === "kind")) || (key0 === "session")) || (key0 === "peer"))){
 const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err2];
@@ -8589,9 +8590,11 @@ vErrors.push(err6);
 errors++;
 }
 }
-}
-else {
-const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.peer !== undefined){
+let data3 = data.peer;
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+if(data3.pid === undefined){
+const err7 = {instancePath:instancePath+"/peer",schemaPath:"#/definitions/JournalPeer/required",keyword:"required",params:{missingProperty: "pid"},message:"must have required property '"+"pid"+"'"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -8600,12 +8603,119 @@ vErrors.push(err7);
 }
 errors++;
 }
+if(data3.uid === undefined){
+const err8 = {instancePath:instancePath+"/peer",schemaPath:"#/definitions/JournalPeer/required",keyword:"required",params:{missingProperty: "uid"},message:"must have required property '"+"uid"+"'"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+for(const key1 in data3){
+if(!(((key1 === "pid") || (key1 === "uid")) || (key1 === "exe"))){
+const err9 = {instancePath:instancePath+"/peer",schemaPath:"#/definitions/JournalPeer/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data3.pid !== undefined){
+let data4 = data3.pid;
+if(!((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4)))){
+const err10 = {instancePath:instancePath+"/peer/pid",schemaPath:"#/definitions/JournalPeer/properties/pid/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+if(typeof data4 == "number"){
+if(data4 < 0 || isNaN(data4)){
+const err11 = {instancePath:instancePath+"/peer/pid",schemaPath:"#/definitions/JournalPeer/properties/pid/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+}
+if(data3.uid !== undefined){
+let data5 = data3.uid;
+if(!((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5)))){
+const err12 = {instancePath:instancePath+"/peer/uid",schemaPath:"#/definitions/JournalPeer/properties/uid/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+if(typeof data5 == "number"){
+if(data5 < 0 || isNaN(data5)){
+const err13 = {instancePath:instancePath+"/peer/uid",schemaPath:"#/definitions/JournalPeer/properties/uid/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+}
+if(data3.exe !== undefined){
+if(typeof data3.exe !== "string"){
+const err14 = {instancePath:instancePath+"/peer/exe",schemaPath:"#/definitions/JournalPeer/properties/exe/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+}
+else {
+const err15 = {instancePath:instancePath+"/peer",schemaPath:"#/definitions/JournalPeer/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+}
+else {
+const err16 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 validate88.errors = vErrors;
 return errors === 0;
 }
 
 export const JournalCheckpoint = validate89;
-const schema74 = {"type":"object","properties":{"v":{"type":"integer"},"epoch":{"type":"integer","minimum":0},"seq":{"type":"integer","minimum":0},"offset":{"type":"integer","minimum":0},"head_hash":{"type":"string"},"ts":{"type":"integer"},"key_id":{"type":"string"},"sig":{"type":"string"},"gpg_sig":{"type":"string"}},"required":["v","epoch","seq","offset","head_hash","ts","key_id","sig"],"additionalProperties":false,"title":"JournalCheckpoint"};
+const schema75 = {"type":"object","properties":{"v":{"type":"integer"},"epoch":{"type":"integer","minimum":0},"seq":{"type":"integer","minimum":0},"offset":{"type":"integer","minimum":0},"head_hash":{"type":"string"},"ts":{"type":"integer"},"key_id":{"type":"string"},"sig":{"type":"string"},"gpg_sig":{"type":"string"}},"required":["v","epoch","seq","offset","head_hash","ts","key_id","sig"],"additionalProperties":false,"title":"JournalCheckpoint"};
 const func53 = Object.prototype.hasOwnProperty;
 
 function validate89(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -8693,7 +8803,7 @@ vErrors.push(err7);
 errors++;
 }
 for(const key0 in data){
-if(!(func53.call(schema74.properties, key0))){
+if(!(func53.call(schema75.properties, key0))){
 const err8 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err8];
@@ -8869,7 +8979,7 @@ return errors === 0;
 }
 
 export const JournalEntry = validate90;
-const schema75 = {"description":"One line of .ostk/journal.jsonl (see JOURNAL.md).","type":"object","properties":{"v":{"type":"integer","const":1},"seq":{"type":"integer","minimum":1},"ts":{"type":"integer"},"event":{"type":"string"},"actor":{"$ref":"#/definitions/JournalActor"},"trace":{"type":"string"},"path":{"type":"string"},"gen_before":{"type":"integer"},"gen_after":{"type":"integer"},"hash_before":{"type":["string","null"]},"hash_after":{"type":["string","null"]},"data":{"type":"object","additionalProperties":true},"prev_hash":{"type":"string","pattern":"^[0-9a-f]{64}$"},"key_id":{"type":"string"},"sig":{"type":"string"}},"required":["v","seq","ts","event","actor","prev_hash","key_id","sig"],"additionalProperties":false,"title":"JournalEntry"};
+const schema76 = {"description":"One line of .ostk/journal.jsonl (see JOURNAL.md).","type":"object","properties":{"v":{"type":"integer","const":1},"seq":{"type":"integer","minimum":1},"ts":{"type":"integer"},"event":{"type":"string"},"actor":{"$ref":"#/definitions/JournalActor"},"trace":{"type":"string"},"path":{"type":"string"},"gen_before":{"type":"integer"},"gen_after":{"type":"integer"},"hash_before":{"type":["string","null"]},"hash_after":{"type":["string","null"]},"data":{"type":"object","additionalProperties":true},"prev_hash":{"type":"string","pattern":"^[0-9a-f]{64}$"},"key_id":{"type":"string"},"sig":{"type":"string"}},"required":["v","seq","ts","event","actor","prev_hash","key_id","sig"],"additionalProperties":false,"title":"JournalEntry"};
 const pattern2 = new RegExp("^[0-9a-f]{64}$", "u");
 
 function validate90(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -8957,7 +9067,7 @@ vErrors.push(err7);
 errors++;
 }
 for(const key0 in data){
-if(!(func53.call(schema75.properties, key0))){
+if(!(func53.call(schema76.properties, key0))){
 const err8 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err8];
@@ -9100,7 +9210,7 @@ errors++;
 if(data.hash_before !== undefined){
 let data9 = data.hash_before;
 if((typeof data9 !== "string") && (data9 !== null)){
-const err19 = {instancePath:instancePath+"/hash_before",schemaPath:"#/properties/hash_before/type",keyword:"type",params:{type: schema75.properties.hash_before.type},message:"must be string,null"};
+const err19 = {instancePath:instancePath+"/hash_before",schemaPath:"#/properties/hash_before/type",keyword:"type",params:{type: schema76.properties.hash_before.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -9113,7 +9223,7 @@ errors++;
 if(data.hash_after !== undefined){
 let data10 = data.hash_after;
 if((typeof data10 !== "string") && (data10 !== null)){
-const err20 = {instancePath:instancePath+"/hash_after",schemaPath:"#/properties/hash_after/type",keyword:"type",params:{type: schema75.properties.hash_after.type},message:"must be string,null"};
+const err20 = {instancePath:instancePath+"/hash_after",schemaPath:"#/properties/hash_after/type",keyword:"type",params:{type: schema76.properties.hash_after.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -9203,7 +9313,7 @@ return errors === 0;
 }
 
 export const JournalEventParams = validate92;
-const schema76 = {"type":"object","description":"Notification: one committed journal entry, sent to subscribed connections in seq order.","properties":{"subscription":{"type":"string"},"entry":{"$ref":"#/definitions/JournalEntry"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["subscription","entry"],"additionalProperties":false,"title":"JournalEventParams"};
+const schema77 = {"type":"object","description":"Notification: one committed journal entry, sent to subscribed connections in seq order.","properties":{"subscription":{"type":"string"},"entry":{"$ref":"#/definitions/JournalEntry"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["subscription","entry"],"additionalProperties":false,"title":"JournalEventParams"};
 
 function validate92(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -9280,10 +9390,125 @@ validate92.errors = vErrors;
 return errors === 0;
 }
 
-export const JournalQueryParams = validate95;
-const schema77 = {"type":"object","description":"Journal entries filtered by seq, time, path, actor, events.","properties":{"since_seq":{"type":"integer","minimum":0},"since_ts":{"type":"integer"},"path":{"type":"string"},"actor":{"type":"string"},"events":{"type":"array","items":{"type":"string"}},"limit":{"type":"integer","minimum":1,"maximum":100000},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"JournalQueryParams"};
+export const JournalPeer = validate95;
 
 function validate95(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.pid === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "pid"},message:"must have required property '"+"pid"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.uid === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "uid"},message:"must have required property '"+"uid"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(((key0 === "pid") || (key0 === "uid")) || (key0 === "exe"))){
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.pid !== undefined){
+let data0 = data.pid;
+if(!((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0)))){
+const err3 = {instancePath:instancePath+"/pid",schemaPath:"#/properties/pid/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(typeof data0 == "number"){
+if(data0 < 0 || isNaN(data0)){
+const err4 = {instancePath:instancePath+"/pid",schemaPath:"#/properties/pid/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+}
+if(data.uid !== undefined){
+let data1 = data.uid;
+if(!((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1)))){
+const err5 = {instancePath:instancePath+"/uid",schemaPath:"#/properties/uid/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+if(typeof data1 == "number"){
+if(data1 < 0 || isNaN(data1)){
+const err6 = {instancePath:instancePath+"/uid",schemaPath:"#/properties/uid/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+}
+if(data.exe !== undefined){
+if(typeof data.exe !== "string"){
+const err7 = {instancePath:instancePath+"/exe",schemaPath:"#/properties/exe/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+}
+else {
+const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+validate95.errors = vErrors;
+return errors === 0;
+}
+
+export const JournalQueryParams = validate96;
+const schema79 = {"type":"object","description":"Journal entries filtered by seq, time, path, actor, events.","properties":{"since_seq":{"type":"integer","minimum":0},"since_ts":{"type":"integer"},"path":{"type":"string"},"actor":{"type":"string"},"events":{"type":"array","items":{"type":"string"}},"limit":{"type":"integer","minimum":1,"maximum":100000},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"JournalQueryParams"};
+
+function validate96(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -9441,14 +9666,14 @@ vErrors.push(err11);
 }
 errors++;
 }
-validate95.errors = vErrors;
+validate96.errors = vErrors;
 return errors === 0;
 }
 
-export const JournalQueryResult = validate97;
-const schema78 = {"type":"object","properties":{"entries":{"type":"array","items":{"$ref":"#/definitions/JournalEntry"}},"head_seq":{"type":"integer"}},"required":["entries","head_seq"],"additionalProperties":true,"title":"JournalQueryResult"};
+export const JournalQueryResult = validate98;
+const schema80 = {"type":"object","properties":{"entries":{"type":"array","items":{"$ref":"#/definitions/JournalEntry"}},"head_seq":{"type":"integer"}},"required":["entries","head_seq"],"additionalProperties":true,"title":"JournalQueryResult"};
 
-function validate97(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate98(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -9518,14 +9743,14 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate97.errors = vErrors;
+validate98.errors = vErrors;
 return errors === 0;
 }
 
-export const KernelProjection = validate99;
-const schema79 = {"type":"object","properties":{"workspace":{"type":"string"},"head_seq":{"type":"integer"},"files":{"type":"array","items":{"type":"object","properties":{"path":{"type":"string"},"gen":{"type":"integer","minimum":0},"writer":{"type":"string"},"ts":{"type":"integer"},"sha256":{"type":["string","null"]}},"required":["path","gen"],"additionalProperties":true}},"text":{"type":"string"}},"required":["workspace","head_seq","files","text"],"additionalProperties":true,"title":"KernelProjection"};
+export const KernelProjection = validate100;
+const schema81 = {"type":"object","properties":{"workspace":{"type":"string"},"head_seq":{"type":"integer"},"files":{"type":"array","items":{"type":"object","properties":{"path":{"type":"string"},"gen":{"type":"integer","minimum":0},"writer":{"type":"string"},"ts":{"type":"integer"},"sha256":{"type":["string","null"]}},"required":["path","gen"],"additionalProperties":true}},"text":{"type":"string"}},"required":["workspace","head_seq","files","text"],"additionalProperties":true,"title":"KernelProjection"};
 
-function validate99(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate100(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -9686,7 +9911,7 @@ errors++;
 if(data3.sha256 !== undefined){
 let data8 = data3.sha256;
 if((typeof data8 !== "string") && (data8 !== null)){
-const err13 = {instancePath:instancePath+"/files/" + i0+"/sha256",schemaPath:"#/properties/files/items/properties/sha256/type",keyword:"type",params:{type: schema79.properties.files.items.properties.sha256.type},message:"must be string,null"};
+const err13 = {instancePath:instancePath+"/files/" + i0+"/sha256",schemaPath:"#/properties/files/items/properties/sha256/type",keyword:"type",params:{type: schema81.properties.files.items.properties.sha256.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -9743,14 +9968,14 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate99.errors = vErrors;
+validate100.errors = vErrors;
 return errors === 0;
 }
 
-export const KernelProjectionParams = validate100;
-const schema80 = {"type":"object","description":"A compact projection of workspace state for context rebuilding: recently changed files with generations and writers, head of the journal.","properties":{"since_seq":{"type":"integer","minimum":0},"max_files":{"type":"integer","minimum":1,"maximum":10000},"session":{"type":"string"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"KernelProjectionParams"};
+export const KernelProjectionParams = validate101;
+const schema82 = {"type":"object","description":"A compact projection of workspace state for context rebuilding: recently changed files with generations and writers, head of the journal.","properties":{"since_seq":{"type":"integer","minimum":0},"max_files":{"type":"integer","minimum":1,"maximum":10000},"session":{"type":"string"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"KernelProjectionParams"};
 
-function validate100(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate101(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -9855,13 +10080,13 @@ vErrors.push(err7);
 }
 errors++;
 }
-validate100.errors = vErrors;
+validate101.errors = vErrors;
 return errors === 0;
 }
 
-export const KernelProjectionResult = validate102;
+export const KernelProjectionResult = validate103;
 
-function validate102(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate103(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -10022,7 +10247,7 @@ errors++;
 if(data3.sha256 !== undefined){
 let data8 = data3.sha256;
 if((typeof data8 !== "string") && (data8 !== null)){
-const err13 = {instancePath:instancePath+"/files/" + i0+"/sha256",schemaPath:"#/properties/files/items/properties/sha256/type",keyword:"type",params:{type: schema79.properties.files.items.properties.sha256.type},message:"must be string,null"};
+const err13 = {instancePath:instancePath+"/files/" + i0+"/sha256",schemaPath:"#/properties/files/items/properties/sha256/type",keyword:"type",params:{type: schema81.properties.files.items.properties.sha256.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -10079,14 +10304,14 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate102.errors = vErrors;
+validate103.errors = vErrors;
 return errors === 0;
 }
 
-export const KernelStatus = validate103;
-const schema82 = {"type":"object","properties":{"pid":{"type":"integer"},"version":{"type":"string"},"workspace":{"type":"string"},"uptime_ms":{"type":"number"},"head_seq":{"type":"integer"},"durable_seq":{"type":"integer"},"key_id":{"type":"string"},"tracked_files":{"type":"integer"},"connections":{"type":"integer"},"in_flight":{"type":"integer"},"sessions":{"type":"integer"},"sandbox":{"type":"object","additionalProperties":true}},"required":["pid","workspace","head_seq","key_id"],"additionalProperties":true,"title":"KernelStatus"};
+export const KernelStatus = validate104;
+const schema84 = {"type":"object","properties":{"pid":{"type":"integer"},"version":{"type":"string"},"workspace":{"type":"string"},"uptime_ms":{"type":"number"},"head_seq":{"type":"integer"},"durable_seq":{"type":"integer"},"key_id":{"type":"string"},"tracked_files":{"type":"integer"},"connections":{"type":"integer"},"in_flight":{"type":"integer"},"sessions":{"type":"integer"},"sandbox":{"type":"object","additionalProperties":true}},"required":["pid","workspace","head_seq","key_id"],"additionalProperties":true,"title":"KernelStatus"};
 
-function validate103(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate104(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -10295,14 +10520,14 @@ vErrors.push(err16);
 }
 errors++;
 }
-validate103.errors = vErrors;
+validate104.errors = vErrors;
 return errors === 0;
 }
 
-export const KernelStatusParams = validate104;
-const schema83 = {"type":"object","description":"Daemon status: pid, uptime, workspace, journal head, sessions, in-flight calls.","properties":{"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"KernelStatusParams"};
+export const KernelStatusParams = validate105;
+const schema85 = {"type":"object","description":"Daemon status: pid, uptime, workspace, journal head, sessions, in-flight calls.","properties":{"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"KernelStatusParams"};
 
-function validate104(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate105(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -10335,13 +10560,13 @@ vErrors.push(err1);
 }
 errors++;
 }
-validate104.errors = vErrors;
+validate105.errors = vErrors;
 return errors === 0;
 }
 
-export const KernelStatusResult = validate106;
+export const KernelStatusResult = validate107;
 
-function validate106(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate107(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -10550,14 +10775,14 @@ vErrors.push(err16);
 }
 errors++;
 }
-validate106.errors = vErrors;
+validate107.errors = vErrors;
 return errors === 0;
 }
 
-export const Negotiation = validate107;
-const schema85 = {"type":"object","properties":{"session":{"type":"string"},"granted":{"type":"array","items":{"$ref":"#/definitions/Capability"}},"denied":{"type":"array","items":{"type":"object","properties":{"capability":{"$ref":"#/definitions/Capability"},"reason":{"type":"string"}},"required":["capability","reason"],"additionalProperties":false}},"reason":{"type":"string"},"expires_at":{"type":"integer"}},"required":["session","granted","denied","reason"],"additionalProperties":false,"title":"Negotiation"};
+export const Negotiation = validate108;
+const schema87 = {"type":"object","properties":{"session":{"type":"string"},"granted":{"type":"array","items":{"$ref":"#/definitions/Capability"}},"denied":{"type":"array","items":{"type":"object","properties":{"capability":{"$ref":"#/definitions/Capability"},"reason":{"type":"string"}},"required":["capability","reason"],"additionalProperties":false}},"reason":{"type":"string"},"expires_at":{"type":"integer"}},"required":["session","granted","denied","reason"],"additionalProperties":false,"title":"Negotiation"};
 
-function validate107(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate108(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -10822,14 +11047,14 @@ vErrors.push(err21);
 }
 errors++;
 }
-validate107.errors = vErrors;
+validate108.errors = vErrors;
 return errors === 0;
 }
 
-export const RecallProgress = validate108;
-const schema88 = {"type":"object","properties":{"phase":{"type":"string","enum":["walk","index","embed","done"]},"done":{"type":"integer"},"total":{"type":"integer"},"path":{"type":"string"}},"required":["phase","done","total"],"title":"RecallProgress"};
+export const RecallProgress = validate109;
+const schema90 = {"type":"object","properties":{"phase":{"type":"string","enum":["walk","index","embed","done"]},"done":{"type":"integer"},"total":{"type":"integer"},"path":{"type":"string"}},"required":["phase","done","total"],"title":"RecallProgress"};
 
-function validate108(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate109(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -10876,7 +11101,7 @@ vErrors.push(err3);
 errors++;
 }
 if(!((((data0 === "walk") || (data0 === "index")) || (data0 === "embed")) || (data0 === "done"))){
-const err4 = {instancePath:instancePath+"/phase",schemaPath:"#/properties/phase/enum",keyword:"enum",params:{allowedValues: schema88.properties.phase.enum},message:"must be equal to one of the allowed values"};
+const err4 = {instancePath:instancePath+"/phase",schemaPath:"#/properties/phase/enum",keyword:"enum",params:{allowedValues: schema90.properties.phase.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -10935,14 +11160,14 @@ vErrors.push(err8);
 }
 errors++;
 }
-validate108.errors = vErrors;
+validate109.errors = vErrors;
 return errors === 0;
 }
 
-export const RecallProgressParams = validate109;
-const schema89 = {"type":"object","description":"Progress of a running recall/scan (server → client notification).","properties":{"phase":{"type":"string","enum":["walk","index","embed","done"]},"done":{"type":"integer"},"total":{"type":"integer"},"path":{"type":"string"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["phase","done","total"],"additionalProperties":false,"title":"RecallProgressParams"};
+export const RecallProgressParams = validate110;
+const schema91 = {"type":"object","description":"Progress of a running recall/scan (server → client notification).","properties":{"phase":{"type":"string","enum":["walk","index","embed","done"]},"done":{"type":"integer"},"total":{"type":"integer"},"path":{"type":"string"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["phase","done","total"],"additionalProperties":false,"title":"RecallProgressParams"};
 
-function validate109(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate110(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -11001,7 +11226,7 @@ vErrors.push(err4);
 errors++;
 }
 if(!((((data0 === "walk") || (data0 === "index")) || (data0 === "embed")) || (data0 === "done"))){
-const err5 = {instancePath:instancePath+"/phase",schemaPath:"#/properties/phase/enum",keyword:"enum",params:{allowedValues: schema89.properties.phase.enum},message:"must be equal to one of the allowed values"};
+const err5 = {instancePath:instancePath+"/phase",schemaPath:"#/properties/phase/enum",keyword:"enum",params:{allowedValues: schema91.properties.phase.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -11066,14 +11291,14 @@ vErrors.push(err9);
 }
 errors++;
 }
-validate109.errors = vErrors;
+validate110.errors = vErrors;
 return errors === 0;
 }
 
-export const RecallScanParams = validate111;
-const schema90 = {"type":"object","description":"Index the workspace (or one directory) now; sends recall/progress notifications on the same connection.","properties":{"dir":{"type":"string","description":"Only this directory (workspace-relative); default the whole workspace"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"RecallScanParams"};
+export const RecallScanParams = validate112;
+const schema92 = {"type":"object","description":"Index the workspace (or one directory) now; sends recall/progress notifications on the same connection.","properties":{"dir":{"type":"string","description":"Only this directory (workspace-relative); default the whole workspace"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"RecallScanParams"};
 
-function validate111(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate112(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -11118,14 +11343,14 @@ vErrors.push(err2);
 }
 errors++;
 }
-validate111.errors = vErrors;
+validate112.errors = vErrors;
 return errors === 0;
 }
 
-export const RecallScanResult = validate113;
-const schema91 = {"type":"object","properties":{"files":{"type":"integer"},"changedFiles":{"type":"integer"},"removedFiles":{"type":"integer"},"skipped":{"type":"integer"},"chunksAdded":{"type":"integer"},"chunksRemoved":{"type":"integer"},"ms":{"type":"integer"},"events":{"type":"integer","description":"New journal events stored"},"exchanges":{"type":"integer","description":"New transcript exchanges stored"}},"required":["files","changedFiles","removedFiles","chunksAdded","chunksRemoved","ms"],"title":"RecallScanResult"};
+export const RecallScanResult = validate114;
+const schema93 = {"type":"object","properties":{"files":{"type":"integer"},"changedFiles":{"type":"integer"},"removedFiles":{"type":"integer"},"skipped":{"type":"integer"},"chunksAdded":{"type":"integer"},"chunksRemoved":{"type":"integer"},"ms":{"type":"integer"},"events":{"type":"integer","description":"New journal events stored"},"exchanges":{"type":"integer","description":"New transcript exchanges stored"}},"required":["files","changedFiles","removedFiles","chunksAdded","chunksRemoved","ms"],"title":"RecallScanResult"};
 
-function validate113(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate114(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -11317,14 +11542,14 @@ vErrors.push(err15);
 }
 errors++;
 }
-validate113.errors = vErrors;
+validate114.errors = vErrors;
 return errors === 0;
 }
 
-export const RecallSearchParams = validate114;
-const schema92 = {"type":"object","description":"Hybrid search (BM25 + vectors, fused and reranked) over the indexed workspace.","properties":{"query":{"type":"string","minLength":1,"maxLength":2000,"description":"What to look for: words, a question, or an identifier"},"limit":{"type":"integer","minimum":1,"maximum":100,"default":10,"description":"Maximum hits"},"source":{"type":"array","items":{"type":"string","enum":["code","docs","transcript","journal"]},"minItems":1,"description":"Only these sources (default code, docs, transcript). journal = the kernel's journal, one event per committed change, command run, refused call, approval or agent run (who, what, when): use it with path to ask what happened to a file. transcript = Claude Code exchanges (when enabled)"},"path":{"type":"string","description":"Only workspace-relative paths starting with this (src/), or matching a glob with *, ?, [ ] or { } (src/**/*.ts, *.md)"},"lang":{"type":"string","description":"Only this language (typescript, python, go, markdown, …)"},"since":{"type":"string","description":"Only content from this time on: ISO date/time (2026-11-20, 2026-11-20T14:00Z) or a duration back from now (30m, 2h, 7d, 2w). Files: their modification time when the content was indexed"},"until":{"type":"string","description":"Only content up to this time (same forms as since)"},"lanes":{"type":"array","items":{"type":"string","enum":["bm25","vector"]},"minItems":1,"description":"Retrieval lanes (default both)"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["query"],"additionalProperties":false,"title":"RecallSearchParams"};
+export const RecallSearchParams = validate115;
+const schema94 = {"type":"object","description":"Hybrid search (BM25 + vectors, fused and reranked) over the indexed workspace.","properties":{"query":{"type":"string","minLength":1,"maxLength":2000,"description":"What to look for: words, a question, or an identifier"},"limit":{"type":"integer","minimum":1,"maximum":100,"default":10,"description":"Maximum hits"},"source":{"type":"array","items":{"type":"string","enum":["code","docs","transcript","journal"]},"minItems":1,"description":"Only these sources (default code, docs, transcript). journal = the kernel's journal, one event per committed change, command run, refused call, approval or agent run (who, what, when): use it with path to ask what happened to a file. transcript = Claude Code exchanges (when enabled)"},"path":{"type":"string","description":"Only workspace-relative paths starting with this (src/), or matching a glob with *, ?, [ ] or { } (src/**/*.ts, *.md)"},"lang":{"type":"string","description":"Only this language (typescript, python, go, markdown, …)"},"since":{"type":"string","description":"Only content from this time on: ISO date/time (2026-11-20, 2026-11-20T14:00Z) or a duration back from now (30m, 2h, 7d, 2w). Files: their modification time when the content was indexed"},"until":{"type":"string","description":"Only content up to this time (same forms as since)"},"lanes":{"type":"array","items":{"type":"string","enum":["bm25","vector"]},"minItems":1,"description":"Retrieval lanes (default both)"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["query"],"additionalProperties":false,"title":"RecallSearchParams"};
 
-function validate114(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate115(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -11339,7 +11564,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(func53.call(schema92.properties, key0))){
+if(!(func53.call(schema94.properties, key0))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -11447,7 +11672,7 @@ vErrors.push(err9);
 errors++;
 }
 if(!((((data3 === "code") || (data3 === "docs")) || (data3 === "transcript")) || (data3 === "journal"))){
-const err10 = {instancePath:instancePath+"/source/" + i0,schemaPath:"#/properties/source/items/enum",keyword:"enum",params:{allowedValues: schema92.properties.source.items.enum},message:"must be equal to one of the allowed values"};
+const err10 = {instancePath:instancePath+"/source/" + i0,schemaPath:"#/properties/source/items/enum",keyword:"enum",params:{allowedValues: schema94.properties.source.items.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -11544,7 +11769,7 @@ vErrors.push(err17);
 errors++;
 }
 if(!((data9 === "bm25") || (data9 === "vector"))){
-const err18 = {instancePath:instancePath+"/lanes/" + i1,schemaPath:"#/properties/lanes/items/enum",keyword:"enum",params:{allowedValues: schema92.properties.lanes.items.enum},message:"must be equal to one of the allowed values"};
+const err18 = {instancePath:instancePath+"/lanes/" + i1,schemaPath:"#/properties/lanes/items/enum",keyword:"enum",params:{allowedValues: schema94.properties.lanes.items.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -11583,14 +11808,14 @@ vErrors.push(err20);
 }
 errors++;
 }
-validate114.errors = vErrors;
+validate115.errors = vErrors;
 return errors === 0;
 }
 
-export const RecallSearchResult = validate116;
-const schema93 = {"type":"object","properties":{"query":{"type":"string"},"hits":{"type":"array","items":{"type":"object","properties":{"id":{"type":"string"},"path":{"type":"string"},"startLine":{"type":"integer"},"endLine":{"type":"integer"},"symbol":{"type":["string","null"]},"kind":{"type":"string"},"lang":{"type":"string"},"source":{"type":"string","description":"code, docs, transcript or journal"},"time":{"type":["string","null"],"description":"ISO time of the content: file mtime when indexed, exchange time, journal entry time"},"snippet":{"type":"string"},"score":{"type":"number"},"lanes":{"type":"array","items":{"type":"string","enum":["bm25","vector"]}}},"required":["id","path","startLine","endLine","symbol","kind","lang","source","time","snippet","score","lanes"]}},"tookMs":{"type":"number"},"lanes":{"type":"array","items":{"type":"string"}}},"required":["query","hits","tookMs"],"title":"RecallSearchResult"};
+export const RecallSearchResult = validate117;
+const schema95 = {"type":"object","properties":{"query":{"type":"string"},"hits":{"type":"array","items":{"type":"object","properties":{"id":{"type":"string"},"path":{"type":"string"},"startLine":{"type":"integer"},"endLine":{"type":"integer"},"symbol":{"type":["string","null"]},"kind":{"type":"string"},"lang":{"type":"string"},"source":{"type":"string","description":"code, docs, transcript or journal"},"time":{"type":["string","null"],"description":"ISO time of the content: file mtime when indexed, exchange time, journal entry time"},"snippet":{"type":"string"},"score":{"type":"number"},"lanes":{"type":"array","items":{"type":"string","enum":["bm25","vector"]}}},"required":["id","path","startLine","endLine","symbol","kind","lang","source","time","snippet","score","lanes"]}},"tookMs":{"type":"number"},"lanes":{"type":"array","items":{"type":"string"}}},"required":["query","hits","tookMs"],"title":"RecallSearchResult"};
 
-function validate116(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate117(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -11816,7 +12041,7 @@ errors++;
 if(data2.symbol !== undefined){
 let data7 = data2.symbol;
 if((typeof data7 !== "string") && (data7 !== null)){
-const err20 = {instancePath:instancePath+"/hits/" + i0+"/symbol",schemaPath:"#/properties/hits/items/properties/symbol/type",keyword:"type",params:{type: schema93.properties.hits.items.properties.symbol.type},message:"must be string,null"};
+const err20 = {instancePath:instancePath+"/hits/" + i0+"/symbol",schemaPath:"#/properties/hits/items/properties/symbol/type",keyword:"type",params:{type: schema95.properties.hits.items.properties.symbol.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -11865,7 +12090,7 @@ errors++;
 if(data2.time !== undefined){
 let data11 = data2.time;
 if((typeof data11 !== "string") && (data11 !== null)){
-const err24 = {instancePath:instancePath+"/hits/" + i0+"/time",schemaPath:"#/properties/hits/items/properties/time/type",keyword:"type",params:{type: schema93.properties.hits.items.properties.time.type},message:"must be string,null"};
+const err24 = {instancePath:instancePath+"/hits/" + i0+"/time",schemaPath:"#/properties/hits/items/properties/time/type",keyword:"type",params:{type: schema95.properties.hits.items.properties.time.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -11916,7 +12141,7 @@ vErrors.push(err27);
 errors++;
 }
 if(!((data15 === "bm25") || (data15 === "vector"))){
-const err28 = {instancePath:instancePath+"/hits/" + i0+"/lanes/" + i1,schemaPath:"#/properties/hits/items/properties/lanes/items/enum",keyword:"enum",params:{allowedValues: schema93.properties.hits.items.properties.lanes.items.enum},message:"must be equal to one of the allowed values"};
+const err28 = {instancePath:instancePath+"/hits/" + i0+"/lanes/" + i1,schemaPath:"#/properties/hits/items/properties/lanes/items/enum",keyword:"enum",params:{allowedValues: schema95.properties.hits.items.properties.lanes.items.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -12013,14 +12238,14 @@ vErrors.push(err35);
 }
 errors++;
 }
-validate116.errors = vErrors;
+validate117.errors = vErrors;
 return errors === 0;
 }
 
-export const RecallStatusParams = validate117;
-const schema94 = {"type":"object","description":"Counts, sources, the embedder in use, vector index type, last scan, watcher state and index health.","properties":{"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"RecallStatusParams"};
+export const RecallStatusParams = validate118;
+const schema96 = {"type":"object","description":"Counts, sources, the embedder in use, vector index type, last scan, watcher state and index health.","properties":{"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"RecallStatusParams"};
 
-function validate117(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate118(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -12053,14 +12278,14 @@ vErrors.push(err1);
 }
 errors++;
 }
-validate117.errors = vErrors;
+validate118.errors = vErrors;
 return errors === 0;
 }
 
-export const RecallStatusResult = validate119;
-const schema95 = {"type":"object","properties":{"workspace":{"type":"string"},"files":{"type":"integer"},"chunks":{"type":"integer"},"vectors":{"type":"integer"},"events":{"type":"integer"},"sources":{"type":"array","description":"Each source with its chunk count and where reading it stands","items":{"type":"object","properties":{"name":{"type":"string","enum":["code","docs","transcript","journal"]},"enabled":{"type":"boolean"},"chunks":{"type":"integer"},"location":{"type":"string"},"files":{"type":"integer"},"cursor":{"description":"journal: {dev, ino, offset, lastSeq}; transcript: per file {file, offset, openAt, exchanges}","type":["object","array","null"]},"lastIngestAt":{"type":["integer","null"]}},"required":["name","enabled","chunks","location"]}},"embedder":{"type":"object","properties":{"id":{"type":"string"},"dim":{"type":"integer"},"description":{"type":"string"}},"required":["id","dim","description"]},"vectorIndex":{"type":"string","enum":["flat","hnsw"]},"lastScan":{"type":["object","null"]},"health":{"type":"string","enum":["ok","degraded"]},"healthNotes":{"type":"array","items":{"type":"string"}},"watch":{"type":"object","properties":{"running":{"type":"boolean"},"pending":{"type":"integer"},"batches":{"type":"integer"},"lastBatchAt":{"type":["integer","null"]},"lastError":{"type":["string","null"]}},"required":["running","pending","batches"]},"kernel":{"type":"string","enum":["off","following","following journal","kernel not running","failed"]}},"required":["workspace","files","chunks","vectors","embedder","health"],"title":"RecallStatusResult"};
+export const RecallStatusResult = validate120;
+const schema97 = {"type":"object","properties":{"workspace":{"type":"string"},"files":{"type":"integer"},"chunks":{"type":"integer"},"vectors":{"type":"integer"},"events":{"type":"integer"},"sources":{"type":"array","description":"Each source with its chunk count and where reading it stands","items":{"type":"object","properties":{"name":{"type":"string","enum":["code","docs","transcript","journal"]},"enabled":{"type":"boolean"},"chunks":{"type":"integer"},"location":{"type":"string"},"files":{"type":"integer"},"cursor":{"description":"journal: {dev, ino, offset, lastSeq}; transcript: per file {file, offset, openAt, exchanges}","type":["object","array","null"]},"lastIngestAt":{"type":["integer","null"]}},"required":["name","enabled","chunks","location"]}},"embedder":{"type":"object","properties":{"id":{"type":"string"},"dim":{"type":"integer"},"description":{"type":"string"}},"required":["id","dim","description"]},"vectorIndex":{"type":"string","enum":["flat","hnsw"]},"lastScan":{"type":["object","null"]},"health":{"type":"string","enum":["ok","degraded"]},"healthNotes":{"type":"array","items":{"type":"string"}},"watch":{"type":"object","properties":{"running":{"type":"boolean"},"pending":{"type":"integer"},"batches":{"type":"integer"},"lastBatchAt":{"type":["integer","null"]},"lastError":{"type":["string","null"]}},"required":["running","pending","batches"]},"kernel":{"type":"string","enum":["off","following","following journal","kernel not running","failed"]}},"required":["workspace","files","chunks","vectors","embedder","health"],"title":"RecallStatusResult"};
 
-function validate119(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate120(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -12248,7 +12473,7 @@ vErrors.push(err15);
 errors++;
 }
 if(!((((data7 === "code") || (data7 === "docs")) || (data7 === "transcript")) || (data7 === "journal"))){
-const err16 = {instancePath:instancePath+"/sources/" + i0+"/name",schemaPath:"#/properties/sources/items/properties/name/enum",keyword:"enum",params:{allowedValues: schema95.properties.sources.items.properties.name.enum},message:"must be equal to one of the allowed values"};
+const err16 = {instancePath:instancePath+"/sources/" + i0+"/name",schemaPath:"#/properties/sources/items/properties/name/enum",keyword:"enum",params:{allowedValues: schema97.properties.sources.items.properties.name.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -12310,7 +12535,7 @@ errors++;
 }
 if(data6.cursor !== undefined){
 if(typeof data6.cursor != "object"){
-const err21 = {instancePath:instancePath+"/sources/" + i0+"/cursor",schemaPath:"#/properties/sources/items/properties/cursor/type",keyword:"type",params:{type: schema95.properties.sources.items.properties.cursor.type},message:"must be object,array,null"};
+const err21 = {instancePath:instancePath+"/sources/" + i0+"/cursor",schemaPath:"#/properties/sources/items/properties/cursor/type",keyword:"type",params:{type: schema97.properties.sources.items.properties.cursor.type},message:"must be object,array,null"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -12323,7 +12548,7 @@ errors++;
 if(data6.lastIngestAt !== undefined){
 let data13 = data6.lastIngestAt;
 if((!((typeof data13 == "number") && (!(data13 % 1) && !isNaN(data13)))) && (data13 !== null)){
-const err22 = {instancePath:instancePath+"/sources/" + i0+"/lastIngestAt",schemaPath:"#/properties/sources/items/properties/lastIngestAt/type",keyword:"type",params:{type: schema95.properties.sources.items.properties.lastIngestAt.type},message:"must be integer,null"};
+const err22 = {instancePath:instancePath+"/sources/" + i0+"/lastIngestAt",schemaPath:"#/properties/sources/items/properties/lastIngestAt/type",keyword:"type",params:{type: schema97.properties.sources.items.properties.lastIngestAt.type},message:"must be integer,null"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -12452,7 +12677,7 @@ vErrors.push(err32);
 errors++;
 }
 if(!((data18 === "flat") || (data18 === "hnsw"))){
-const err33 = {instancePath:instancePath+"/vectorIndex",schemaPath:"#/properties/vectorIndex/enum",keyword:"enum",params:{allowedValues: schema95.properties.vectorIndex.enum},message:"must be equal to one of the allowed values"};
+const err33 = {instancePath:instancePath+"/vectorIndex",schemaPath:"#/properties/vectorIndex/enum",keyword:"enum",params:{allowedValues: schema97.properties.vectorIndex.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -12465,7 +12690,7 @@ errors++;
 if(data.lastScan !== undefined){
 let data19 = data.lastScan;
 if((!(data19 && typeof data19 == "object" && !Array.isArray(data19))) && (data19 !== null)){
-const err34 = {instancePath:instancePath+"/lastScan",schemaPath:"#/properties/lastScan/type",keyword:"type",params:{type: schema95.properties.lastScan.type},message:"must be object,null"};
+const err34 = {instancePath:instancePath+"/lastScan",schemaPath:"#/properties/lastScan/type",keyword:"type",params:{type: schema97.properties.lastScan.type},message:"must be object,null"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -12488,7 +12713,7 @@ vErrors.push(err35);
 errors++;
 }
 if(!((data20 === "ok") || (data20 === "degraded"))){
-const err36 = {instancePath:instancePath+"/health",schemaPath:"#/properties/health/enum",keyword:"enum",params:{allowedValues: schema95.properties.health.enum},message:"must be equal to one of the allowed values"};
+const err36 = {instancePath:instancePath+"/health",schemaPath:"#/properties/health/enum",keyword:"enum",params:{allowedValues: schema97.properties.health.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -12600,7 +12825,7 @@ errors++;
 if(data23.lastBatchAt !== undefined){
 let data27 = data23.lastBatchAt;
 if((!((typeof data27 == "number") && (!(data27 % 1) && !isNaN(data27)))) && (data27 !== null)){
-const err45 = {instancePath:instancePath+"/watch/lastBatchAt",schemaPath:"#/properties/watch/properties/lastBatchAt/type",keyword:"type",params:{type: schema95.properties.watch.properties.lastBatchAt.type},message:"must be integer,null"};
+const err45 = {instancePath:instancePath+"/watch/lastBatchAt",schemaPath:"#/properties/watch/properties/lastBatchAt/type",keyword:"type",params:{type: schema97.properties.watch.properties.lastBatchAt.type},message:"must be integer,null"};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -12613,7 +12838,7 @@ errors++;
 if(data23.lastError !== undefined){
 let data28 = data23.lastError;
 if((typeof data28 !== "string") && (data28 !== null)){
-const err46 = {instancePath:instancePath+"/watch/lastError",schemaPath:"#/properties/watch/properties/lastError/type",keyword:"type",params:{type: schema95.properties.watch.properties.lastError.type},message:"must be string,null"};
+const err46 = {instancePath:instancePath+"/watch/lastError",schemaPath:"#/properties/watch/properties/lastError/type",keyword:"type",params:{type: schema97.properties.watch.properties.lastError.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -12648,7 +12873,7 @@ vErrors.push(err48);
 errors++;
 }
 if(!(((((data29 === "off") || (data29 === "following")) || (data29 === "following journal")) || (data29 === "kernel not running")) || (data29 === "failed"))){
-const err49 = {instancePath:instancePath+"/kernel",schemaPath:"#/properties/kernel/enum",keyword:"enum",params:{allowedValues: schema95.properties.kernel.enum},message:"must be equal to one of the allowed values"};
+const err49 = {instancePath:instancePath+"/kernel",schemaPath:"#/properties/kernel/enum",keyword:"enum",params:{allowedValues: schema97.properties.kernel.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -12669,14 +12894,14 @@ vErrors.push(err50);
 }
 errors++;
 }
-validate119.errors = vErrors;
+validate120.errors = vErrors;
 return errors === 0;
 }
 
-export const RecallViewParams = validate120;
-const schema96 = {"type":"object","description":"A chunk by id, or a line range of a workspace file, with context lines.","properties":{"id":{"type":"string","minLength":1,"description":"A chunk id from a search hit"},"path":{"type":"string","minLength":1,"description":"A workspace-relative file path (when no id)"},"startLine":{"type":"integer","minimum":1},"endLine":{"type":"integer","minimum":1},"context":{"type":"integer","minimum":0,"maximum":200,"default":0,"description":"Extra lines before and after"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"RecallViewParams"};
+export const RecallViewParams = validate121;
+const schema98 = {"type":"object","description":"A chunk by id, or a line range of a workspace file, with context lines.","properties":{"id":{"type":"string","minLength":1,"description":"A chunk id from a search hit"},"path":{"type":"string","minLength":1,"description":"A workspace-relative file path (when no id)"},"startLine":{"type":"integer","minimum":1},"endLine":{"type":"integer","minimum":1},"context":{"type":"integer","minimum":0,"maximum":200,"default":0,"description":"Extra lines before and after"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"RecallViewParams"};
 
-function validate120(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate121(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -12844,14 +13069,14 @@ vErrors.push(err12);
 }
 errors++;
 }
-validate120.errors = vErrors;
+validate121.errors = vErrors;
 return errors === 0;
 }
 
-export const RecallViewResult = validate122;
-const schema97 = {"type":"object","properties":{"path":{"type":"string"},"startLine":{"type":"integer"},"endLine":{"type":"integer"},"totalLines":{"type":"integer"},"symbol":{"type":["string","null"]},"text":{"type":"string"}},"required":["path","startLine","endLine","text"],"title":"RecallViewResult"};
+export const RecallViewResult = validate123;
+const schema99 = {"type":"object","properties":{"path":{"type":"string"},"startLine":{"type":"integer"},"endLine":{"type":"integer"},"totalLines":{"type":"integer"},"symbol":{"type":["string","null"]},"text":{"type":"string"}},"required":["path","startLine","endLine","text"],"title":"RecallViewResult"};
 
-function validate122(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate123(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -12949,7 +13174,7 @@ errors++;
 if(data.symbol !== undefined){
 let data4 = data.symbol;
 if((typeof data4 !== "string") && (data4 !== null)){
-const err8 = {instancePath:instancePath+"/symbol",schemaPath:"#/properties/symbol/type",keyword:"type",params:{type: schema97.properties.symbol.type},message:"must be string,null"};
+const err8 = {instancePath:instancePath+"/symbol",schemaPath:"#/properties/symbol/type",keyword:"type",params:{type: schema99.properties.symbol.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -12982,14 +13207,14 @@ vErrors.push(err10);
 }
 errors++;
 }
-validate122.errors = vErrors;
+validate123.errors = vErrors;
 return errors === 0;
 }
 
-export const RecallWatchParams = validate123;
-const schema98 = {"type":"object","description":"Start, stop or report the debounced file watcher.","properties":{"action":{"type":"string","enum":["start","stop","status"],"default":"status"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"RecallWatchParams"};
+export const RecallWatchParams = validate124;
+const schema100 = {"type":"object","description":"Start, stop or report the debounced file watcher.","properties":{"action":{"type":"string","enum":["start","stop","status"],"default":"status"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"RecallWatchParams"};
 
-function validate123(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate124(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -13018,7 +13243,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(((data0 === "start") || (data0 === "stop")) || (data0 === "status"))){
-const err2 = {instancePath:instancePath+"/action",schemaPath:"#/properties/action/enum",keyword:"enum",params:{allowedValues: schema98.properties.action.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/action",schemaPath:"#/properties/action/enum",keyword:"enum",params:{allowedValues: schema100.properties.action.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -13045,14 +13270,14 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate123.errors = vErrors;
+validate124.errors = vErrors;
 return errors === 0;
 }
 
-export const RecallWatchResult = validate125;
-const schema99 = {"type":"object","properties":{"running":{"type":"boolean"},"pending":{"type":"integer"},"batches":{"type":"integer"},"lastBatchAt":{"type":["integer","null"]},"lastError":{"type":["string","null"]}},"required":["running","pending","batches"],"title":"RecallWatchResult"};
+export const RecallWatchResult = validate126;
+const schema101 = {"type":"object","properties":{"running":{"type":"boolean"},"pending":{"type":"integer"},"batches":{"type":"integer"},"lastBatchAt":{"type":["integer","null"]},"lastError":{"type":["string","null"]}},"required":["running","pending","batches"],"title":"RecallWatchResult"};
 
-function validate125(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate126(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -13127,7 +13352,7 @@ errors++;
 if(data.lastBatchAt !== undefined){
 let data3 = data.lastBatchAt;
 if((!((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3)))) && (data3 !== null)){
-const err6 = {instancePath:instancePath+"/lastBatchAt",schemaPath:"#/properties/lastBatchAt/type",keyword:"type",params:{type: schema99.properties.lastBatchAt.type},message:"must be integer,null"};
+const err6 = {instancePath:instancePath+"/lastBatchAt",schemaPath:"#/properties/lastBatchAt/type",keyword:"type",params:{type: schema101.properties.lastBatchAt.type},message:"must be integer,null"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -13140,7 +13365,7 @@ errors++;
 if(data.lastError !== undefined){
 let data4 = data.lastError;
 if((typeof data4 !== "string") && (data4 !== null)){
-const err7 = {instancePath:instancePath+"/lastError",schemaPath:"#/properties/lastError/type",keyword:"type",params:{type: schema99.properties.lastError.type},message:"must be string,null"};
+const err7 = {instancePath:instancePath+"/lastError",schemaPath:"#/properties/lastError/type",keyword:"type",params:{type: schema101.properties.lastError.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -13161,13 +13386,13 @@ vErrors.push(err8);
 }
 errors++;
 }
-validate125.errors = vErrors;
+validate126.errors = vErrors;
 return errors === 0;
 }
 
-export const RequestMeta = validate126;
+export const RequestMeta = validate127;
 
-function validate126(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate127(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -13238,14 +13463,14 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate126.errors = vErrors;
+validate127.errors = vErrors;
 return errors === 0;
 }
 
-export const RevisionConflictData = validate128;
-const schema101 = {"type":"object","properties":{"kind":{"const":"RevisionConflict"},"path":{"type":"string"},"expected_gen":{"type":"integer","minimum":0},"current_gen":{"type":"integer","minimum":0},"current_hash":{"type":["string","null"]},"writer":{"type":["string","null"]},"ts":{"type":["integer","null"]},"changes":{"type":"array","items":{"type":"string"}}},"required":["path","expected_gen","current_gen","current_hash"],"additionalProperties":true,"title":"RevisionConflictData"};
+export const RevisionConflictData = validate129;
+const schema103 = {"type":"object","properties":{"kind":{"const":"RevisionConflict"},"path":{"type":"string"},"expected_gen":{"type":"integer","minimum":0},"current_gen":{"type":"integer","minimum":0},"current_hash":{"type":["string","null"]},"writer":{"type":["string","null"]},"ts":{"type":["integer","null"]},"changes":{"type":"array","items":{"type":"string"}}},"required":["path","expected_gen","current_gen","current_hash"],"additionalProperties":true,"title":"RevisionConflictData"};
 
-function validate128(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate129(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -13366,7 +13591,7 @@ errors++;
 if(data.current_hash !== undefined){
 let data4 = data.current_hash;
 if((typeof data4 !== "string") && (data4 !== null)){
-const err10 = {instancePath:instancePath+"/current_hash",schemaPath:"#/properties/current_hash/type",keyword:"type",params:{type: schema101.properties.current_hash.type},message:"must be string,null"};
+const err10 = {instancePath:instancePath+"/current_hash",schemaPath:"#/properties/current_hash/type",keyword:"type",params:{type: schema103.properties.current_hash.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -13379,7 +13604,7 @@ errors++;
 if(data.writer !== undefined){
 let data5 = data.writer;
 if((typeof data5 !== "string") && (data5 !== null)){
-const err11 = {instancePath:instancePath+"/writer",schemaPath:"#/properties/writer/type",keyword:"type",params:{type: schema101.properties.writer.type},message:"must be string,null"};
+const err11 = {instancePath:instancePath+"/writer",schemaPath:"#/properties/writer/type",keyword:"type",params:{type: schema103.properties.writer.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -13392,7 +13617,7 @@ errors++;
 if(data.ts !== undefined){
 let data6 = data.ts;
 if((!((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6)))) && (data6 !== null)){
-const err12 = {instancePath:instancePath+"/ts",schemaPath:"#/properties/ts/type",keyword:"type",params:{type: schema101.properties.ts.type},message:"must be integer,null"};
+const err12 = {instancePath:instancePath+"/ts",schemaPath:"#/properties/ts/type",keyword:"type",params:{type: schema103.properties.ts.type},message:"must be integer,null"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -13441,14 +13666,14 @@ vErrors.push(err15);
 }
 errors++;
 }
-validate128.errors = vErrors;
+validate129.errors = vErrors;
 return errors === 0;
 }
 
-export const RpcDiscoverParams = validate129;
-const schema102 = {"type":"object","description":"Returns this OpenRPC document.","properties":{"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"RpcDiscoverParams"};
+export const RpcDiscoverParams = validate130;
+const schema104 = {"type":"object","description":"Returns this OpenRPC document.","properties":{"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"RpcDiscoverParams"};
 
-function validate129(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate130(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -13481,14 +13706,14 @@ vErrors.push(err1);
 }
 errors++;
 }
-validate129.errors = vErrors;
+validate130.errors = vErrors;
 return errors === 0;
 }
 
-export const RpcDiscoverResult = validate131;
-const schema103 = {"type":"object","title":"RpcDiscoverResult"};
+export const RpcDiscoverResult = validate132;
+const schema105 = {"type":"object","title":"RpcDiscoverResult"};
 
-function validate131(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate132(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(!(data && typeof data == "object" && !Array.isArray(data))){
@@ -13501,13 +13726,13 @@ vErrors.push(err0);
 }
 errors++;
 }
-validate131.errors = vErrors;
+validate132.errors = vErrors;
 return errors === 0;
 }
 
-export const RpcErrorObject = validate132;
+export const RpcErrorObject = validate133;
 
-function validate132(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate133(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -13634,14 +13859,14 @@ vErrors.push(err9);
 }
 errors++;
 }
-validate132.errors = vErrors;
+validate133.errors = vErrors;
 return errors === 0;
 }
 
-export const SessionInfo = validate133;
-const schema105 = {"type":"object","properties":{"id":{"type":"string"},"client":{"type":"string"},"client_version":{"type":"string"},"kind":{"type":"string"},"started_at":{"type":"integer"},"last_seen":{"type":"integer"},"tool_calls":{"type":"integer"},"tokens":{"type":"integer"},"active":{"type":"boolean"}},"required":["id","client","started_at"],"additionalProperties":true,"title":"SessionInfo"};
+export const SessionInfo = validate134;
+const schema107 = {"type":"object","properties":{"id":{"type":"string"},"client":{"type":"string"},"client_version":{"type":"string"},"kind":{"type":"string"},"started_at":{"type":"integer"},"last_seen":{"type":"integer"},"tool_calls":{"type":"integer"},"tokens":{"type":"integer"},"active":{"type":"boolean"}},"required":["id","client","started_at"],"additionalProperties":true,"title":"SessionInfo"};
 
-function validate133(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate134(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -13798,14 +14023,14 @@ vErrors.push(err12);
 }
 errors++;
 }
-validate133.errors = vErrors;
+validate134.errors = vErrors;
 return errors === 0;
 }
 
-export const SessionListParams = validate134;
-const schema106 = {"type":"object","description":"Sessions known to the kernel (clients, counts).","properties":{"active":{"type":"boolean"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"SessionListParams"};
+export const SessionListParams = validate135;
+const schema108 = {"type":"object","description":"Sessions known to the kernel (clients, counts).","properties":{"active":{"type":"boolean"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"SessionListParams"};
 
-function validate134(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate135(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -13850,14 +14075,14 @@ vErrors.push(err2);
 }
 errors++;
 }
-validate134.errors = vErrors;
+validate135.errors = vErrors;
 return errors === 0;
 }
 
-export const SessionListResult = validate136;
-const schema107 = {"type":"object","properties":{"sessions":{"type":"array","items":{"$ref":"#/definitions/SessionInfo"}}},"required":["sessions"],"additionalProperties":true,"title":"SessionListResult"};
+export const SessionListResult = validate137;
+const schema109 = {"type":"object","properties":{"sessions":{"type":"array","items":{"$ref":"#/definitions/SessionInfo"}}},"required":["sessions"],"additionalProperties":true,"title":"SessionListResult"};
 
-function validate136(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate137(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -14055,14 +14280,14 @@ vErrors.push(err15);
 }
 errors++;
 }
-validate136.errors = vErrors;
+validate137.errors = vErrors;
 return errors === 0;
 }
 
-export const SessionNegotiateParams = validate137;
-const schema109 = {"type":"object","description":"Ask the daemon for a capability scope (requested pins/capabilities); returns the session and what was granted and denied, and why.","properties":{"scope":{"$ref":"#/definitions/CapabilityScope"},"label":{"type":"string","maxLength":200},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["scope"],"additionalProperties":false,"title":"SessionNegotiateParams"};
+export const SessionNegotiateParams = validate138;
+const schema111 = {"type":"object","description":"Ask the daemon for a capability scope (requested pins/capabilities); returns the session and what was granted and denied, and why.","properties":{"scope":{"$ref":"#/definitions/CapabilityScope"},"label":{"type":"string","maxLength":200},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["scope"],"additionalProperties":false,"title":"SessionNegotiateParams"};
 
-function validate137(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate138(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -14136,13 +14361,13 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate137.errors = vErrors;
+validate138.errors = vErrors;
 return errors === 0;
 }
 
-export const SessionNegotiateResult = validate140;
+export const SessionNegotiateResult = validate141;
 
-function validate140(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate141(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -14407,13 +14632,13 @@ vErrors.push(err21);
 }
 errors++;
 }
-validate140.errors = vErrors;
+validate141.errors = vErrors;
 return errors === 0;
 }
 
-export const Subscription = validate141;
+export const Subscription = validate142;
 
-function validate141(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate142(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -14497,16 +14722,16 @@ vErrors.push(err6);
 }
 errors++;
 }
-validate141.errors = vErrors;
+validate142.errors = vErrors;
 return errors === 0;
 }
 
-export const TraceContext = validate142;
-const schema114 = {"type":"object","properties":{"traceId":{"type":"string","pattern":"^[0-9a-f]{32}$"},"spanId":{"type":"string","pattern":"^[0-9a-f]{16}$"},"sampled":{"type":"boolean"}},"required":["traceId","spanId","sampled"],"additionalProperties":false,"title":"TraceContext"};
+export const TraceContext = validate143;
+const schema116 = {"type":"object","properties":{"traceId":{"type":"string","pattern":"^[0-9a-f]{32}$"},"spanId":{"type":"string","pattern":"^[0-9a-f]{16}$"},"sampled":{"type":"boolean"}},"required":["traceId","spanId","sampled"],"additionalProperties":false,"title":"TraceContext"};
 const pattern4 = new RegExp("^[0-9a-f]{32}$", "u");
 const pattern5 = new RegExp("^[0-9a-f]{16}$", "u");
 
-function validate142(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate143(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -14625,13 +14850,13 @@ vErrors.push(err9);
 }
 errors++;
 }
-validate142.errors = vErrors;
+validate143.errors = vErrors;
 return errors === 0;
 }
 
-export const VerifyReport = validate143;
+export const VerifyReport = validate144;
 
-function validate143(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate144(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -14824,13 +15049,13 @@ vErrors.push(err15);
 }
 errors++;
 }
-validate143.errors = vErrors;
+validate144.errors = vErrors;
 return errors === 0;
 }
 
-export const WriteReceipt = validate144;
+export const WriteReceipt = validate145;
 
-function validate144(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate145(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -14993,6 +15218,6 @@ vErrors.push(err13);
 }
 errors++;
 }
-validate144.errors = vErrors;
+validate145.errors = vErrors;
 return errors === 0;
 }
