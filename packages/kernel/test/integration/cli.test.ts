@@ -58,6 +58,7 @@ describe("ostk CLI commands (in-process)", () => {
       const report = JSON.parse(boot.stdout[0]);
       expect(report.checks.find((c: { name: string }) => c.name === "journal").status).toBe("ok");
       expect(report.checks.find((c: { name: string }) => c.name === "key").status).toBe("ok");
+      expect(report.checks.find((c: { name: string }) => c.name === "peer").status).toBe("ok");
       expect(report.confidence).toBeGreaterThan(50);
 
       const file = path.join(ws, ".ostk/journal.jsonl");

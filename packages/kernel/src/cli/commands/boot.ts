@@ -6,6 +6,7 @@ import { defaultKeyDir, KEY_FILE, keyInfo, trustedKeys } from "../../daemon/keys
 import { verifyJournalDir } from "../../journal/verify.js";
 import { loadPin } from "../../policy/index.js";
 import { probeSandbox } from "../../sandbox/index.js";
+import { fastfsMissing, loadFastfs } from "../../util/fastfs.js";
 import { replaceMethod } from "../../util/replace-file.js";
 import type { CommandArgs } from "../io.js";
 import { workspaceOf } from "../workspace.js";
@@ -14,8 +15,8 @@ export const bootHelp = `Usage: ostk boot [-C <dir>] [--json]
 
 A read-only self-check (changes nothing): configuration, signing key (present, mode 0600,
 outside the workspace), journal verification, capability pin, sandbox (Landlock ABI / Seatbelt
-and exactly which protections are active), daemon socket, Node, SQLite and how files are replaced. Prints a report and
-a confidence score 0–100 (the weighted share of checks that pass). Exit 0 when nothing failed.`;
+and exactly which protections are active), daemon socket, Node, SQLite, how files are replaced and
+whether the journal records callers' processes (SO_PEERCRED). Prints a report and a confidence score 0–100 (the weighted share of checks that pass). Exit 0 when nothing failed.`;
 
 export interface BootCheck {
   name: string;
@@ -145,6 +146,15 @@ export async function bootChecks(workspace: string, env: NodeJS.ProcessEnv): Pro
       "apply",
       process.platform === "linux" ? "warn" : "ok",
       `files are replaced with rename(2), atomic but slower on ext4: ${replace.reason}`,
+      1,
+    );
+  if (loadFastfs()?.peerCred)
+    add("peer", "ok", "journal entries record the calling process (pid, uid, exe) as the OS reports it", 1);
+  else
+    add(
+      "peer",
+      process.platform === "linux" ? "warn" : "ok",
+      `journal entries record only the identity callers claim: ${fastfsMissing() || "this ostk-fastfs build has no peerCred"}`,
       1,
     );
   return checks;
