@@ -550,10 +550,10 @@ export class KernelCore extends EventEmitter {
       apply: inline
         ? async () => {
             // Durable in the intent: once the intent is durable, the temp file is written and put in
-            // place in one thread-pool job; the file and its directory are fsynced by the background
-            // group sync.
+            // place in one native call (see writeAndReplace: on this thread when no other write is in
+            // flight to share a thread-pool job); the file and its directory are fsynced by the
+            // background group sync.
             await this.journal.flush();
-            // Alone: no other write in flight could share a thread-pool job with this apply.
             applied = await writeAndReplace(tmp, abs, content, mode, this.openIntents === 1);
             this.markUnsynced(abs);
           }
