@@ -110,6 +110,7 @@ export function kernelMethods(d: HandlerDeps): Record<string, KernelMethod> {
         kind: c.actor.kind,
         actor_id: c.actor.id,
         scope,
+        peer: c.actor.peer,
       });
       d.guard.grants.set(row.id, grant);
       const dropped = new Set(grant.dropped);
@@ -148,6 +149,7 @@ export function kernelMethods(d: HandlerDeps): Record<string, KernelMethod> {
           tool_calls: s.tool_calls,
           tokens: s.tokens,
           active: s.ended_at === null,
+          ...(s.peer ? { peer: JSON.parse(s.peer) } : {}),
         })),
       };
     },

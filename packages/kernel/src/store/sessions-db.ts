@@ -13,6 +13,8 @@ export interface SessionRow {
   tokens: number;
   ended_at: number | null;
   scope: string | null;
+  /** JSON of the opening process as the OS reported it (`JournalPeer`), or null. */
+  peer: string | null;
 }
 
 /** `.ostk/sessions.db`: clients, sessions, token and tool-call counts (WAL mode). */
@@ -42,6 +44,9 @@ export class SessionsDb {
       );
       CREATE INDEX IF NOT EXISTS sessions_last_seen ON sessions(last_seen);
     `);
+    // Added after the first release: a sessions.db from before it gains the column.
+    const columns = this.db.prepare("PRAGMA table_info(sessions)").all() as { name: string }[];
+    if (!columns.some((c) => c.name === "peer")) this.db.exec("ALTER TABLE sessions ADD COLUMN peer TEXT");
     this.touchStmt = this.db.prepare(
       "UPDATE sessions SET tool_calls = tool_calls + ?, tokens = tokens + ?, last_seen = ? WHERE id = ?",
     );
@@ -54,6 +59,7 @@ export class SessionsDb {
     actor_id: string;
     scope?: unknown;
     id?: string;
+    peer?: unknown;
   }): SessionRow {
     const now = Date.now();
     const row: SessionRow = {
@@ -68,11 +74,12 @@ export class SessionsDb {
       tokens: 0,
       ended_at: null,
       scope: s.scope === undefined ? null : JSON.stringify(s.scope),
+      peer: s.peer === undefined ? null : JSON.stringify(s.peer),
     };
     this.db
       .prepare(
-        `INSERT OR IGNORE INTO sessions (id, client, client_version, kind, actor_id, started_at, last_seen, scope)
-         VALUES (@id, @client, @client_version, @kind, @actor_id, @started_at, @last_seen, @scope)`,
+        `INSERT OR IGNORE INTO sessions (id, client, client_version, kind, actor_id, started_at, last_seen, scope, peer)
+         VALUES (@id, @client, @client_version, @kind, @actor_id, @started_at, @last_seen, @scope, @peer)`,
       )
       .run(row);
     return this.get(row.id) ?? row;

@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { RpcClient } from "@ostk/lib";
 import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/index.js";
 import type { CliIo } from "../../src/cli/io.js";
@@ -40,11 +41,24 @@ describe("ostk CLI commands (in-process)", () => {
       const st = io(ws, env);
       expect(await main(["status", "--json"], st)).toBe(0);
       expect(JSON.parse(st.stdout[0])).toMatchObject({ pid: process.pid, head_seq: 4 });
+      const agent = await RpcClient.connect({
+        socketPath: k.socketPath!,
+        identity: { id: "otter", kind: "agent" },
+      });
+      await agent.call("session/negotiate", { scope: {} });
+      const ps = io(ws, env);
+      expect(await main(["ps"], ps)).toBe(0);
+      expect(ps.stdout[0]).toMatch(/PROCESS$/);
+      // The session's process as the OS reported it: this test's own process.
+      expect(ps.stdout[1]).toMatch(
+        new RegExp(`otter .* ${process.pid} ${path.basename(fs.realpathSync(process.execPath))}$`),
+      );
+      await agent.close();
       await k.close();
 
       const v = io(ws, env);
       expect(await main(["audit", "verify", "--json"], v)).toBe(0);
-      expect(JSON.parse(v.stdout[0])).toMatchObject({ ok: true, entries: 4 });
+      expect(JSON.parse(v.stdout[0])).toMatchObject({ ok: true, entries: 5 }); // a write and an edit (intent + commit each), the session.grant
       const log = io(ws, env);
       expect(await main(["audit", "log", "--actor", "ostk-cli"], log)).toBe(0);
       expect(log.stdout).toHaveLength(2);

@@ -67,14 +67,21 @@ describe("kernel daemon over its socket", () => {
       import { RpcClient } from "@ostk/lib";
       const c = await RpcClient.connect({ socketPath: ${JSON.stringify(k.socketPath)}, identity: { id: "ostk-cli", kind: "human" } });
       await c.call("fs/write", { path: "claimed.txt", content: "hi\\n" });
+      const s = await c.call("session/negotiate", { scope: {} });
       await c.close();
-      console.log(process.pid);`;
+      console.log(process.pid, s.session);`;
     // Not spawnSync: the kernel serves from this process's event loop.
     const child = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], {
       cwd: path.resolve(import.meta.dirname, "../.."),
     });
     expect(child.stderr).toBe("");
-    const childPid = Number(child.stdout.trim());
+    const [pidText, session] = child.stdout.trim().split(" ");
+    const childPid = Number(pidText);
+    // The session it opened names that process too (sessions.db; `ostk ps` shows it).
+    const listed = (await k.call("session/list", {})) as {
+      sessions: { id: string; peer?: { pid: number } }[];
+    };
+    expect(listed.sessions.find((x) => x.id === session)?.peer).toMatchObject({ pid: childPid });
     await k.close();
     const commit = fs
       .readFileSync(path.join(env.workspace, ".ostk/journal.jsonl"), "utf8")

@@ -1,8 +1,9 @@
+import * as path from "node:path";
 import type { CommandArgs } from "../io.js";
 import { connectKernel, workspaceOf } from "../workspace.js";
 
 export const statusHelp = `Usage: ostk status [--json]   daemon pid, journal head, tracked files, connections
-       ostk ps [--json]       sessions (client, calls, last seen)`;
+       ostk ps [--json]       sessions (client, calls, last seen, the process that opened each)`;
 
 export async function status({ flags, io }: CommandArgs): Promise<number> {
   if (flags.help) {
@@ -42,15 +43,17 @@ export async function ps({ flags, io }: CommandArgs): Promise<number> {
         tool_calls: number;
         last_seen: number;
         active: boolean;
+        peer?: { pid: number; exe?: string };
       }[];
     };
     if (flags.json) io.out(JSON.stringify(sessions));
     else if (!sessions.length) io.out("no sessions");
     else {
-      io.out("SESSION   CLIENT                KIND     CALLS  LAST SEEN");
+      io.out("SESSION   CLIENT                KIND     CALLS  LAST SEEN  PROCESS");
       for (const s of sessions) {
+        const proc = s.peer ? `${s.peer.pid} ${path.basename(s.peer.exe ?? "?")}` : "-";
         io.out(
-          `${s.id.slice(0, 8)}  ${s.client.slice(0, 20).padEnd(20)}  ${s.kind.padEnd(7)}  ${String(s.tool_calls).padStart(5)}  ${Math.round((Date.now() - s.last_seen) / 1000)}s ago`,
+          `${s.id.slice(0, 8)}  ${s.client.slice(0, 20).padEnd(20)}  ${s.kind.padEnd(7)}  ${String(s.tool_calls).padStart(5)}  ${`${Math.round((Date.now() - s.last_seen) / 1000)}s ago`.padEnd(9)}  ${proc}`,
         );
       }
     }

@@ -1288,7 +1288,16 @@ last_seen?: number
 tool_calls?: number
 tokens?: number
 active?: boolean
+peer?: JournalPeer1
 [k: string]: unknown
+}
+/**
+ * The process on the other end of the kernel's socket, as the operating system reports it at connect (SO_PEERCRED), not as the caller claims.
+ */
+export interface JournalPeer1 {
+pid: number
+uid: number
+exe?: string
 }
 /**
  * Sessions known to the kernel (clients, counts).

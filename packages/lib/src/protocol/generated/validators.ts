@@ -13864,7 +13864,7 @@ return errors === 0;
 }
 
 export const SessionInfo = validate134;
-const schema107 = {"type":"object","properties":{"id":{"type":"string"},"client":{"type":"string"},"client_version":{"type":"string"},"kind":{"type":"string"},"started_at":{"type":"integer"},"last_seen":{"type":"integer"},"tool_calls":{"type":"integer"},"tokens":{"type":"integer"},"active":{"type":"boolean"}},"required":["id","client","started_at"],"additionalProperties":true,"title":"SessionInfo"};
+const schema107 = {"type":"object","properties":{"id":{"type":"string"},"client":{"type":"string"},"client_version":{"type":"string"},"kind":{"type":"string"},"started_at":{"type":"integer"},"last_seen":{"type":"integer"},"tool_calls":{"type":"integer"},"tokens":{"type":"integer"},"active":{"type":"boolean"},"peer":{"description":"The process that opened the session, as the operating system reported it on the kernel's socket; absent where it cannot be told.","$ref":"#/definitions/JournalPeer"}},"required":["id","client","started_at"],"additionalProperties":true,"title":"SessionInfo"};
 
 function validate134(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -14012,9 +14012,11 @@ vErrors.push(err11);
 errors++;
 }
 }
-}
-else {
-const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.peer !== undefined){
+let data9 = data.peer;
+if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
+if(data9.pid === undefined){
+const err12 = {instancePath:instancePath+"/peer",schemaPath:"#/definitions/JournalPeer/required",keyword:"required",params:{missingProperty: "pid"},message:"must have required property '"+"pid"+"'"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -14023,12 +14025,119 @@ vErrors.push(err12);
 }
 errors++;
 }
+if(data9.uid === undefined){
+const err13 = {instancePath:instancePath+"/peer",schemaPath:"#/definitions/JournalPeer/required",keyword:"required",params:{missingProperty: "uid"},message:"must have required property '"+"uid"+"'"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+for(const key0 in data9){
+if(!(((key0 === "pid") || (key0 === "uid")) || (key0 === "exe"))){
+const err14 = {instancePath:instancePath+"/peer",schemaPath:"#/definitions/JournalPeer/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data9.pid !== undefined){
+let data10 = data9.pid;
+if(!((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10)))){
+const err15 = {instancePath:instancePath+"/peer/pid",schemaPath:"#/definitions/JournalPeer/properties/pid/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+if(typeof data10 == "number"){
+if(data10 < 0 || isNaN(data10)){
+const err16 = {instancePath:instancePath+"/peer/pid",schemaPath:"#/definitions/JournalPeer/properties/pid/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+}
+if(data9.uid !== undefined){
+let data11 = data9.uid;
+if(!((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11)))){
+const err17 = {instancePath:instancePath+"/peer/uid",schemaPath:"#/definitions/JournalPeer/properties/uid/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+if(typeof data11 == "number"){
+if(data11 < 0 || isNaN(data11)){
+const err18 = {instancePath:instancePath+"/peer/uid",schemaPath:"#/definitions/JournalPeer/properties/uid/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+}
+if(data9.exe !== undefined){
+if(typeof data9.exe !== "string"){
+const err19 = {instancePath:instancePath+"/peer/exe",schemaPath:"#/definitions/JournalPeer/properties/exe/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+}
+else {
+const err20 = {instancePath:instancePath+"/peer",schemaPath:"#/definitions/JournalPeer/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+}
+else {
+const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
 validate134.errors = vErrors;
 return errors === 0;
 }
 
 export const SessionListParams = validate135;
-const schema108 = {"type":"object","description":"Sessions known to the kernel (clients, counts).","properties":{"active":{"type":"boolean"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"SessionListParams"};
+const schema109 = {"type":"object","description":"Sessions known to the kernel (clients, counts).","properties":{"active":{"type":"boolean"},"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"SessionListParams"};
 
 function validate135(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -14080,7 +14189,7 @@ return errors === 0;
 }
 
 export const SessionListResult = validate137;
-const schema109 = {"type":"object","properties":{"sessions":{"type":"array","items":{"$ref":"#/definitions/SessionInfo"}}},"required":["sessions"],"additionalProperties":true,"title":"SessionListResult"};
+const schema110 = {"type":"object","properties":{"sessions":{"type":"array","items":{"$ref":"#/definitions/SessionInfo"}}},"required":["sessions"],"additionalProperties":true,"title":"SessionListResult"};
 
 function validate137(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -14101,10 +14210,14 @@ let data0 = data.sessions;
 if(Array.isArray(data0)){
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
-let data1 = data0[i0];
-if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
-if(data1.id === undefined){
-const err1 = {instancePath:instancePath+"/sessions/" + i0,schemaPath:"#/definitions/SessionInfo/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};
+if(!(validate134(data0[i0], {instancePath:instancePath+"/sessions/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate134.errors : vErrors.concat(validate134.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err1 = {instancePath:instancePath+"/sessions",schemaPath:"#/properties/sessions/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -14113,8 +14226,10 @@ vErrors.push(err1);
 }
 errors++;
 }
-if(data1.client === undefined){
-const err2 = {instancePath:instancePath+"/sessions/" + i0,schemaPath:"#/definitions/SessionInfo/required",keyword:"required",params:{missingProperty: "client"},message:"must have required property '"+"client"+"'"};
+}
+}
+else {
+const err2 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -14123,171 +14238,14 @@ vErrors.push(err2);
 }
 errors++;
 }
-if(data1.started_at === undefined){
-const err3 = {instancePath:instancePath+"/sessions/" + i0,schemaPath:"#/definitions/SessionInfo/required",keyword:"required",params:{missingProperty: "started_at"},message:"must have required property '"+"started_at"+"'"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-if(data1.id !== undefined){
-if(typeof data1.id !== "string"){
-const err4 = {instancePath:instancePath+"/sessions/" + i0+"/id",schemaPath:"#/definitions/SessionInfo/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-if(data1.client !== undefined){
-if(typeof data1.client !== "string"){
-const err5 = {instancePath:instancePath+"/sessions/" + i0+"/client",schemaPath:"#/definitions/SessionInfo/properties/client/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-if(data1.client_version !== undefined){
-if(typeof data1.client_version !== "string"){
-const err6 = {instancePath:instancePath+"/sessions/" + i0+"/client_version",schemaPath:"#/definitions/SessionInfo/properties/client_version/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-}
-if(data1.kind !== undefined){
-if(typeof data1.kind !== "string"){
-const err7 = {instancePath:instancePath+"/sessions/" + i0+"/kind",schemaPath:"#/definitions/SessionInfo/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-if(data1.started_at !== undefined){
-let data6 = data1.started_at;
-if(!((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6)))){
-const err8 = {instancePath:instancePath+"/sessions/" + i0+"/started_at",schemaPath:"#/definitions/SessionInfo/properties/started_at/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-}
-if(data1.last_seen !== undefined){
-let data7 = data1.last_seen;
-if(!((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7)))){
-const err9 = {instancePath:instancePath+"/sessions/" + i0+"/last_seen",schemaPath:"#/definitions/SessionInfo/properties/last_seen/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-}
-if(data1.tool_calls !== undefined){
-let data8 = data1.tool_calls;
-if(!((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8)))){
-const err10 = {instancePath:instancePath+"/sessions/" + i0+"/tool_calls",schemaPath:"#/definitions/SessionInfo/properties/tool_calls/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-if(data1.tokens !== undefined){
-let data9 = data1.tokens;
-if(!((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9)))){
-const err11 = {instancePath:instancePath+"/sessions/" + i0+"/tokens",schemaPath:"#/definitions/SessionInfo/properties/tokens/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-if(data1.active !== undefined){
-if(typeof data1.active !== "boolean"){
-const err12 = {instancePath:instancePath+"/sessions/" + i0+"/active",schemaPath:"#/definitions/SessionInfo/properties/active/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-}
-else {
-const err13 = {instancePath:instancePath+"/sessions/" + i0,schemaPath:"#/definitions/SessionInfo/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-}
-}
-else {
-const err14 = {instancePath:instancePath+"/sessions",schemaPath:"#/properties/sessions/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-}
-}
-else {
-const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
 validate137.errors = vErrors;
 return errors === 0;
 }
 
-export const SessionNegotiateParams = validate138;
+export const SessionNegotiateParams = validate139;
 const schema111 = {"type":"object","description":"Ask the daemon for a capability scope (requested pins/capabilities); returns the session and what was granted and denied, and why.","properties":{"scope":{"$ref":"#/definitions/CapabilityScope"},"label":{"type":"string","maxLength":200},"_meta":{"$ref":"#/definitions/RequestMeta"}},"required":["scope"],"additionalProperties":false,"title":"SessionNegotiateParams"};
 
-function validate138(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate139(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -14361,13 +14319,13 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate138.errors = vErrors;
+validate139.errors = vErrors;
 return errors === 0;
 }
 
-export const SessionNegotiateResult = validate141;
+export const SessionNegotiateResult = validate142;
 
-function validate141(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate142(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -14632,13 +14590,13 @@ vErrors.push(err21);
 }
 errors++;
 }
-validate141.errors = vErrors;
+validate142.errors = vErrors;
 return errors === 0;
 }
 
-export const Subscription = validate142;
+export const Subscription = validate143;
 
-function validate142(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate143(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -14722,16 +14680,16 @@ vErrors.push(err6);
 }
 errors++;
 }
-validate142.errors = vErrors;
+validate143.errors = vErrors;
 return errors === 0;
 }
 
-export const TraceContext = validate143;
+export const TraceContext = validate144;
 const schema116 = {"type":"object","properties":{"traceId":{"type":"string","pattern":"^[0-9a-f]{32}$"},"spanId":{"type":"string","pattern":"^[0-9a-f]{16}$"},"sampled":{"type":"boolean"}},"required":["traceId","spanId","sampled"],"additionalProperties":false,"title":"TraceContext"};
 const pattern4 = new RegExp("^[0-9a-f]{32}$", "u");
 const pattern5 = new RegExp("^[0-9a-f]{16}$", "u");
 
-function validate143(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate144(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -14850,13 +14808,13 @@ vErrors.push(err9);
 }
 errors++;
 }
-validate143.errors = vErrors;
+validate144.errors = vErrors;
 return errors === 0;
 }
 
-export const VerifyReport = validate144;
+export const VerifyReport = validate145;
 
-function validate144(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate145(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -15049,13 +15007,13 @@ vErrors.push(err15);
 }
 errors++;
 }
-validate144.errors = vErrors;
+validate145.errors = vErrors;
 return errors === 0;
 }
 
-export const WriteReceipt = validate145;
+export const WriteReceipt = validate146;
 
-function validate145(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate146(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -15218,6 +15176,6 @@ vErrors.push(err13);
 }
 errors++;
 }
-validate145.errors = vErrors;
+validate146.errors = vErrors;
 return errors === 0;
 }
