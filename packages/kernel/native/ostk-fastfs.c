@@ -131,7 +131,7 @@ typedef struct {
   struct stat st;
 } write_replace_job;
 
-static void write_replace_apply(write_replace_job *j) {
+static void put_in_place(write_replace_job *j) {
   int fd = open(j->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, j->mode);
   if (fd < 0) {
     j->err = errno;
@@ -184,6 +184,12 @@ static void write_replace_apply(write_replace_job *j) {
   }
 }
 
+/* One whole apply, then the stat the kernel's generation table records for the new file. */
+static void write_replace_apply(write_replace_job *j) {
+  put_in_place(j);
+  if (j->err == 0 && stat(j->target, &j->st) == 0) j->have_stat = 1;
+}
+
 /* A batch of writeReplaceBatch operations run one after another in one thread-pool job. */
 typedef struct {
   napi_async_work work;
@@ -195,12 +201,7 @@ typedef struct {
 static void write_replace_execute(napi_env env, void *arg) {
   (void)env;
   write_replace_batch *b = arg;
-  for (uint32_t i = 0; i < b->count; i++) {
-    write_replace_job *j = &b->jobs[i];
-    write_replace_apply(j);
-    /* The stat the kernel's generation table records for the new file, taken in the same job. */
-    if (j->err == 0 && stat(j->target, &j->st) == 0) j->have_stat = 1;
-  }
+  for (uint32_t i = 0; i < b->count; i++) write_replace_apply(&b->jobs[i]);
 }
 
 static void set_number(napi_env env, napi_value obj, const char *name, double v) {
@@ -312,7 +313,6 @@ static napi_value write_replace_sync(napi_env env, napi_callback_info info) {
     return NULL;
   }
   write_replace_apply(j);
-  if (j->err == 0 && stat(j->target, &j->st) == 0) j->have_stat = 1;
   napi_value result = job_value(env, j);
   free(j);
   return result;
@@ -349,6 +349,8 @@ static napi_value write_replace(napi_env env, napi_callback_info info) {
       napi_create_async_work(env, NULL, name, write_replace_execute, write_replace_complete, b, &b->work) !=
           napi_ok ||
       napi_queue_async_work(env, b->work) != napi_ok) {
+    if (b->work) napi_delete_async_work(env, b->work);
+    batch_free(env, b);
     napi_throw_error(env, "EIO", "writeReplaceBatch: could not queue the work");
     return NULL;
   }
@@ -442,6 +444,8 @@ static napi_value sync_files(napi_env env, napi_callback_info info) {
       napi_create_string_utf8(env, "ostk-fastfs:syncFiles", NAPI_AUTO_LENGTH, &name) != napi_ok ||
       napi_create_async_work(env, NULL, name, sync_execute, sync_complete, j, &j->work) != napi_ok ||
       napi_queue_async_work(env, j->work) != napi_ok) {
+    if (j->work) napi_delete_async_work(env, j->work);
+    sync_free(j);
     napi_throw_error(env, "EIO", "syncFiles: could not queue the work");
     return NULL;
   }
