@@ -110,7 +110,9 @@ describe("KernelCore", () => {
     const file = path.join(t.dir, "s.txt");
     const gen = async () => (await fsRead(core, alice, { path: "s.txt" })).gen;
     await fsWrite(core, alice, { path: "s.txt", content: "aaaa\n" });
-    // Right after the write: same size, same inode, and where the clock is coarse the same ctime too.
+    // Right after the write: same size, same inode, and where the filesystem clock is coarse the same
+    // ctime too. (On kernels with fine-grained timestamps the ctime moves anyway, so these first two
+    // checks cannot tell a wrong racy window apart; the trusted-stamp checks below can.)
     fs.writeFileSync(file, "bbbb\n");
     expect(await gen()).toBe(2);
     fs.writeFileSync(file, "cccc\n"); // right after a read that could not trust the stamp yet

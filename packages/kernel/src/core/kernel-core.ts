@@ -267,13 +267,12 @@ export class KernelCore extends EventEmitter {
     } finally {
       fs.closeSync(fd);
     }
-    // The content was hashed before at this exact stamp and the file had then been still for longer
-    // than any timestamp granularity: it has not changed since (see RACY_MS), so its hash is known.
+    // A row whose stamp a hash confirmed at `at`, when the file had by then been still for longer than
+    // any timestamp granularity (see RACY_MS): while the stamp is unchanged, so is the content.
+    const st = stat;
+    const settled = (r: GenRow, at: number) => sameStamp(r, st) && r.ctime + this.racyMs < at;
     const seen = this.verified.get(rel);
-    const hash =
-      row?.sha256 && seen?.row === row && sameStamp(row, stat) && row.ctime + this.racyMs < seen.at
-        ? row.sha256
-        : sha256Hex(content);
+    const hash = row?.sha256 && seen?.row === row && settled(row, seen.at) ? row.sha256 : sha256Hex(content);
     const now = Date.now();
     if (!row || row.sha256 === null) {
       if (row && row.sha256 === null) {
@@ -309,8 +308,7 @@ export class KernelCore extends EventEmitter {
     } else if (row.ino !== stat.ino || row.mtime !== stat.mtimeMs || row.ctime !== stat.ctimeMs) {
       row = this.gens.set({ ...row, ...statFields(stat) });
     }
-    if (row.sha256 === hash && sameStamp(row, stat) && row.ctime + this.racyMs < lookedAt)
-      this.verified.set(rel, { row, at: lookedAt });
+    if (row.sha256 === hash && settled(row, lookedAt)) this.verified.set(rel, { row, at: lookedAt });
     return { rel, abs, exists: true, isFile: true, content, row, stat };
   }
 
