@@ -10,7 +10,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Chunk } from "../src/chunk/types.js";
 import { type EvalScores, type LabelledQuery, score } from "../src/commands/eval.js";
-import { embedText } from "../src/indexer.js";
+import { embedText } from "../src/embed/embedder.js";
 import type { Hit } from "../src/query/search.js";
 import { openRecall, type Recall } from "../src/recall.js";
 import { BENCH_PACKAGES, buildBenchWorkspace, fetchPackages } from "./corpus.js";

@@ -13,7 +13,7 @@ usage:
         [--path src/ | 'src/**/*.ts']   a prefix, or a glob
         [--lang L] [--since 2h|7d|2026-11-20] [--until T]
   ostk-recall view <id | path[:a-b]>     show a hit or a line range [--context N] [--json]
-  ostk-recall status [--json]            counts per source with cursors, embedder, last scan, health
+  ostk-recall status [--json]            counts per source with cursors, embedder, reranker, last scan, health
   ostk-recall watch                      keep the index current (watcher + .ostk/recall.sock triggers)
   ostk-recall serve [--no-watch]         socket server (JSON-RPC + triggers on .ostk/recall.sock)
   ostk-recall eval <queries.jsonl> [--k 10] [--json]   Recall@k and MRR@10 for your labelled queries

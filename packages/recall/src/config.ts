@@ -20,6 +20,12 @@ export interface RecallConfig {
   embedder: "static" | "hash" | "onnx";
   /** Local directory of an ONNX embedding model (only for `embedder = "onnx"`). */
   onnxModelDir?: string;
+  /** `linear` (built in), or `onnx`: a local cross-encoder re-orders the linear reranker's top hits. */
+  reranker: "linear" | "onnx";
+  /** Local directory of an ONNX cross-encoder (sequence-classification) model (only for `reranker = "onnx"`). */
+  onnxRerankerDir?: string;
+  /** How many of the linear reranker's top hits the cross-encoder re-orders. */
+  rerankTop: number;
   /** Vector count above which an HNSW index is built. */
   hnswThreshold: number;
   /** While watching, also follow the kernel's committed changes when a kernel runs. */
@@ -43,6 +49,9 @@ export const DEFAULT_CONFIG: RecallConfig = {
   hnswThreshold: 20_000,
   followKernel: true,
   onnxModelDir: undefined,
+  reranker: "linear",
+  onnxRerankerDir: undefined,
+  rerankTop: 20,
   journal: true,
   transcripts: false,
   transcriptsDir: join(homedir(), ".claude", "projects"),
@@ -65,6 +74,9 @@ export const RECALL_CONFIG_SPEC: ConfigSpec<RecallConfig> = {
     maxHitsPerFile: { type: "integer", min: 1 },
     embedder: { type: "string", enum: ["static", "hash", "onnx"] },
     onnxModelDir: path,
+    reranker: { type: "string", enum: ["linear", "onnx"] },
+    onnxRerankerDir: path,
+    rerankTop: { type: "integer", min: 1, max: 100 },
     hnswThreshold: count,
     followKernel: { type: "boolean" },
     journal: { type: "boolean" },
@@ -74,6 +86,8 @@ export const RECALL_CONFIG_SPEC: ConfigSpec<RecallConfig> = {
   env: [
     { name: "OSTK_RECALL_EMBEDDER", key: "embedder" },
     { name: "OSTK_RECALL_ONNX_MODEL_DIR", key: "onnxModelDir" },
+    { name: "OSTK_RECALL_RERANKER", key: "reranker" },
+    { name: "OSTK_RECALL_ONNX_RERANKER_DIR", key: "onnxRerankerDir" },
   ],
 };
 
@@ -96,6 +110,8 @@ export function loadRecallLayers(
   });
   // A relative model directory means relative to the workspace, not to wherever the process started.
   if (r.ok && r.config.onnxModelDir) r.config.onnxModelDir = resolve(workspace, r.config.onnxModelDir);
+  if (r.ok && r.config.onnxRerankerDir)
+    r.config.onnxRerankerDir = resolve(workspace, r.config.onnxRerankerDir);
   return r;
 }
 

@@ -4,7 +4,7 @@ import { chunkFile, sha256 } from "./chunk/chunk-file.js";
 import { languageOf } from "./chunk/languages.js";
 import type { Chunk } from "./chunk/types.js";
 import type { RecallConfig } from "./config.js";
-import type { Embedder } from "./embed/embedder.js";
+import { type Embedder, embedText } from "./embed/embedder.js";
 import type { Logger } from "./logger.js";
 import { IgnoreMatcher, looksBinary, walkWorkspace } from "./scan/walk.js";
 import { sourceOfLang } from "./store/filter.js";
@@ -252,9 +252,4 @@ export class Indexer {
     }
     return add.length;
   }
-}
-
-/** What the embedder sees for a chunk: its path and symbol, then its text. */
-export function embedText(c: { path: string; symbol: string | null; text: string }): string {
-  return `${c.path} ${c.symbol ?? ""}\n${c.text}`;
 }

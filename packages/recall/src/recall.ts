@@ -1,10 +1,11 @@
 import { promises as fs } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { loadConfig, type RecallConfig } from "./config.js";
-import type { Embedder } from "./embed/embedder.js";
+import { type Embedder, embedText } from "./embed/embedder.js";
 import { selectEmbedder } from "./embed/select-embedder.js";
 import { Indexer, type ScanProgress, type ScanReport } from "./indexer.js";
 import { type Logger, silentLogger } from "./logger.js";
+import { type RerankerChoice, selectReranker } from "./query/cross-encoder.js";
 import { type SearchOptions, type SearchResult, search } from "./query/search.js";
 import { toRel } from "./scan/walk.js";
 import {
@@ -76,6 +77,8 @@ export interface RecallStatus {
   events: number;
   sources: SourceStatus[];
   embedder: { id: string; dim: number; description: string };
+  /** The reranker in use: linear, or linear then a local ONNX cross-encoder (and why not, if it fell back). */
+  reranker: { description: string };
   vectorIndex: "flat" | "hnsw";
   lastScan: { at: number; files: number; changedFiles: number; ms: number } | null;
   health: "ok" | "degraded";
@@ -121,6 +124,7 @@ export class Recall {
     readonly indexer: Indexer,
     private readonly logger: Logger,
     private readonly warnings: string[],
+    private readonly reranker: RerankerChoice,
   ) {
     this.journal = new JournalSource(workspace, store, indexer, logger);
     this.transcripts = new TranscriptSource(workspace, config.transcriptsDir, store, indexer, logger);
@@ -137,7 +141,19 @@ export class Recall {
     const embedder = opts.embedder ?? (await selectEmbedder(config, logger));
     const vectors = await VectorStore.open(join(dataDir, "vectors"), embedder.dim);
     const indexer = new Indexer(workspace, config, store, vectors, embedder, logger);
-    const r = new Recall(workspace, dataDir, config, store, vectors, embedder, indexer, logger, warnings);
+    const reranker = await selectReranker(config, logger);
+    const r = new Recall(
+      workspace,
+      dataDir,
+      config,
+      store,
+      vectors,
+      embedder,
+      indexer,
+      logger,
+      warnings,
+      reranker,
+    );
     await r.reconcileVectors();
     return r;
   }
@@ -166,7 +182,7 @@ export class Recall {
     const missing = [...want].filter((id) => !have.has(id));
     for (let i = 0; i < missing.length; i += 1000) {
       const rows = [...this.store.chunksByIds(missing.slice(i, i + 1000)).values()];
-      const vecs2 = await this.embedder.embed(rows.map((r) => `${r.path} ${r.symbol ?? ""}\n${r.text}`));
+      const vecs2 = await this.embedder.embed(rows.map(embedText));
       this.store.setVectors(rows.map((r, j) => ({ id: r.id, vector: vecs2[j] })));
       await this.vectors.add(
         rows.map((r, j) => ({
@@ -266,6 +282,8 @@ export class Recall {
       throw new RecallError("InvalidParams", "query must be a non-empty string");
     return search(this.store, this.vectors, this.embedder, query, {
       maxPerFile: this.config.maxHitsPerFile,
+      crossEncoder: this.reranker.crossEncoder,
+      crossEncoderTop: this.config.rerankTop,
       ...opts,
     }).catch((err) => {
       if (err instanceof FilterError) throw new RecallError("InvalidParams", err.message);
@@ -346,6 +364,7 @@ export class Recall {
       vectors,
       sources: this.sourceStatus(),
       embedder: { id: this.embedder.id, dim: this.embedder.dim, description: this.embedder.description },
+      reranker: { description: this.reranker.description },
       vectorIndex: (await this.vectors.hasIndex()) ? "hnsw" : "flat",
       lastScan: last
         ? { at: last.lastScan, files: last.files, changedFiles: last.changedFiles, ms: last.ms }

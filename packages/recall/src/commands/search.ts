@@ -36,10 +36,11 @@ export async function searchCommand(args: Args): Promise<number> {
     if (!r.hits.length) process.stdout.write("No hits. Is the workspace indexed? Run `ostk-recall scan`.\n");
     for (const [i, h] of r.hits.entries()) {
       process.stdout.write(
-        `${i + 1}. ${h.path}:${h.startLine}-${h.endLine}${h.symbol ? `  ${h.symbol}` : ""}  [${h.score} ${h.lanes.join("+")}${h.source === "code" || h.source === "docs" ? "" : ` ${h.source} ${h.time ?? ""}`}]  ${h.id}\n`,
+        `${i + 1}. ${h.path}:${h.startLine}-${h.endLine}${h.symbol ? `  ${h.symbol}` : ""}  [${h.score}${h.crossScore === undefined ? "" : ` ce ${h.crossScore}`} ${h.lanes.join("+")}${h.source === "code" || h.source === "docs" ? "" : ` ${h.source} ${h.time ?? ""}`}]  ${h.id}\n`,
       );
       for (const l of h.snippet.split("\n").slice(0, 4)) process.stdout.write(`     ${l}\n`);
     }
+    for (const w of r.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
     process.stderr.write(`${r.hits.length} hits in ${r.tookMs} ms\n`);
     return 0;
   } finally {

@@ -16,6 +16,7 @@ export async function statusCommand(args: Args): Promise<number> {
       `files       ${s.files}`,
       `chunks      ${s.chunks} (vectors ${s.vectors}, ${s.vectorIndex})`,
       `embedder    ${s.embedder.description}`,
+      `reranker    ${s.reranker.description}`,
       ...s.sources.map((src) => {
         const name = `source ${src.name}`.padEnd(18);
         if (!src.enabled) return `${name}off`;

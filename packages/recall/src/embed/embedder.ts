@@ -10,6 +10,11 @@ export interface Embedder {
   translate?(queryTerms: string[], chunkTerms: Set<string>): number;
 }
 
+/** What the models see of a chunk (the embedder, the cross-encoder): its path and symbol, then its text. */
+export function embedText(c: { path: string; symbol: string | null; text: string }): string {
+  return `${c.path} ${c.symbol ?? ""}\n${c.text}`;
+}
+
 export function normalize(v: Float32Array): Float32Array {
   let s = 0;
   for (let i = 0; i < v.length; i++) s += v[i] * v[i];

@@ -38,7 +38,7 @@ const TOOLS: { name: string; op: OperationName; description: string }[] = [
     name: "recall_status",
     op: "status",
     description:
-      "Index counts, sources, which embedder runs, vector index type, last scan, watcher state and index health.",
+      "Index counts, sources, which embedder and reranker run, vector index type, last scan, watcher state and index health.",
   },
 ];
 

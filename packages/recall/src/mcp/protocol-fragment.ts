@@ -5,7 +5,7 @@ const DESCRIPTIONS = {
   view: "A chunk by id, or a line range of a workspace file, with context lines.",
   scan: "Index the workspace (or one directory) now; sends recall/progress notifications on the same connection.",
   status:
-    "Counts, sources, the embedder in use, vector index type, last scan, watcher state and index health.",
+    "Counts, sources, the embedder and reranker in use, vector index type, last scan, watcher state and index health.",
   watch: "Start, stop or report the debounced file watcher.",
 } as const;
 

@@ -97,6 +97,10 @@ const hit: JsonSchema = {
     snippet: { type: "string" },
     score: { type: "number" },
     lanes: { type: "array", items: { type: "string", enum: ["bm25", "vector"] } },
+    crossScore: {
+      type: "number",
+      description: "The cross-encoder's relevance, on the hits it re-ordered (when recall.reranker = onnx)",
+    },
   },
   required: [
     "id",
@@ -134,6 +138,11 @@ export const RESULTS: Record<"search" | "view" | "scan" | "watch" | "status", Js
       hits: { type: "array", items: hit },
       tookMs: { type: "number" },
       lanes: { type: "array", items: { type: "string" } },
+      warnings: {
+        type: "array",
+        items: { type: "string" },
+        description: "Part of the pipeline failed and the hits come without it (e.g. the cross-encoder)",
+      },
     },
     required: ["query", "hits", "tookMs"],
   },
@@ -199,6 +208,11 @@ export const RESULTS: Record<"search" | "view" | "scan" | "watch" | "status", Js
         properties: { id: { type: "string" }, dim: { type: "integer" }, description: { type: "string" } },
         required: ["id", "dim", "description"],
       },
+      reranker: {
+        type: "object",
+        properties: { description: { type: "string" } },
+        required: ["description"],
+      },
       vectorIndex: { type: "string", enum: ["flat", "hnsw"] },
       lastScan: { type: ["object", "null"] },
       health: { type: "string", enum: ["ok", "degraded"] },
@@ -209,7 +223,7 @@ export const RESULTS: Record<"search" | "view" | "scan" | "watch" | "status", Js
         enum: ["off", "following", "following journal", "kernel not running", "failed"],
       },
     },
-    required: ["workspace", "files", "chunks", "vectors", "embedder", "health"],
+    required: ["workspace", "files", "chunks", "vectors", "embedder", "reranker", "health"],
   },
 };
 

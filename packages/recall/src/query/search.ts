@@ -1,8 +1,9 @@
-import type { Embedder } from "../embed/embedder.js";
+import { type Embedder, embedText } from "../embed/embedder.js";
 import type { SearchFilter } from "../store/filter.js";
 import type { ChunkRow, SqliteStore } from "../store/sqlite-store.js";
 import type { VectorStore } from "../store/vector-store.js";
 import { type ParsedQuery, parseQuery } from "../tokenize.js";
+import type { CrossEncoder } from "./cross-encoder.js";
 import {
   type Candidate,
   DEFAULT_WEIGHTS,
@@ -28,6 +29,9 @@ export interface SearchOptions extends SearchFilter {
   weights?: RerankWeights;
   /** BM25 keeps this many of the query's rarest terms (default 8; fewer is faster at scale). */
   maxQueryTerms?: number;
+  /** Re-orders the reranker's top `crossEncoderTop` hits (not with `rerank: false`). */
+  crossEncoder?: CrossEncoder;
+  crossEncoderTop?: number;
 }
 
 export interface Hit {
@@ -45,6 +49,8 @@ export interface Hit {
   snippet: string;
   score: number;
   lanes: Lane[];
+  /** The cross-encoder's relevance (logit), on the hits it re-ordered. */
+  crossScore?: number;
 }
 
 export interface SearchResult {
@@ -52,6 +58,8 @@ export interface SearchResult {
   hits: Hit[];
   tookMs: number;
   lanes: Lane[];
+  /** Set when part of the pipeline failed and the hits come without it (a cross-encoder that threw). */
+  warnings?: string[];
 }
 
 const RRF_K = 60;
@@ -159,10 +167,38 @@ export async function search(
     opts.rerank === false
       ? cands.map((c) => ({ ...c, score: c.fused }))
       : rerank(ctx, cands, opts.weights ?? DEFAULT_WEIGHTS);
-  const hits = diversify(scored, opts.fileDemotion ?? FILE_DEMOTION, opts.maxPerFile ?? 3)
-    .slice(0, limit)
-    .map((s) => toHit(s.row, s.score, s.lanes as Lane[], pq.terms));
-  return { query, hits, tookMs: Math.round((performance.now() - t0) * 100) / 100, lanes };
+  const ordered = diversify(scored, opts.fileDemotion ?? FILE_DEMOTION, opts.maxPerFile ?? 3);
+  const warnings: string[] = [];
+  let cross: Map<string, number> | undefined;
+  if (opts.crossEncoder && opts.rerank !== false && ordered.length > 1) {
+    const head = ordered.slice(0, Math.max(limit, opts.crossEncoderTop ?? 20));
+    try {
+      // the cross-encoder reads a chunk as the embedder does: path, symbol, then text
+      const s = await opts.crossEncoder.score(
+        query,
+        head.map((c) => embedText(c.row)),
+      );
+      cross = new Map(head.map((c, i) => [c.row.id, s[i]]));
+      // stable: equal scores keep the linear order
+      const reordered = head
+        .map((c, i) => ({ c, i }))
+        .sort((a, b) => s[b.i] - s[a.i] || a.i - b.i)
+        .map((x) => x.c);
+      ordered.splice(0, head.length, ...reordered);
+    } catch (err) {
+      warnings.push(
+        `cross-encoder failed, hits are in the linear reranker's order: ${(err as Error).message}`,
+      );
+    }
+  }
+  const hits = ordered.slice(0, limit).map((s) => {
+    const h = toHit(s.row, s.score, s.lanes as Lane[], pq.terms);
+    const c = cross?.get(s.row.id);
+    if (c !== undefined) h.crossScore = Math.round(c * 10000) / 10000;
+    return h;
+  });
+  const tookMs = Math.round((performance.now() - t0) * 100) / 100;
+  return warnings.length ? { query, hits, tookMs, lanes, warnings } : { query, hits, tookMs, lanes };
 }
 
 function toHit(row: ChunkRow, score: number, lanes: Lane[], terms: string[]): Hit {

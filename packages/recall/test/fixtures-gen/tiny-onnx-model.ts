@@ -55,15 +55,54 @@ export function writeTinyOnnxModel(
   };
   // Row 0 ([PAD]) stays zero; every other token gets its own random direction.
   for (let i = dim; i < table.length; i++) table[i] = rand();
-  writeFileSync(join(weightsDir, "model.onnx"), onnxModel(table, vocab.length, dim));
+  writeFileSync(join(weightsDir, "model.onnx"), embedderGraph(table, vocab.length, dim));
+  writeConfigAndTokenizer(dir, vocab, { architectures: ["BertModel"], hidden_size: dim });
+  return { dir, vocab, dim };
+}
+
+/**
+ * Writes a tiny cross-encoder folder (a sequence-classification export): the relevance logit of a
+ * (query, passage) pair is the sum of its tokens' weights (`input_ids -> Gather([vocab, labels]) ->
+ * ReduceSum over the sequence -> logits [batch, labels]`). With `labels = 2` the weight goes to the
+ * second ("relevant") column and its negation to the first. Words not in `weights` weigh 0; the
+ * tokenizer adds [CLS] query [SEP] passage [SEP] as BERT's does.
+ */
+export function writeTinyCrossEncoder(dir: string, weights: Record<string, number>, labels: 1 | 2 = 1): string[] {
+  const vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", ...Object.keys(weights)];
+  mkdirSync(join(dir, "onnx"), { recursive: true });
+  const table = new Float32Array(vocab.length * labels);
+  vocab.forEach((w, i) => {
+    const x = weights[w] ?? 0;
+    if (labels === 1) table[i] = x;
+    else {
+      table[i * 2] = -x / 2;
+      table[i * 2 + 1] = x / 2;
+    }
+  });
+  writeFileSync(join(dir, "onnx", "model.onnx"), crossEncoderGraph(table, vocab.length, labels));
+  writeConfigAndTokenizer(
+    dir,
+    vocab,
+    {
+      architectures: ["BertForSequenceClassification"],
+      hidden_size: 8,
+      id2label: Object.fromEntries(Array.from({ length: labels }, (_, i) => [String(i), `LABEL_${i}`])),
+    },
+    { type: "BertProcessing", sep: ["[SEP]", 3], cls: ["[CLS]", 2] },
+  );
+  return vocab;
+}
+
+function writeConfigAndTokenizer(
+  dir: string,
+  vocab: string[],
+  config: Record<string, unknown>,
+  postProcessor: Record<string, unknown> | null = null,
+): void {
+  const special = vocab.filter((t) => /^\[[A-Z]+\]$/.test(t));
   writeFileSync(
     join(dir, "config.json"),
-    JSON.stringify({
-      model_type: "bert",
-      architectures: ["BertModel"],
-      hidden_size: dim,
-      vocab_size: vocab.length,
-    }),
+    JSON.stringify({ model_type: "bert", ...config, vocab_size: vocab.length }),
   );
   writeFileSync(
     join(dir, "tokenizer_config.json"),
@@ -80,29 +119,18 @@ export function writeTinyOnnxModel(
       version: "1.0",
       truncation: null,
       padding: null,
-      added_tokens: [
-        {
-          id: 0,
-          content: "[PAD]",
-          single_word: false,
-          lstrip: false,
-          rstrip: false,
-          normalized: false,
-          special: true,
-        },
-        {
-          id: 1,
-          content: "[UNK]",
-          single_word: false,
-          lstrip: false,
-          rstrip: false,
-          normalized: false,
-          special: true,
-        },
-      ],
+      added_tokens: special.map((content) => ({
+        id: vocab.indexOf(content),
+        content,
+        single_word: false,
+        lstrip: false,
+        rstrip: false,
+        normalized: false,
+        special: true,
+      })),
       normalizer: { type: "Lowercase" },
       pre_tokenizer: { type: "Whitespace" },
-      post_processor: null,
+      post_processor: postProcessor,
       decoder: null,
       model: {
         type: "WordLevel",
@@ -111,7 +139,6 @@ export function writeTinyOnnxModel(
       },
     }),
   );
-  return { dir, vocab, dim };
 }
 
 // --- minimal protobuf writer (wire types 0 = varint, 2 = length-delimited, 5 = 32-bit) ---
@@ -157,27 +184,41 @@ function valueInfo(field: number, name: string, elemType: number, dims: (string 
   return msg(field, str(1, name), msg(2, msg(1, int(1, elemType), msg(2, ...dimMsgs))));
 }
 
-function onnxModel(table: Float32Array, rows: number, dim: number): Bytes {
-  // TensorProto{dims, data_type, name, raw_data (little-endian)}
-  const raw = new Uint8Array(table.buffer.slice(0));
-  const initializer = msg(5, int(1, rows), int(1, dim), int(2, FLOAT), str(8, "embeddings"), bytes(9, raw));
-  // NodeProto{input, input, output, name, op_type, attribute{name:"axis", i:0, type:INT}}
-  const gather = msg(
-    1,
-    str(1, "embeddings"),
-    str(1, "input_ids"),
-    str(2, "last_hidden_state"),
-    str(3, "embed"),
-    str(4, "Gather"),
-    msg(5, str(1, "axis"), int(3, 0), int(20, 2)),
-  );
-  const graph = cat([
-    gather,
-    str(2, "tiny-embedder"),
-    initializer,
+/** NodeProto{input..., output, name, op_type, attribute...} */
+function node(op: string, inputs: string[], output: string, ...attributes: Bytes[]): Bytes {
+  return msg(1, ...inputs.map((i) => str(1, i)), str(2, output), str(3, output), str(4, op), ...attributes);
+}
+
+/** TensorProto{dims, data_type, name, raw_data (little-endian)} */
+function initializer(name: string, dims: number[], type: number, raw: Uint8Array): Bytes {
+  return msg(5, ...dims.map((d) => int(1, d)), int(2, type), str(8, name), bytes(9, raw));
+}
+
+/** ModelProto{ir_version: 8, producer_name, graph, opset_import{domain:"", version: 13}} */
+function model(name: string, parts: Bytes[]): Bytes {
+  const graph = cat([...parts, str(2, name)]);
+  return cat([int(1, 8), str(2, "ostk-recall-test"), bytes(7, graph), msg(8, str(1, ""), int(2, 13))]);
+}
+
+const axis0 = msg(5, str(1, "axis"), int(3, 0), int(20, 2));
+
+function embedderGraph(table: Float32Array, rows: number, dim: number): Bytes {
+  return model("tiny-embedder", [
+    node("Gather", ["embeddings", "input_ids"], "last_hidden_state", axis0),
+    initializer("embeddings", [rows, dim], FLOAT, new Uint8Array(table.buffer.slice(0))),
     valueInfo(11, "input_ids", INT64, ["batch", "sequence"]),
     valueInfo(12, "last_hidden_state", FLOAT, ["batch", "sequence", dim]),
   ]);
-  // ModelProto{ir_version: 8, producer_name, graph, opset_import{domain:"", version: 13}}
-  return cat([int(1, 8), str(2, "ostk-recall-test"), bytes(7, graph), msg(8, str(1, ""), int(2, 13))]);
+}
+
+function crossEncoderGraph(table: Float32Array, rows: number, labels: number): Bytes {
+  return model("tiny-cross-encoder", [
+    node("Gather", ["weights", "input_ids"], "token_logits", axis0),
+    // ReduceSum(token_logits, axes=[1], keepdims=0): [batch, sequence, labels] -> [batch, labels]
+    node("ReduceSum", ["token_logits", "axes"], "logits", msg(5, str(1, "keepdims"), int(3, 0), int(20, 2))),
+    initializer("weights", [rows, labels], FLOAT, new Uint8Array(table.buffer.slice(0))),
+    initializer("axes", [1], INT64, new Uint8Array(new BigInt64Array([1n]).buffer)),
+    valueInfo(11, "input_ids", INT64, ["batch", "sequence"]),
+    valueInfo(12, "logits", FLOAT, ["batch", labels]),
+  ]);
 }

@@ -1127,12 +1127,20 @@ time: (string | null)
 snippet: string
 score: number
 lanes: ("bm25" | "vector")[]
+/**
+ * The cross-encoder's relevance, on the hits it re-ordered (when recall.reranker = onnx)
+ */
+crossScore?: number
 }[]
 tookMs: number
 lanes?: string[]
+/**
+ * Part of the pipeline failed and the hits come without it (e.g. the cross-encoder)
+ */
+warnings?: string[]
 }
 /**
- * Counts, sources, the embedder in use, vector index type, last scan, watcher state and index health.
+ * Counts, sources, the embedder and reranker in use, vector index type, last scan, watcher state and index health.
  * 
  * This interface was referenced by `OstkProtocolSchemas`'s JSON-Schema
  * via the `definition` "RecallStatusParams".
@@ -1170,6 +1178,9 @@ lastIngestAt?: (number | null)
 embedder: {
 id: string
 dim: number
+description: string
+}
+reranker: {
 description: string
 }
 vectorIndex?: ("flat" | "hnsw")

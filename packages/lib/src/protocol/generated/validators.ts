@@ -11813,7 +11813,7 @@ return errors === 0;
 }
 
 export const RecallSearchResult = validate117;
-const schema95 = {"type":"object","properties":{"query":{"type":"string"},"hits":{"type":"array","items":{"type":"object","properties":{"id":{"type":"string"},"path":{"type":"string"},"startLine":{"type":"integer"},"endLine":{"type":"integer"},"symbol":{"type":["string","null"]},"kind":{"type":"string"},"lang":{"type":"string"},"source":{"type":"string","description":"code, docs, transcript or journal"},"time":{"type":["string","null"],"description":"ISO time of the content: file mtime when indexed, exchange time, journal entry time"},"snippet":{"type":"string"},"score":{"type":"number"},"lanes":{"type":"array","items":{"type":"string","enum":["bm25","vector"]}}},"required":["id","path","startLine","endLine","symbol","kind","lang","source","time","snippet","score","lanes"]}},"tookMs":{"type":"number"},"lanes":{"type":"array","items":{"type":"string"}}},"required":["query","hits","tookMs"],"title":"RecallSearchResult"};
+const schema95 = {"type":"object","properties":{"query":{"type":"string"},"hits":{"type":"array","items":{"type":"object","properties":{"id":{"type":"string"},"path":{"type":"string"},"startLine":{"type":"integer"},"endLine":{"type":"integer"},"symbol":{"type":["string","null"]},"kind":{"type":"string"},"lang":{"type":"string"},"source":{"type":"string","description":"code, docs, transcript or journal"},"time":{"type":["string","null"],"description":"ISO time of the content: file mtime when indexed, exchange time, journal entry time"},"snippet":{"type":"string"},"score":{"type":"number"},"lanes":{"type":"array","items":{"type":"string","enum":["bm25","vector"]}},"crossScore":{"type":"number","description":"The cross-encoder's relevance, on the hits it re-ordered (when recall.reranker = onnx)"}},"required":["id","path","startLine","endLine","symbol","kind","lang","source","time","snippet","score","lanes"]}},"tookMs":{"type":"number"},"lanes":{"type":"array","items":{"type":"string"}},"warnings":{"type":"array","items":{"type":"string"},"description":"Part of the pipeline failed and the hits come without it (e.g. the cross-encoder)"}},"required":["query","hits","tookMs"],"title":"RecallSearchResult"};
 
 function validate117(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -12163,9 +12163,9 @@ vErrors.push(err29);
 errors++;
 }
 }
-}
-else {
-const err30 = {instancePath:instancePath+"/hits/" + i0,schemaPath:"#/properties/hits/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data2.crossScore !== undefined){
+if(!(typeof data2.crossScore == "number")){
+const err30 = {instancePath:instancePath+"/hits/" + i0+"/crossScore",schemaPath:"#/properties/hits/items/properties/crossScore/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -12177,7 +12177,7 @@ errors++;
 }
 }
 else {
-const err31 = {instancePath:instancePath+"/hits",schemaPath:"#/properties/hits/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err31 = {instancePath:instancePath+"/hits/" + i0,schemaPath:"#/properties/hits/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -12187,9 +12187,9 @@ vErrors.push(err31);
 errors++;
 }
 }
-if(data.tookMs !== undefined){
-if(!(typeof data.tookMs == "number")){
-const err32 = {instancePath:instancePath+"/tookMs",schemaPath:"#/properties/tookMs/type",keyword:"type",params:{type: "number"},message:"must be number"};
+}
+else {
+const err32 = {instancePath:instancePath+"/hits",schemaPath:"#/properties/hits/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -12199,13 +12199,9 @@ vErrors.push(err32);
 errors++;
 }
 }
-if(data.lanes !== undefined){
-let data17 = data.lanes;
-if(Array.isArray(data17)){
-const len2 = data17.length;
-for(let i2=0; i2<len2; i2++){
-if(typeof data17[i2] !== "string"){
-const err33 = {instancePath:instancePath+"/lanes/" + i2,schemaPath:"#/properties/lanes/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.tookMs !== undefined){
+if(!(typeof data.tookMs == "number")){
+const err33 = {instancePath:instancePath+"/tookMs",schemaPath:"#/properties/tookMs/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -12215,9 +12211,13 @@ vErrors.push(err33);
 errors++;
 }
 }
-}
-else {
-const err34 = {instancePath:instancePath+"/lanes",schemaPath:"#/properties/lanes/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data.lanes !== undefined){
+let data18 = data.lanes;
+if(Array.isArray(data18)){
+const len2 = data18.length;
+for(let i2=0; i2<len2; i2++){
+if(typeof data18[i2] !== "string"){
+const err34 = {instancePath:instancePath+"/lanes/" + i2,schemaPath:"#/properties/lanes/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -12229,7 +12229,7 @@ errors++;
 }
 }
 else {
-const err35 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err35 = {instancePath:instancePath+"/lanes",schemaPath:"#/properties/lanes/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -12238,12 +12238,52 @@ vErrors.push(err35);
 }
 errors++;
 }
+}
+if(data.warnings !== undefined){
+let data20 = data.warnings;
+if(Array.isArray(data20)){
+const len3 = data20.length;
+for(let i3=0; i3<len3; i3++){
+if(typeof data20[i3] !== "string"){
+const err36 = {instancePath:instancePath+"/warnings/" + i3,schemaPath:"#/properties/warnings/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+}
+else {
+const err37 = {instancePath:instancePath+"/warnings",schemaPath:"#/properties/warnings/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+}
+}
+else {
+const err38 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
 validate117.errors = vErrors;
 return errors === 0;
 }
 
 export const RecallStatusParams = validate118;
-const schema96 = {"type":"object","description":"Counts, sources, the embedder in use, vector index type, last scan, watcher state and index health.","properties":{"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"RecallStatusParams"};
+const schema96 = {"type":"object","description":"Counts, sources, the embedder and reranker in use, vector index type, last scan, watcher state and index health.","properties":{"_meta":{"$ref":"#/definitions/RequestMeta"}},"additionalProperties":false,"title":"RecallStatusParams"};
 
 function validate118(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -12283,7 +12323,7 @@ return errors === 0;
 }
 
 export const RecallStatusResult = validate120;
-const schema97 = {"type":"object","properties":{"workspace":{"type":"string"},"files":{"type":"integer"},"chunks":{"type":"integer"},"vectors":{"type":"integer"},"events":{"type":"integer"},"sources":{"type":"array","description":"Each source with its chunk count and where reading it stands","items":{"type":"object","properties":{"name":{"type":"string","enum":["code","docs","transcript","journal"]},"enabled":{"type":"boolean"},"chunks":{"type":"integer"},"location":{"type":"string"},"files":{"type":"integer"},"cursor":{"description":"journal: {dev, ino, offset, lastSeq}; transcript: per file {file, offset, openAt, exchanges}","type":["object","array","null"]},"lastIngestAt":{"type":["integer","null"]}},"required":["name","enabled","chunks","location"]}},"embedder":{"type":"object","properties":{"id":{"type":"string"},"dim":{"type":"integer"},"description":{"type":"string"}},"required":["id","dim","description"]},"vectorIndex":{"type":"string","enum":["flat","hnsw"]},"lastScan":{"type":["object","null"]},"health":{"type":"string","enum":["ok","degraded"]},"healthNotes":{"type":"array","items":{"type":"string"}},"watch":{"type":"object","properties":{"running":{"type":"boolean"},"pending":{"type":"integer"},"batches":{"type":"integer"},"lastBatchAt":{"type":["integer","null"]},"lastError":{"type":["string","null"]}},"required":["running","pending","batches"]},"kernel":{"type":"string","enum":["off","following","following journal","kernel not running","failed"]}},"required":["workspace","files","chunks","vectors","embedder","health"],"title":"RecallStatusResult"};
+const schema97 = {"type":"object","properties":{"workspace":{"type":"string"},"files":{"type":"integer"},"chunks":{"type":"integer"},"vectors":{"type":"integer"},"events":{"type":"integer"},"sources":{"type":"array","description":"Each source with its chunk count and where reading it stands","items":{"type":"object","properties":{"name":{"type":"string","enum":["code","docs","transcript","journal"]},"enabled":{"type":"boolean"},"chunks":{"type":"integer"},"location":{"type":"string"},"files":{"type":"integer"},"cursor":{"description":"journal: {dev, ino, offset, lastSeq}; transcript: per file {file, offset, openAt, exchanges}","type":["object","array","null"]},"lastIngestAt":{"type":["integer","null"]}},"required":["name","enabled","chunks","location"]}},"embedder":{"type":"object","properties":{"id":{"type":"string"},"dim":{"type":"integer"},"description":{"type":"string"}},"required":["id","dim","description"]},"reranker":{"type":"object","properties":{"description":{"type":"string"}},"required":["description"]},"vectorIndex":{"type":"string","enum":["flat","hnsw"]},"lastScan":{"type":["object","null"]},"health":{"type":"string","enum":["ok","degraded"]},"healthNotes":{"type":"array","items":{"type":"string"}},"watch":{"type":"object","properties":{"running":{"type":"boolean"},"pending":{"type":"integer"},"batches":{"type":"integer"},"lastBatchAt":{"type":["integer","null"]},"lastError":{"type":["string","null"]}},"required":["running","pending","batches"]},"kernel":{"type":"string","enum":["off","following","following journal","kernel not running","failed"]}},"required":["workspace","files","chunks","vectors","embedder","reranker","health"],"title":"RecallStatusResult"};
 
 function validate120(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -12339,8 +12379,8 @@ vErrors.push(err4);
 }
 errors++;
 }
-if(data.health === undefined){
-const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "health"},message:"must have required property '"+"health"+"'"};
+if(data.reranker === undefined){
+const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "reranker"},message:"must have required property '"+"reranker"+"'"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -12349,9 +12389,8 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(data.workspace !== undefined){
-if(typeof data.workspace !== "string"){
-const err6 = {instancePath:instancePath+"/workspace",schemaPath:"#/properties/workspace/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.health === undefined){
+const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "health"},message:"must have required property '"+"health"+"'"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -12360,11 +12399,9 @@ vErrors.push(err6);
 }
 errors++;
 }
-}
-if(data.files !== undefined){
-let data1 = data.files;
-if(!((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1)))){
-const err7 = {instancePath:instancePath+"/files",schemaPath:"#/properties/files/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data.workspace !== undefined){
+if(typeof data.workspace !== "string"){
+const err7 = {instancePath:instancePath+"/workspace",schemaPath:"#/properties/workspace/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -12374,10 +12411,10 @@ vErrors.push(err7);
 errors++;
 }
 }
-if(data.chunks !== undefined){
-let data2 = data.chunks;
-if(!((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2)))){
-const err8 = {instancePath:instancePath+"/chunks",schemaPath:"#/properties/chunks/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data.files !== undefined){
+let data1 = data.files;
+if(!((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1)))){
+const err8 = {instancePath:instancePath+"/files",schemaPath:"#/properties/files/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -12387,10 +12424,10 @@ vErrors.push(err8);
 errors++;
 }
 }
-if(data.vectors !== undefined){
-let data3 = data.vectors;
-if(!((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3)))){
-const err9 = {instancePath:instancePath+"/vectors",schemaPath:"#/properties/vectors/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data.chunks !== undefined){
+let data2 = data.chunks;
+if(!((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2)))){
+const err9 = {instancePath:instancePath+"/chunks",schemaPath:"#/properties/chunks/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -12400,15 +12437,28 @@ vErrors.push(err9);
 errors++;
 }
 }
-if(data.events !== undefined){
-let data4 = data.events;
-if(!((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4)))){
-const err10 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data.vectors !== undefined){
+let data3 = data.vectors;
+if(!((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3)))){
+const err10 = {instancePath:instancePath+"/vectors",schemaPath:"#/properties/vectors/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err10];
 }
 else {
 vErrors.push(err10);
+}
+errors++;
+}
+}
+if(data.events !== undefined){
+let data4 = data.events;
+if(!((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4)))){
+const err11 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
 }
 errors++;
 }
@@ -12421,17 +12471,7 @@ for(let i0=0; i0<len0; i0++){
 let data6 = data5[i0];
 if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
 if(data6.name === undefined){
-const err11 = {instancePath:instancePath+"/sources/" + i0,schemaPath:"#/properties/sources/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-if(data6.enabled === undefined){
-const err12 = {instancePath:instancePath+"/sources/" + i0,schemaPath:"#/properties/sources/items/required",keyword:"required",params:{missingProperty: "enabled"},message:"must have required property '"+"enabled"+"'"};
+const err12 = {instancePath:instancePath+"/sources/" + i0,schemaPath:"#/properties/sources/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -12440,8 +12480,8 @@ vErrors.push(err12);
 }
 errors++;
 }
-if(data6.chunks === undefined){
-const err13 = {instancePath:instancePath+"/sources/" + i0,schemaPath:"#/properties/sources/items/required",keyword:"required",params:{missingProperty: "chunks"},message:"must have required property '"+"chunks"+"'"};
+if(data6.enabled === undefined){
+const err13 = {instancePath:instancePath+"/sources/" + i0,schemaPath:"#/properties/sources/items/required",keyword:"required",params:{missingProperty: "enabled"},message:"must have required property '"+"enabled"+"'"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -12450,8 +12490,8 @@ vErrors.push(err13);
 }
 errors++;
 }
-if(data6.location === undefined){
-const err14 = {instancePath:instancePath+"/sources/" + i0,schemaPath:"#/properties/sources/items/required",keyword:"required",params:{missingProperty: "location"},message:"must have required property '"+"location"+"'"};
+if(data6.chunks === undefined){
+const err14 = {instancePath:instancePath+"/sources/" + i0,schemaPath:"#/properties/sources/items/required",keyword:"required",params:{missingProperty: "chunks"},message:"must have required property '"+"chunks"+"'"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -12460,10 +12500,8 @@ vErrors.push(err14);
 }
 errors++;
 }
-if(data6.name !== undefined){
-let data7 = data6.name;
-if(typeof data7 !== "string"){
-const err15 = {instancePath:instancePath+"/sources/" + i0+"/name",schemaPath:"#/properties/sources/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data6.location === undefined){
+const err15 = {instancePath:instancePath+"/sources/" + i0,schemaPath:"#/properties/sources/items/required",keyword:"required",params:{missingProperty: "location"},message:"must have required property '"+"location"+"'"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -12472,8 +12510,10 @@ vErrors.push(err15);
 }
 errors++;
 }
-if(!((((data7 === "code") || (data7 === "docs")) || (data7 === "transcript")) || (data7 === "journal"))){
-const err16 = {instancePath:instancePath+"/sources/" + i0+"/name",schemaPath:"#/properties/sources/items/properties/name/enum",keyword:"enum",params:{allowedValues: schema97.properties.sources.items.properties.name.enum},message:"must be equal to one of the allowed values"};
+if(data6.name !== undefined){
+let data7 = data6.name;
+if(typeof data7 !== "string"){
+const err16 = {instancePath:instancePath+"/sources/" + i0+"/name",schemaPath:"#/properties/sources/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -12482,10 +12522,8 @@ vErrors.push(err16);
 }
 errors++;
 }
-}
-if(data6.enabled !== undefined){
-if(typeof data6.enabled !== "boolean"){
-const err17 = {instancePath:instancePath+"/sources/" + i0+"/enabled",schemaPath:"#/properties/sources/items/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(!((((data7 === "code") || (data7 === "docs")) || (data7 === "transcript")) || (data7 === "journal"))){
+const err17 = {instancePath:instancePath+"/sources/" + i0+"/name",schemaPath:"#/properties/sources/items/properties/name/enum",keyword:"enum",params:{allowedValues: schema97.properties.sources.items.properties.name.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -12495,10 +12533,9 @@ vErrors.push(err17);
 errors++;
 }
 }
-if(data6.chunks !== undefined){
-let data9 = data6.chunks;
-if(!((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9)))){
-const err18 = {instancePath:instancePath+"/sources/" + i0+"/chunks",schemaPath:"#/properties/sources/items/properties/chunks/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data6.enabled !== undefined){
+if(typeof data6.enabled !== "boolean"){
+const err18 = {instancePath:instancePath+"/sources/" + i0+"/enabled",schemaPath:"#/properties/sources/items/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -12508,9 +12545,10 @@ vErrors.push(err18);
 errors++;
 }
 }
-if(data6.location !== undefined){
-if(typeof data6.location !== "string"){
-const err19 = {instancePath:instancePath+"/sources/" + i0+"/location",schemaPath:"#/properties/sources/items/properties/location/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data6.chunks !== undefined){
+let data9 = data6.chunks;
+if(!((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9)))){
+const err19 = {instancePath:instancePath+"/sources/" + i0+"/chunks",schemaPath:"#/properties/sources/items/properties/chunks/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -12520,10 +12558,9 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data6.files !== undefined){
-let data11 = data6.files;
-if(!((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11)))){
-const err20 = {instancePath:instancePath+"/sources/" + i0+"/files",schemaPath:"#/properties/sources/items/properties/files/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data6.location !== undefined){
+if(typeof data6.location !== "string"){
+const err20 = {instancePath:instancePath+"/sources/" + i0+"/location",schemaPath:"#/properties/sources/items/properties/location/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -12533,9 +12570,10 @@ vErrors.push(err20);
 errors++;
 }
 }
-if(data6.cursor !== undefined){
-if(typeof data6.cursor != "object"){
-const err21 = {instancePath:instancePath+"/sources/" + i0+"/cursor",schemaPath:"#/properties/sources/items/properties/cursor/type",keyword:"type",params:{type: schema97.properties.sources.items.properties.cursor.type},message:"must be object,array,null"};
+if(data6.files !== undefined){
+let data11 = data6.files;
+if(!((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11)))){
+const err21 = {instancePath:instancePath+"/sources/" + i0+"/files",schemaPath:"#/properties/sources/items/properties/files/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -12545,10 +12583,9 @@ vErrors.push(err21);
 errors++;
 }
 }
-if(data6.lastIngestAt !== undefined){
-let data13 = data6.lastIngestAt;
-if((!((typeof data13 == "number") && (!(data13 % 1) && !isNaN(data13)))) && (data13 !== null)){
-const err22 = {instancePath:instancePath+"/sources/" + i0+"/lastIngestAt",schemaPath:"#/properties/sources/items/properties/lastIngestAt/type",keyword:"type",params:{type: schema97.properties.sources.items.properties.lastIngestAt.type},message:"must be integer,null"};
+if(data6.cursor !== undefined){
+if(typeof data6.cursor != "object"){
+const err22 = {instancePath:instancePath+"/sources/" + i0+"/cursor",schemaPath:"#/properties/sources/items/properties/cursor/type",keyword:"type",params:{type: schema97.properties.sources.items.properties.cursor.type},message:"must be object,array,null"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -12558,9 +12595,10 @@ vErrors.push(err22);
 errors++;
 }
 }
-}
-else {
-const err23 = {instancePath:instancePath+"/sources/" + i0,schemaPath:"#/properties/sources/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data6.lastIngestAt !== undefined){
+let data13 = data6.lastIngestAt;
+if((!((typeof data13 == "number") && (!(data13 % 1) && !isNaN(data13)))) && (data13 !== null)){
+const err23 = {instancePath:instancePath+"/sources/" + i0+"/lastIngestAt",schemaPath:"#/properties/sources/items/properties/lastIngestAt/type",keyword:"type",params:{type: schema97.properties.sources.items.properties.lastIngestAt.type},message:"must be integer,null"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -12572,7 +12610,7 @@ errors++;
 }
 }
 else {
-const err24 = {instancePath:instancePath+"/sources",schemaPath:"#/properties/sources/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err24 = {instancePath:instancePath+"/sources/" + i0,schemaPath:"#/properties/sources/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -12582,11 +12620,9 @@ vErrors.push(err24);
 errors++;
 }
 }
-if(data.embedder !== undefined){
-let data14 = data.embedder;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-if(data14.id === undefined){
-const err25 = {instancePath:instancePath+"/embedder",schemaPath:"#/properties/embedder/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};
+}
+else {
+const err25 = {instancePath:instancePath+"/sources",schemaPath:"#/properties/sources/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -12595,8 +12631,12 @@ vErrors.push(err25);
 }
 errors++;
 }
-if(data14.dim === undefined){
-const err26 = {instancePath:instancePath+"/embedder",schemaPath:"#/properties/embedder/required",keyword:"required",params:{missingProperty: "dim"},message:"must have required property '"+"dim"+"'"};
+}
+if(data.embedder !== undefined){
+let data14 = data.embedder;
+if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
+if(data14.id === undefined){
+const err26 = {instancePath:instancePath+"/embedder",schemaPath:"#/properties/embedder/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -12605,8 +12645,8 @@ vErrors.push(err26);
 }
 errors++;
 }
-if(data14.description === undefined){
-const err27 = {instancePath:instancePath+"/embedder",schemaPath:"#/properties/embedder/required",keyword:"required",params:{missingProperty: "description"},message:"must have required property '"+"description"+"'"};
+if(data14.dim === undefined){
+const err27 = {instancePath:instancePath+"/embedder",schemaPath:"#/properties/embedder/required",keyword:"required",params:{missingProperty: "dim"},message:"must have required property '"+"dim"+"'"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -12615,9 +12655,8 @@ vErrors.push(err27);
 }
 errors++;
 }
-if(data14.id !== undefined){
-if(typeof data14.id !== "string"){
-const err28 = {instancePath:instancePath+"/embedder/id",schemaPath:"#/properties/embedder/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data14.description === undefined){
+const err28 = {instancePath:instancePath+"/embedder",schemaPath:"#/properties/embedder/required",keyword:"required",params:{missingProperty: "description"},message:"must have required property '"+"description"+"'"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -12626,11 +12665,9 @@ vErrors.push(err28);
 }
 errors++;
 }
-}
-if(data14.dim !== undefined){
-let data16 = data14.dim;
-if(!((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16)))){
-const err29 = {instancePath:instancePath+"/embedder/dim",schemaPath:"#/properties/embedder/properties/dim/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data14.id !== undefined){
+if(typeof data14.id !== "string"){
+const err29 = {instancePath:instancePath+"/embedder/id",schemaPath:"#/properties/embedder/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -12640,9 +12677,10 @@ vErrors.push(err29);
 errors++;
 }
 }
-if(data14.description !== undefined){
-if(typeof data14.description !== "string"){
-const err30 = {instancePath:instancePath+"/embedder/description",schemaPath:"#/properties/embedder/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data14.dim !== undefined){
+let data16 = data14.dim;
+if(!((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16)))){
+const err30 = {instancePath:instancePath+"/embedder/dim",schemaPath:"#/properties/embedder/properties/dim/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -12652,9 +12690,9 @@ vErrors.push(err30);
 errors++;
 }
 }
-}
-else {
-const err31 = {instancePath:instancePath+"/embedder",schemaPath:"#/properties/embedder/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data14.description !== undefined){
+if(typeof data14.description !== "string"){
+const err31 = {instancePath:instancePath+"/embedder/description",schemaPath:"#/properties/embedder/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -12664,10 +12702,9 @@ vErrors.push(err31);
 errors++;
 }
 }
-if(data.vectorIndex !== undefined){
-let data18 = data.vectorIndex;
-if(typeof data18 !== "string"){
-const err32 = {instancePath:instancePath+"/vectorIndex",schemaPath:"#/properties/vectorIndex/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err32 = {instancePath:instancePath+"/embedder",schemaPath:"#/properties/embedder/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -12676,8 +12713,12 @@ vErrors.push(err32);
 }
 errors++;
 }
-if(!((data18 === "flat") || (data18 === "hnsw"))){
-const err33 = {instancePath:instancePath+"/vectorIndex",schemaPath:"#/properties/vectorIndex/enum",keyword:"enum",params:{allowedValues: schema97.properties.vectorIndex.enum},message:"must be equal to one of the allowed values"};
+}
+if(data.reranker !== undefined){
+let data18 = data.reranker;
+if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
+if(data18.description === undefined){
+const err33 = {instancePath:instancePath+"/reranker",schemaPath:"#/properties/reranker/required",keyword:"required",params:{missingProperty: "description"},message:"must have required property '"+"description"+"'"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -12686,11 +12727,9 @@ vErrors.push(err33);
 }
 errors++;
 }
-}
-if(data.lastScan !== undefined){
-let data19 = data.lastScan;
-if((!(data19 && typeof data19 == "object" && !Array.isArray(data19))) && (data19 !== null)){
-const err34 = {instancePath:instancePath+"/lastScan",schemaPath:"#/properties/lastScan/type",keyword:"type",params:{type: schema97.properties.lastScan.type},message:"must be object,null"};
+if(data18.description !== undefined){
+if(typeof data18.description !== "string"){
+const err34 = {instancePath:instancePath+"/reranker/description",schemaPath:"#/properties/reranker/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -12700,10 +12739,9 @@ vErrors.push(err34);
 errors++;
 }
 }
-if(data.health !== undefined){
-let data20 = data.health;
-if(typeof data20 !== "string"){
-const err35 = {instancePath:instancePath+"/health",schemaPath:"#/properties/health/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err35 = {instancePath:instancePath+"/reranker",schemaPath:"#/properties/reranker/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -12712,8 +12750,11 @@ vErrors.push(err35);
 }
 errors++;
 }
-if(!((data20 === "ok") || (data20 === "degraded"))){
-const err36 = {instancePath:instancePath+"/health",schemaPath:"#/properties/health/enum",keyword:"enum",params:{allowedValues: schema97.properties.health.enum},message:"must be equal to one of the allowed values"};
+}
+if(data.vectorIndex !== undefined){
+let data20 = data.vectorIndex;
+if(typeof data20 !== "string"){
+const err36 = {instancePath:instancePath+"/vectorIndex",schemaPath:"#/properties/vectorIndex/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -12722,14 +12763,8 @@ vErrors.push(err36);
 }
 errors++;
 }
-}
-if(data.healthNotes !== undefined){
-let data21 = data.healthNotes;
-if(Array.isArray(data21)){
-const len1 = data21.length;
-for(let i1=0; i1<len1; i1++){
-if(typeof data21[i1] !== "string"){
-const err37 = {instancePath:instancePath+"/healthNotes/" + i1,schemaPath:"#/properties/healthNotes/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!((data20 === "flat") || (data20 === "hnsw"))){
+const err37 = {instancePath:instancePath+"/vectorIndex",schemaPath:"#/properties/vectorIndex/enum",keyword:"enum",params:{allowedValues: schema97.properties.vectorIndex.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -12739,9 +12774,10 @@ vErrors.push(err37);
 errors++;
 }
 }
-}
-else {
-const err38 = {instancePath:instancePath+"/healthNotes",schemaPath:"#/properties/healthNotes/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data.lastScan !== undefined){
+let data21 = data.lastScan;
+if((!(data21 && typeof data21 == "object" && !Array.isArray(data21))) && (data21 !== null)){
+const err38 = {instancePath:instancePath+"/lastScan",schemaPath:"#/properties/lastScan/type",keyword:"type",params:{type: schema97.properties.lastScan.type},message:"must be object,null"};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -12751,11 +12787,10 @@ vErrors.push(err38);
 errors++;
 }
 }
-if(data.watch !== undefined){
-let data23 = data.watch;
-if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
-if(data23.running === undefined){
-const err39 = {instancePath:instancePath+"/watch",schemaPath:"#/properties/watch/required",keyword:"required",params:{missingProperty: "running"},message:"must have required property '"+"running"+"'"};
+if(data.health !== undefined){
+let data22 = data.health;
+if(typeof data22 !== "string"){
+const err39 = {instancePath:instancePath+"/health",schemaPath:"#/properties/health/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -12764,8 +12799,8 @@ vErrors.push(err39);
 }
 errors++;
 }
-if(data23.pending === undefined){
-const err40 = {instancePath:instancePath+"/watch",schemaPath:"#/properties/watch/required",keyword:"required",params:{missingProperty: "pending"},message:"must have required property '"+"pending"+"'"};
+if(!((data22 === "ok") || (data22 === "degraded"))){
+const err40 = {instancePath:instancePath+"/health",schemaPath:"#/properties/health/enum",keyword:"enum",params:{allowedValues: schema97.properties.health.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -12774,8 +12809,14 @@ vErrors.push(err40);
 }
 errors++;
 }
-if(data23.batches === undefined){
-const err41 = {instancePath:instancePath+"/watch",schemaPath:"#/properties/watch/required",keyword:"required",params:{missingProperty: "batches"},message:"must have required property '"+"batches"+"'"};
+}
+if(data.healthNotes !== undefined){
+let data23 = data.healthNotes;
+if(Array.isArray(data23)){
+const len1 = data23.length;
+for(let i1=0; i1<len1; i1++){
+if(typeof data23[i1] !== "string"){
+const err41 = {instancePath:instancePath+"/healthNotes/" + i1,schemaPath:"#/properties/healthNotes/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -12784,9 +12825,10 @@ vErrors.push(err41);
 }
 errors++;
 }
-if(data23.running !== undefined){
-if(typeof data23.running !== "boolean"){
-const err42 = {instancePath:instancePath+"/watch/running",schemaPath:"#/properties/watch/properties/running/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+}
+}
+else {
+const err42 = {instancePath:instancePath+"/healthNotes",schemaPath:"#/properties/healthNotes/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -12796,10 +12838,11 @@ vErrors.push(err42);
 errors++;
 }
 }
-if(data23.pending !== undefined){
-let data25 = data23.pending;
-if(!((typeof data25 == "number") && (!(data25 % 1) && !isNaN(data25)))){
-const err43 = {instancePath:instancePath+"/watch/pending",schemaPath:"#/properties/watch/properties/pending/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data.watch !== undefined){
+let data25 = data.watch;
+if(data25 && typeof data25 == "object" && !Array.isArray(data25)){
+if(data25.running === undefined){
+const err43 = {instancePath:instancePath+"/watch",schemaPath:"#/properties/watch/required",keyword:"required",params:{missingProperty: "running"},message:"must have required property '"+"running"+"'"};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -12808,11 +12851,8 @@ vErrors.push(err43);
 }
 errors++;
 }
-}
-if(data23.batches !== undefined){
-let data26 = data23.batches;
-if(!((typeof data26 == "number") && (!(data26 % 1) && !isNaN(data26)))){
-const err44 = {instancePath:instancePath+"/watch/batches",schemaPath:"#/properties/watch/properties/batches/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data25.pending === undefined){
+const err44 = {instancePath:instancePath+"/watch",schemaPath:"#/properties/watch/required",keyword:"required",params:{missingProperty: "pending"},message:"must have required property '"+"pending"+"'"};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -12821,11 +12861,8 @@ vErrors.push(err44);
 }
 errors++;
 }
-}
-if(data23.lastBatchAt !== undefined){
-let data27 = data23.lastBatchAt;
-if((!((typeof data27 == "number") && (!(data27 % 1) && !isNaN(data27)))) && (data27 !== null)){
-const err45 = {instancePath:instancePath+"/watch/lastBatchAt",schemaPath:"#/properties/watch/properties/lastBatchAt/type",keyword:"type",params:{type: schema97.properties.watch.properties.lastBatchAt.type},message:"must be integer,null"};
+if(data25.batches === undefined){
+const err45 = {instancePath:instancePath+"/watch",schemaPath:"#/properties/watch/required",keyword:"required",params:{missingProperty: "batches"},message:"must have required property '"+"batches"+"'"};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -12834,11 +12871,9 @@ vErrors.push(err45);
 }
 errors++;
 }
-}
-if(data23.lastError !== undefined){
-let data28 = data23.lastError;
-if((typeof data28 !== "string") && (data28 !== null)){
-const err46 = {instancePath:instancePath+"/watch/lastError",schemaPath:"#/properties/watch/properties/lastError/type",keyword:"type",params:{type: schema97.properties.watch.properties.lastError.type},message:"must be string,null"};
+if(data25.running !== undefined){
+if(typeof data25.running !== "boolean"){
+const err46 = {instancePath:instancePath+"/watch/running",schemaPath:"#/properties/watch/properties/running/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -12848,9 +12883,10 @@ vErrors.push(err46);
 errors++;
 }
 }
-}
-else {
-const err47 = {instancePath:instancePath+"/watch",schemaPath:"#/properties/watch/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data25.pending !== undefined){
+let data27 = data25.pending;
+if(!((typeof data27 == "number") && (!(data27 % 1) && !isNaN(data27)))){
+const err47 = {instancePath:instancePath+"/watch/pending",schemaPath:"#/properties/watch/properties/pending/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -12860,10 +12896,10 @@ vErrors.push(err47);
 errors++;
 }
 }
-if(data.kernel !== undefined){
-let data29 = data.kernel;
-if(typeof data29 !== "string"){
-const err48 = {instancePath:instancePath+"/kernel",schemaPath:"#/properties/kernel/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data25.batches !== undefined){
+let data28 = data25.batches;
+if(!((typeof data28 == "number") && (!(data28 % 1) && !isNaN(data28)))){
+const err48 = {instancePath:instancePath+"/watch/batches",schemaPath:"#/properties/watch/properties/batches/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -12872,8 +12908,11 @@ vErrors.push(err48);
 }
 errors++;
 }
-if(!(((((data29 === "off") || (data29 === "following")) || (data29 === "following journal")) || (data29 === "kernel not running")) || (data29 === "failed"))){
-const err49 = {instancePath:instancePath+"/kernel",schemaPath:"#/properties/kernel/enum",keyword:"enum",params:{allowedValues: schema97.properties.kernel.enum},message:"must be equal to one of the allowed values"};
+}
+if(data25.lastBatchAt !== undefined){
+let data29 = data25.lastBatchAt;
+if((!((typeof data29 == "number") && (!(data29 % 1) && !isNaN(data29)))) && (data29 !== null)){
+const err49 = {instancePath:instancePath+"/watch/lastBatchAt",schemaPath:"#/properties/watch/properties/lastBatchAt/type",keyword:"type",params:{type: schema97.properties.watch.properties.lastBatchAt.type},message:"must be integer,null"};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -12883,14 +12922,62 @@ vErrors.push(err49);
 errors++;
 }
 }
-}
-else {
-const err50 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data25.lastError !== undefined){
+let data30 = data25.lastError;
+if((typeof data30 !== "string") && (data30 !== null)){
+const err50 = {instancePath:instancePath+"/watch/lastError",schemaPath:"#/properties/watch/properties/lastError/type",keyword:"type",params:{type: schema97.properties.watch.properties.lastError.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err50];
 }
 else {
 vErrors.push(err50);
+}
+errors++;
+}
+}
+}
+else {
+const err51 = {instancePath:instancePath+"/watch",schemaPath:"#/properties/watch/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+}
+if(data.kernel !== undefined){
+let data31 = data.kernel;
+if(typeof data31 !== "string"){
+const err52 = {instancePath:instancePath+"/kernel",schemaPath:"#/properties/kernel/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
+if(!(((((data31 === "off") || (data31 === "following")) || (data31 === "following journal")) || (data31 === "kernel not running")) || (data31 === "failed"))){
+const err53 = {instancePath:instancePath+"/kernel",schemaPath:"#/properties/kernel/enum",keyword:"enum",params:{allowedValues: schema97.properties.kernel.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+}
+}
+else {
+const err54 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
 }
 errors++;
 }
