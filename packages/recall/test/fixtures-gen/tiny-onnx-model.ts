@@ -67,7 +67,11 @@ export function writeTinyOnnxModel(
  * second ("relevant") column and its negation to the first. Words not in `weights` weigh 0; the
  * tokenizer adds [CLS] query [SEP] passage [SEP] as BERT's does.
  */
-export function writeTinyCrossEncoder(dir: string, weights: Record<string, number>, labels: 1 | 2 = 1): string[] {
+export function writeTinyCrossEncoder(
+  dir: string,
+  weights: Record<string, number>,
+  labels: 1 | 2 = 1,
+): string[] {
   const vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", ...Object.keys(weights)];
   mkdirSync(join(dir, "onnx"), { recursive: true });
   const table = new Float32Array(vocab.length * labels);

@@ -72,7 +72,9 @@ describe("ONNX cross-encoder with a tiny model written by the test (no network)"
       expect(b).toBeCloseTo(0.5 + 0.5, 5);
       expect(c).toBeCloseTo(0.5 - 4, 5);
       // 40 passages of mixed lengths go in padded batches: each keeps its own score
-      const many = Array.from({ length: 40 }, (_, i) => (i % 2 ? "jitter" : "parse a much longer passage here"));
+      const many = Array.from({ length: 40 }, (_, i) =>
+        i % 2 ? "jitter" : "parse a much longer passage here",
+      );
       const s = await ce.score("retry", many);
       for (let i = 0; i < 40; i++) expect(s[i]).toBeCloseTo(i % 2 ? 3.5 : -1.5, 5);
       expect(fetchSpy).not.toHaveBeenCalled();
@@ -117,7 +119,9 @@ describe("ONNX cross-encoder with a tiny model written by the test (no network)"
       plain.cleanup();
     }
 
-    const ws = workspace(`reranker = "onnx"\nonnx_reranker_dir = ${JSON.stringify(modelDir)}\nrerank_top = 5`);
+    const ws = workspace(
+      `reranker = "onnx"\nonnx_reranker_dir = ${JSON.stringify(modelDir)}\nrerank_top = 5`,
+    );
     const recall = await openRecall({ workspace: ws.dir });
     try {
       await recall.scan();
@@ -132,7 +136,9 @@ describe("ONNX cross-encoder with a tiny model written by the test (no network)"
       expect(scores.every((s) => typeof s === "number")).toBe(true);
       expect([...scores].sort((a, b) => b - a)).toEqual(scores);
       // --limit below rerank_top still sees the re-ordered head
-      expect((await recall.search("retry with backoff delay", { limit: 1 })).hits[0].path).toBe("src/jitter.ts");
+      expect((await recall.search("retry with backoff delay", { limit: 1 })).hits[0].path).toBe(
+        "src/jitter.ts",
+      );
 
       const { stdout } = await run(process.execPath, [CLI, "status"], { cwd: ws.dir });
       expect(stdout).toMatch(/^reranker {4}linear .*then onnx cross-encoder/m);
