@@ -1,6 +1,5 @@
 import type { IncomingHttpHeaders, ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
-import type { Readable } from "node:stream";
 import type { LedgerRow } from "../ledger/ledger";
 import type { Route } from "../response-cache/cache-key";
 import type { RewriteReport } from "../rewrite/pipeline";
@@ -11,13 +10,7 @@ import { SseParser } from "../wire/sse";
 import { clientHeaders, upstreamHeaders } from "./headers";
 import { type Provider, streamErrorEvent, writeProviderError } from "./provider-error";
 import type { ProxyState } from "./proxy-state";
-import {
-  bodyErrorMessage,
-  sendUpstream,
-  UpstreamError,
-  type UpstreamResponse,
-  upstreamTarget,
-} from "./upstream";
+import { bodyErrorMessage, dispatchUpstream, UpstreamError, upstreamTarget } from "./upstream";
 
 /** What happened to one forwarded (or replayed) request, for the ledger. */
 export interface Outcome {
@@ -50,48 +43,6 @@ export type Base = {
   session: string | null;
 };
 
-const waitDrain = (res: ServerResponse) =>
-  new Promise<void>((resolve) => {
-    const done = () => {
-      res.off("drain", done);
-      res.off("close", done);
-      resolve();
-    };
-    res.once("drain", done);
-    res.once("close", done);
-  });
-
-/**
- * Reads an upstream body as it arrives (a plain `data` listener: no async-iterator hop between the
- * upstream socket and `onChunk`). Resolves when the body is complete; rejects if the upstream cuts it,
- * goes quiet longer than the agent's body timeout, or `onChunk` throws. `onChunk` returning false
- * pauses the upstream until `res` drains.
- */
-export function readBody(
-  up: Readable,
-  onChunk: (chunk: Buffer) => boolean,
-  res?: ServerResponse,
-): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const resume = () => up.resume();
-    up.on("data", (chunk: Buffer) => {
-      let more: boolean;
-      try {
-        more = onChunk(chunk);
-      } catch (err) {
-        up.destroy(err as Error);
-        return;
-      }
-      if (!more && res) {
-        up.pause();
-        res.once("drain", resume);
-      }
-    });
-    up.on("end", resolve);
-    up.on("error", reject);
-  });
-}
-
 function assemblerFor(route: Route, usageOnly: boolean) {
   if (route === "anthropic-messages") return new AnthropicStreamAssembler({ usageOnly });
   if (route === "openai-chat") return new ChatStreamAssembler();
@@ -102,11 +53,20 @@ function finalOf(asm: ReturnType<typeof assemblerFor>): Json {
   return asm instanceof AnthropicStreamAssembler ? asm.message : asm.completion;
 }
 
+/** How one upstream answer is relayed, fed straight from the upstream's HTTP parser. */
+interface Relay {
+  /** false: the client is full; the upstream is paused until it drains. */
+  data(chunk: Buffer): boolean;
+  end(): Outcome;
+  fail(err: Error): Outcome;
+}
+
 /**
  * Sends the (rewritten) body upstream and relays the answer: errors verbatim, SSE chunk by chunk
- * (read after forwarding), JSON read whole so a cut or invalid body becomes a clean 502.
+ * (read after forwarding), JSON read whole so a cut or invalid body becomes a clean 502. Rejects only
+ * if relaying itself throws (as the await-based version did).
  */
-export async function forward(
+export function forward(
   b: Base,
   headers: IncomingHttpHeaders,
   res: ServerResponse,
@@ -118,169 +78,246 @@ export async function forward(
   const { config } = b.state;
   const stream = Boolean(b.body.stream);
   const target = upstreamTarget(b.provider === "anthropic" ? config.upstream : config.openaiUpstream);
-  const sent = sendUpstream(
-    target,
-    pathAndQuery,
-    "POST",
-    upstreamHeaders(headers, out.length, target.host),
-    out,
-    config.upstreamTimeoutMs,
-  );
-  let up: UpstreamResponse;
-  res.on("close", () => {
-    if (!res.writableFinished) sent.cancel();
-  });
-  try {
-    up = await sent.response;
-  } catch (err) {
-    const timeout = err instanceof UpstreamError && err.kind === "timeout";
-    const status = timeout ? 504 : 502;
-    const message = `${(err as Error).message}. The request was not answered; nothing was cached. Check the upstream (${target.host}) and retry.`;
-    writeProviderError(res, b.provider, status, message);
-    return {
-      status,
-      errorType: timeout ? "timeout" : "upstream_unreachable",
-      responseCache: "bypass",
-      ttfb: null,
-      stream,
-      bytesOut: 0,
+  return new Promise<Outcome>((resolve, reject) => {
+    let relay: Relay | undefined;
+    let settled = false;
+    const settle = (f: () => Outcome) => {
+      if (settled) return;
+      settled = true;
+      try {
+        resolve(f());
+      } catch (err) {
+        reject(err);
+      }
     };
-  }
-  const status = up.statusCode;
-  const ctype = String(up.headers["content-type"] ?? "");
-  const encoded = up.headers["content-encoding"] && up.headers["content-encoding"] !== "identity";
-  if (status !== 200 || encoded || (!ctype.includes("event-stream") && !ctype.includes("json"))) {
-    return verbatim(b, res, up, status);
-  }
-  if (ctype.includes("event-stream")) return streamSse(b, res, up, assemble);
-  return bufferJson(b, res, up);
+    const sent = dispatchUpstream(
+      target,
+      pathAndQuery,
+      "POST",
+      upstreamHeaders(headers, out.length, target.host),
+      out,
+      config.upstreamTimeoutMs,
+      {
+        headers(status, h) {
+          const ctype = String(h["content-type"] ?? "");
+          const encoded = h["content-encoding"] && h["content-encoding"] !== "identity";
+          if (status !== 200 || encoded || (!ctype.includes("event-stream") && !ctype.includes("json")))
+            relay = new Verbatim(b, res, h, status, sent.resume);
+          else if (ctype.includes("event-stream")) relay = new SseRelay(b, res, h, assemble, sent.resume);
+          else relay = new JsonRelay(b, res, h);
+        },
+        data: (chunk) => (relay as Relay).data(chunk),
+        end: () => settle(() => (relay as Relay).end()),
+        error(err, afterHeaders) {
+          if (relay) return settle(() => (relay as Relay).fail(err));
+          // The head arrived but relaying it threw.
+          if (afterHeaders) {
+            settled = true;
+            return reject(err);
+          }
+          settle(() => {
+            const timeout = err instanceof UpstreamError && err.kind === "timeout";
+            const status = timeout ? 504 : 502;
+            const message = `${err.message}. The request was not answered; nothing was cached. Check the upstream (${target.host}) and retry.`;
+            writeProviderError(res, b.provider, status, message);
+            return {
+              status,
+              errorType: timeout ? "timeout" : "upstream_unreachable",
+              responseCache: "bypass",
+              ttfb: null,
+              stream,
+              bytesOut: 0,
+            };
+          });
+        },
+      },
+    );
+    res.on("close", () => {
+      if (!res.writableFinished) sent.cancel();
+    });
+  });
 }
 
 /** Upstream errors (and anything the proxy cannot read) reach the client exactly as sent. */
-async function verbatim(
-  b: Base,
-  res: ServerResponse,
-  up: UpstreamResponse,
-  status: number,
-): Promise<Outcome> {
-  res.writeHead(status, clientHeaders(up.headers));
-  let ttfb: number | null = null;
-  const head: Buffer[] = [];
-  let size = 0;
-  let bytesOut = 0;
-  try {
-    for await (const chunk of up.body as AsyncIterable<Buffer>) {
-      ttfb ??= performance.now() - b.t0;
-      if (size < 16384) {
-        head.push(chunk);
-        size += chunk.length;
-      }
-      bytesOut += chunk.length;
-      if (!res.write(chunk)) await waitDrain(res);
+class Verbatim implements Relay {
+  private ttfb: number | null = null;
+  private readonly head: Buffer[] = [];
+  private size = 0;
+  private bytesOut = 0;
+
+  constructor(
+    private readonly b: Base,
+    private readonly res: ServerResponse,
+    headers: IncomingHttpHeaders,
+    private readonly status: number,
+    private readonly resume: () => void,
+  ) {
+    res.writeHead(status, clientHeaders(headers));
+  }
+
+  data(chunk: Buffer): boolean {
+    this.ttfb ??= performance.now() - this.b.t0;
+    if (this.size < 16384) {
+      this.head.push(chunk);
+      this.size += chunk.length;
     }
-    res.end();
-  } catch {
-    res.destroy();
+    this.bytesOut += chunk.length;
+    if (this.res.write(chunk)) return true;
+    this.res.once("drain", this.resume);
+    return false;
   }
-  let errorType: string | null = null;
-  try {
-    const parsed = JSON.parse(Buffer.concat(head).toString("utf8"));
-    errorType = parsed?.error?.type ?? parsed?.error?.code ?? null;
-  } catch {
-    errorType = status >= 400 ? `http_${status}` : null;
+
+  end(): Outcome {
+    this.res.end();
+    return this.outcome();
   }
-  return { status, errorType, responseCache: "bypass", ttfb, stream: false, bytesOut };
+
+  fail(): Outcome {
+    this.res.destroy();
+    return this.outcome();
+  }
+
+  private outcome(): Outcome {
+    const { status } = this;
+    let errorType: string | null = null;
+    try {
+      const parsed = JSON.parse(Buffer.concat(this.head).toString("utf8"));
+      errorType = parsed?.error?.type ?? parsed?.error?.code ?? null;
+    } catch {
+      errorType = status >= 400 ? `http_${status}` : null;
+    }
+    return {
+      status,
+      errorType,
+      responseCache: "bypass",
+      ttfb: this.ttfb,
+      stream: false,
+      bytesOut: this.bytesOut,
+    };
+  }
 }
 
 /** How long SSE response headers wait for the first event before they go to the client alone. */
 const HEADER_HOLD_MS = 5;
 
-async function streamSse(
-  b: Base,
-  res: ServerResponse,
-  up: UpstreamResponse,
-  assemble: boolean,
-): Promise<Outcome> {
-  res.writeHead(200, { ...clientHeaders(up.headers, { dropLength: true }), "x-ostk-cache": "miss" });
-  const parser = new SseParser();
-  const asm = assemblerFor(b.route, !assemble);
-  const filter = b.state.config.filterSecrets ? new StreamSecretFilter(b.route) : undefined;
-  let ttfb: number | null = null;
-  let bytesOut = 0;
-  let hold: NodeJS.Timeout | undefined;
-  const write = (data: Buffer | string) => {
-    if (hold) {
-      clearTimeout(hold);
-      hold = undefined;
-    }
-    bytesOut += data.length;
-    return res.write(data);
-  };
-  const onChunk = (chunk: Buffer) => {
-    ttfb ??= performance.now() - b.t0;
-    if (filter) {
-      const events = parser.push(chunk);
-      for (const ev of events) asm.accept(ev);
-      const data = events.map((ev) => filter.transform(ev)).join("");
-      return data.length ? write(data) : true;
-    }
-    // Forward first, then read: the client never waits for the proxy's bookkeeping.
-    const drained = write(chunk);
-    for (const ev of parser.push(chunk)) asm.accept(ev);
-    return drained;
-  };
-  try {
+class SseRelay implements Relay {
+  private readonly parser = new SseParser();
+  private readonly asm: ReturnType<typeof assemblerFor>;
+  private readonly filter: StreamSecretFilter | undefined;
+  private ttfb: number | null = null;
+  private bytesOut = 0;
+  private hold: NodeJS.Timeout | undefined;
+  private done = false;
+
+  constructor(
+    private readonly b: Base,
+    private readonly res: ServerResponse,
+    headers: IncomingHttpHeaders,
+    assemble: boolean,
+    private readonly resume: () => void,
+  ) {
+    res.writeHead(200, { ...clientHeaders(headers, { dropLength: true }), "x-ostk-cache": "miss" });
+    this.asm = assemblerFor(b.route, !assemble);
+    this.filter = b.state.config.filterSecrets ? new StreamSecretFilter(b.route) : undefined;
     // The headers go out with the first event (one write, one wake-up of the client, not two): the
-    // events the upstream already sent, else the next one (a provider sends it right behind the
-    // headers); alone after HEADER_HOLD_MS if the upstream pauses.
-    const first = up.body.readableLength > 0 ? (up.body.read() as Buffer | null) : null;
-    if (first) onChunk(first);
-    if (bytesOut === 0) hold = setTimeout(() => res.flushHeaders(), HEADER_HOLD_MS);
-    await readBody(up.body, onChunk, res);
-    for (const ev of parser.end()) {
-      asm.accept(ev);
-      if (filter) write(filter.transform(ev));
+    // parser hands over the events that came with the head before this microtask runs, else the next
+    // one (a provider sends it right behind the headers); alone after HEADER_HOLD_MS if it pauses.
+    queueMicrotask(() => {
+      if (this.bytesOut === 0 && !this.done) this.hold = setTimeout(() => res.flushHeaders(), HEADER_HOLD_MS);
+    });
+  }
+
+  private write(data: Buffer | string): boolean {
+    if (this.hold) {
+      clearTimeout(this.hold);
+      this.hold = undefined;
     }
-  } catch {
-    // Cut or idle upstream: closed below with a provider-shaped error event.
-    up.body.destroy();
-  } finally {
-    clearTimeout(hold);
+    this.bytesOut += data.length;
+    return this.res.write(data);
   }
-  let errorType: string | null = asm.error ? (asm.error.error?.type ?? asm.error.code ?? "error") : null;
-  if (!asm.complete && !asm.error && !res.destroyed) {
-    errorType = "stream_cut";
-    res.write(
-      streamErrorEvent(
-        b.route,
-        "upstream stream ended before the response completed (ostk-cache); nothing was cached, retry the request",
-      ),
-    );
+
+  data(chunk: Buffer): boolean {
+    this.ttfb ??= performance.now() - this.b.t0;
+    let drained: boolean;
+    if (this.filter) {
+      const events = this.parser.push(chunk);
+      for (const ev of events) this.asm.accept(ev);
+      const filter = this.filter;
+      const data = events.map((ev) => filter.transform(ev)).join("");
+      drained = data.length ? this.write(data) : true;
+    } else {
+      // Forward first, then read: the client never waits for the proxy's bookkeeping.
+      drained = this.write(chunk);
+      for (const ev of this.parser.push(chunk)) this.asm.accept(ev);
+    }
+    if (!drained) this.res.once("drain", this.resume);
+    return drained;
   }
-  res.end();
-  return {
-    status: 200,
-    body: asm.complete ? finalOf(asm) : undefined,
-    errorType,
-    responseCache: "bypass",
-    ttfb,
-    stream: true,
-    bytesOut,
-  };
+
+  end(): Outcome {
+    try {
+      for (const ev of this.parser.end()) {
+        this.asm.accept(ev);
+        if (this.filter) this.write(this.filter.transform(ev));
+      }
+    } catch {
+      // Treated as a cut below.
+    }
+    return this.finish();
+  }
+
+  /** Cut or idle upstream: closed with a provider-shaped error event. */
+  fail(): Outcome {
+    return this.finish();
+  }
+
+  private finish(): Outcome {
+    const { asm, res } = this;
+    this.done = true;
+    clearTimeout(this.hold);
+    let errorType: string | null = asm.error ? (asm.error.error?.type ?? asm.error.code ?? "error") : null;
+    if (!asm.complete && !asm.error && !res.destroyed) {
+      errorType = "stream_cut";
+      res.write(
+        streamErrorEvent(
+          this.b.route,
+          "upstream stream ended before the response completed (ostk-cache); nothing was cached, retry the request",
+        ),
+      );
+    }
+    res.end();
+    return {
+      status: 200,
+      body: asm.complete ? finalOf(asm) : undefined,
+      errorType,
+      responseCache: "bypass",
+      ttfb: this.ttfb,
+      stream: true,
+      bytesOut: this.bytesOut,
+    };
+  }
 }
 
-async function bufferJson(b: Base, res: ServerResponse, up: UpstreamResponse): Promise<Outcome> {
-  const chunks: Buffer[] = [];
-  let ttfb: number | null = null;
-  try {
-    await readBody(up.body, (chunk) => {
-      ttfb ??= performance.now() - b.t0;
-      chunks.push(chunk);
-      return true;
-    });
-  } catch (err) {
+class JsonRelay implements Relay {
+  private readonly chunks: Buffer[] = [];
+  private ttfb: number | null = null;
+
+  constructor(
+    private readonly b: Base,
+    private readonly res: ServerResponse,
+    private readonly headers: IncomingHttpHeaders,
+  ) {}
+
+  data(chunk: Buffer): boolean {
+    this.ttfb ??= performance.now() - this.b.t0;
+    this.chunks.push(chunk);
+    return true;
+  }
+
+  fail(err: Error): Outcome {
+    const { b } = this;
     writeProviderError(
-      res,
+      this.res,
       b.provider,
       502,
       `${bodyErrorMessage(err, b.state.config.upstreamTimeoutMs)}; nothing was cached, retry the request`,
@@ -289,47 +326,51 @@ async function bufferJson(b: Base, res: ServerResponse, up: UpstreamResponse): P
       status: 502,
       errorType: "upstream_cut",
       responseCache: "bypass",
-      ttfb,
+      ttfb: this.ttfb,
       stream: false,
       bytesOut: 0,
     };
   }
-  const buf = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-  let parsed: Json;
-  try {
-    parsed = JSON.parse(buf.toString("utf8"));
-  } catch {
-    writeProviderError(
-      res,
-      b.provider,
-      502,
-      "upstream returned a body that is not valid JSON; nothing was cached, retry the request",
-    );
+
+  end(): Outcome {
+    const { b, res, chunks, ttfb } = this;
+    const buf = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+    let parsed: Json;
+    try {
+      parsed = JSON.parse(buf.toString("utf8"));
+    } catch {
+      writeProviderError(
+        res,
+        b.provider,
+        502,
+        "upstream returned a body that is not valid JSON; nothing was cached, retry the request",
+      );
+      return {
+        status: 502,
+        errorType: "upstream_invalid_json",
+        responseCache: "bypass",
+        ttfb,
+        stream: false,
+        bytesOut: 0,
+      };
+    }
+    const text = b.state.config.filterSecrets
+      ? Buffer.from(JSON.stringify(filterResponseBody(b.route, structuredClone(parsed))))
+      : buf;
+    res.writeHead(200, {
+      ...clientHeaders(this.headers, { dropLength: true }),
+      "content-length": String(text.length),
+      "x-ostk-cache": "miss",
+    });
+    res.end(text);
     return {
-      status: 502,
-      errorType: "upstream_invalid_json",
+      status: 200,
+      body: parsed,
+      raw: buf,
       responseCache: "bypass",
       ttfb,
       stream: false,
-      bytesOut: 0,
+      bytesOut: text.length,
     };
   }
-  const text = b.state.config.filterSecrets
-    ? Buffer.from(JSON.stringify(filterResponseBody(b.route, structuredClone(parsed))))
-    : buf;
-  res.writeHead(200, {
-    ...clientHeaders(up.headers, { dropLength: true }),
-    "content-length": String(text.length),
-    "x-ostk-cache": "miss",
-  });
-  res.end(text);
-  return {
-    status: 200,
-    body: parsed,
-    raw: buf,
-    responseCache: "bypass",
-    ttfb,
-    stream: false,
-    bytesOut: text.length,
-  };
 }

@@ -15,7 +15,7 @@ import { type Provider, providerErrorBody, writeProviderError } from "./provider
 import type { ProxyState } from "./proxy-state";
 import { finish } from "./record-outcome";
 import { writeReplay } from "./replay";
-import { sendUpstream, UpstreamError, upstreamTarget } from "./upstream";
+import { dispatchUpstream, UpstreamError, upstreamTarget } from "./upstream";
 
 export function apiKeyOf(headers: IncomingHttpHeaders): string | undefined {
   const x = headers["x-api-key"];
@@ -49,30 +49,36 @@ export async function handleCountTokens(
   const key = apiKeyOf(req.headers);
   if (key) registerSecret(key);
   const target = upstreamTarget(state.config.upstream);
-  const sent = sendUpstream(
+  const sent = dispatchUpstream(
     target,
     req.url ?? "/",
     "POST",
     upstreamHeaders(req.headers, raw.length, target.host),
     raw,
     state.config.upstreamTimeoutMs,
+    {
+      headers: (status, h) => res.writeHead(status, clientHeaders(h)),
+      data(chunk) {
+        if (res.write(chunk)) return true;
+        res.once("drain", sent.resume);
+        return false;
+      },
+      end: () => res.end(),
+      error(err) {
+        if (res.headersSent) res.destroy();
+        else
+          writeProviderError(
+            res,
+            "anthropic",
+            err instanceof UpstreamError && err.kind === "timeout" ? 504 : 502,
+            err.message,
+          );
+      },
+    },
   );
-  res.on("close", () => sent.cancel());
-  try {
-    const up = await sent.response;
-    res.writeHead(up.statusCode, clientHeaders(up.headers));
-    for await (const chunk of up.body) res.write(chunk);
-    res.end();
-  } catch (err) {
-    if (res.headersSent) res.destroy();
-    else
-      writeProviderError(
-        res,
-        "anthropic",
-        err instanceof UpstreamError && err.kind === "timeout" ? 504 : 502,
-        String((err as Error).message),
-      );
-  }
+  res.on("close", () => {
+    if (!res.writableFinished) sent.cancel();
+  });
 }
 
 /** The Messages / Chat Completions / Responses routes: rewrite, response cache, forward, record. */

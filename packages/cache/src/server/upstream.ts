@@ -1,7 +1,5 @@
-import { EventEmitter } from "node:events";
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
-import type { Readable } from "node:stream";
-import { Agent, errors } from "undici";
+import { Agent, type Dispatcher, errors, util } from "undici";
 
 /**
  * One keep-alive undici agent for the whole process (both schemes, every origin). undici instead of
@@ -48,70 +46,123 @@ export function upstreamTarget(base: string): UpstreamTarget {
   return t;
 }
 
-/** The upstream's answer once its headers arrived; `body` errors if the upstream cuts it or goes quiet. */
-export interface UpstreamResponse {
-  statusCode: number;
-  headers: IncomingHttpHeaders;
-  body: Readable;
-}
-
 /** What a failed read of an upstream body means, for the client's error message. */
 export function bodyErrorMessage(err: unknown, timeoutMs: number): string {
   if (err instanceof errors.BodyTimeoutError) return `upstream idle for ${timeoutMs} ms`;
   return "upstream closed the connection before the response completed";
 }
 
+/** The error a request that got no response headers rejects with. */
+function failedBeforeHeaders(
+  err: Error,
+  cancelled: boolean,
+  target: UpstreamTarget,
+  timeoutMs: number,
+): UpstreamError {
+  if (cancelled) return new UpstreamError("client went away", "aborted");
+  if (err instanceof errors.HeadersTimeoutError)
+    return new UpstreamError(`upstream sent no response within ${timeoutMs} ms`, "timeout");
+  const cause = (err as { cause?: Error }).cause;
+  return new UpstreamError(
+    `cannot reach upstream ${target.host}: ${cause?.message ?? err.message}`,
+    "connect",
+  );
+}
+
+/** Receives one upstream response as undici's HTTP parser delivers it. */
+export interface UpstreamSink {
+  /** The final response head (1xx are skipped). A throw aborts the request and reaches `error`. */
+  headers(statusCode: number, headers: IncomingHttpHeaders): void;
+  /** One body chunk; false pauses the upstream until `resume()`. A throw aborts the request. */
+  data(chunk: Buffer): boolean;
+  end(): void;
+  /**
+   * Exactly once unless `end` ran: before the headers an UpstreamError (connect, timeout, aborted);
+   * after them the body error as undici gives it (see bodyErrorMessage).
+   */
+  error(err: Error, afterHeaders: boolean): void;
+}
+
+/** undici's legacy dispatch handler over an UpstreamSink. */
+class SinkHandler implements Dispatcher.DispatchHandler {
+  private abort: ((err?: Error) => void) | null = null;
+  private resumeParser: (() => void) | null = null;
+  private cancelled = false;
+  private afterHeaders = false;
+
+  constructor(
+    private readonly sink: UpstreamSink,
+    private readonly target: UpstreamTarget,
+    private readonly timeoutMs: number,
+  ) {}
+
+  onConnect(abort: (err?: Error) => void): void {
+    if (this.cancelled) abort(new errors.RequestAbortedError());
+    else this.abort = abort;
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    if (statusCode < 200) return true;
+    this.resumeParser = resume;
+    this.afterHeaders = true;
+    this.sink.headers(statusCode, util.parseHeaders(rawHeaders) as IncomingHttpHeaders);
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    return this.sink.data(chunk);
+  }
+
+  onComplete(): void {
+    this.sink.end();
+  }
+
+  onError(err: Error): void {
+    if (this.afterHeaders) this.sink.error(err, true);
+    else this.sink.error(failedBeforeHeaders(err, this.cancelled, this.target, this.timeoutMs), false);
+  }
+
+  // Arrow properties: passed around as listeners.
+  readonly cancel = (): void => {
+    if (this.cancelled) return;
+    this.cancelled = true;
+    this.abort?.(new errors.RequestAbortedError());
+  };
+
+  readonly resume = (): void => {
+    this.resumeParser?.();
+  };
+}
+
 /**
- * Sends one request upstream over the shared keep-alive agent and resolves once the response headers
- * arrive. Rejects with UpstreamError on connection failure, no headers within `timeoutMs`, or
- * `cancel()`; the body then errors if it pauses longer than `timeoutMs` between chunks. `cancel`
- * aborts the request at any point (the client went away).
+ * Sends one request upstream over the shared keep-alive agent; the response goes straight from
+ * undici's HTTP parser to `sink` (no promise hop, no body stream: 0.02–0.03 ms less per small request
+ * than `agent.request`, measured side by side). `sink.error` gets an UpstreamError on connection
+ * failure, no headers within `timeoutMs`, or `cancel()`; after the headers, the body error if the
+ * upstream cuts the body or pauses longer than `timeoutMs` between chunks. `cancel` aborts at any
+ * point (the client went away); `resume` undoes a `data` that returned false.
  */
-export function sendUpstream(
+export function dispatchUpstream(
   target: UpstreamTarget,
   pathAndQuery: string,
   method: string,
   headers: OutgoingHttpHeaders,
   body: Buffer,
   timeoutMs: number,
-): { response: Promise<UpstreamResponse>; cancel: () => void } {
-  // undici takes an EventEmitter as the abort signal: a fraction of an AbortController's cost per request.
-  const signal = new EventEmitter();
-  let cancelled = false;
-  const response = agent
-    .request({
+  sink: UpstreamSink,
+): { cancel: () => void; resume: () => void } {
+  const handler = new SinkHandler(sink, target, timeoutMs);
+  agent.dispatch(
+    {
       origin: target.origin,
       path: target.prefix + pathAndQuery,
       method: method as "POST",
       headers: headers as Record<string, string | string[]>,
       body,
-      signal,
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
-    })
-    .then(
-      (r) => ({
-        statusCode: r.statusCode,
-        headers: r.headers as IncomingHttpHeaders,
-        body: r.body as Readable,
-      }),
-      (err: Error) => {
-        if (cancelled) throw new UpstreamError("client went away", "aborted");
-        if (err instanceof errors.HeadersTimeoutError)
-          throw new UpstreamError(`upstream sent no response within ${timeoutMs} ms`, "timeout");
-        const cause = (err as { cause?: Error }).cause;
-        throw new UpstreamError(
-          `cannot reach upstream ${target.host}: ${cause?.message ?? err.message}`,
-          "connect",
-        );
-      },
-    );
-  return {
-    response,
-    cancel: () => {
-      if (cancelled) return;
-      cancelled = true;
-      signal.emit("abort");
     },
-  };
+    handler,
+  );
+  return handler;
 }

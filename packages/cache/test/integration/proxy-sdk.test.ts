@@ -232,6 +232,16 @@ describe("errors reach the client in the provider's shape and nothing is cached"
       status: 502,
       error: { error: { type: "api_error" } },
     });
+    await expect(
+      client.messages.countTokens({ model, messages: [{ role: "user", content: "x" }] }),
+    ).rejects.toMatchObject({ status: 502, error: { error: { type: "api_error" } } });
+    const bad = await fetch(`${dead.url}/v1/messages/count_tokens`, {
+      method: "POST",
+      headers: { "x-api-key": ANTHROPIC_KEY, "content-type": "application/json" },
+      body: "{",
+    });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ type: "error", error: { type: "invalid_request_error" } });
     await dead.close();
   });
 });
