@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { join, resolve } from "node:path";
 import httpProxy from "@fastify/http-proxy";
 import Fastify, { type FastifyInstance } from "fastify";
@@ -235,6 +235,13 @@ export async function startCacheProxy(opts: StartCacheProxyOptions = {}): Promis
     });
   }
 
+  // Every client connection, so close() can also end the ones that never sent a request: Node counts
+  // those as waiting for headers (up to headersTimeout, 60 s), and closeIdleConnections leaves them.
+  const sockets = new Set<Socket>();
+  app.server.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address() as AddressInfo;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
@@ -278,8 +285,12 @@ export async function startCacheProxy(opts: StartCacheProxyOptions = {}): Promis
       closing ??= (async () => {
         fastPath = false;
         await invalidation.stop();
-        // In-flight requests and streams finish; keep-alive sockets are closed as soon as they go idle.
-        const sweep = setInterval(() => app.server.closeIdleConnections(), 25);
+        // In-flight requests and streams finish; keep-alive sockets are closed as soon as they go idle,
+        // and connections a client opened but never used (SDK pools open them ahead) at once.
+        const sweep = setInterval(() => {
+          app.server.closeIdleConnections();
+          for (const socket of sockets) if (socket.bytesRead === 0) socket.destroy();
+        }, 25);
         try {
           await app.close();
         } finally {

@@ -1,3 +1,4 @@
+import { connect } from "node:net";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -354,6 +355,24 @@ describe("lifecycle", () => {
     const final = await pending;
     expect(final.content[0]).toMatchObject({ text: "t".repeat(2000) });
     expect(ledgerRows(r.workspace)).toHaveLength(1);
+    await r.up.close();
+  });
+});
+
+describe("shutdown", () => {
+  it("close() does not wait for a connection that never sent a request", async () => {
+    const r = await startRig();
+    // what a client pool's spare connection looks like: connected, nothing sent
+    const spare = connect(r.proxy.port, "127.0.0.1");
+    await new Promise((res) => spare.once("connect", res));
+    const ended = new Promise((res) => spare.once("close", res));
+    // Node would keep it until headersTimeout (60 s); the guard fails the test long before that
+    const guard = new Promise((_, reject) =>
+      setTimeout(() => reject(new Error("close() still waiting after 10 s")), 10_000).unref(),
+    );
+    await Promise.race([r.proxy.close(), guard]);
+    await ended;
+    expect(spare.destroyed).toBe(true);
     await r.up.close();
   });
 });
