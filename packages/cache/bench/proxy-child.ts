@@ -1,12 +1,11 @@
 // Starts one proxy for the benchmark in its own process (so its CPU can be read from /proc):
 //   tsx bench/proxy-child.ts bare <upstream>       bare @fastify/http-proxy
-//   tsx bench/proxy-child.ts ostk <upstream> <mode> ostk-cache
+//   tsx bench/proxy-child.ts ostk <upstream> <mode> ostk-cache (from dist/: build first)
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import httpProxy from "@fastify/http-proxy";
 import Fastify from "fastify";
-import { startCacheProxy } from "../src/index";
 
 const [kind, upstream, mode = "mutate"] = process.argv.slice(2);
 if (kind === "bare") {
@@ -16,6 +15,11 @@ if (kind === "bare") {
   const a = app.server.address() as { port: number };
   process.stdout.write(`URL http://127.0.0.1:${a.port}\n`);
 } else {
+  // ostk-cache as it ships (tsup's build in dist/, which `pnpm bench` builds first), not the sources
+  // through tsx: its transform adds a __name() call for every function created at run time.
+  const { startCacheProxy } = (await import(
+    new URL("../dist/index.js", import.meta.url).href
+  )) as typeof import("../src/index");
   const workspace = mkdtempSync(join(tmpdir(), "ostk-cache-bench-"));
   const p = await startCacheProxy({
     workspace,
