@@ -103,6 +103,7 @@ async function main(): Promise<void> {
   const result = {
     corpus: { packages: BENCH_PACKAGES, files: cold.files, chunks, queries: queries.length },
     embedder: status.embedder.description,
+    reranker: status.reranker.description,
     quality,
     fullOverBm25Mrr: r3(ratio),
     fullOverBm25MrrTestHalf: r3(ratioTest),
@@ -130,7 +131,7 @@ async function main(): Promise<void> {
   const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   const fmt = (r: string[]) => r.map((c, i) => c.padEnd(w[i])).join("  ");
   let out = `\nRetrieval quality — ${queries.length} README-derived queries over ${chunks} chunks of ${BENCH_PACKAGES.join(", ")}\n`;
-  out += `embedder: ${status.embedder.description}\n${fmt(rows[0])}\n${rows.slice(1).map(fmt).join("\n")}\n`;
+  out += `embedder: ${status.embedder.description}\nreranker: ${status.reranker.description}\n${fmt(rows[0])}\n${rows.slice(1).map(fmt).join("\n")}\n`;
   out += `full / bm25 MRR@10 = ${r3(ratio)}× (test half ${r3(ratioTest)}×; vs BM25 with all query terms ${r3(ratioAll)}×) — target ≥ 1.15×\n\n`;
   out += `Indexing: cold ${result.indexing.coldChunksPerSec} chunks/s (${chunks} chunks in ${cold.ms} ms); incremental ${inc.changedFiles} files / ${inc.chunksAdded} chunks in ${inc.ms} ms\n`;
   if (latency) out += `Latency at ${N} chunks: ${JSON.stringify(latency)}\n`;
