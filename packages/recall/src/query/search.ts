@@ -194,7 +194,8 @@ export async function search(
   const hits = ordered.slice(0, limit).map((s) => {
     const h = toHit(s.row, s.score, s.lanes as Lane[], pq.terms);
     const c = cross?.get(s.row.id);
-    if (c !== undefined) h.crossScore = Math.round(c * 10000) / 10000;
+    // a non-finite logit (ranked last) has no JSON number to show
+    if (c !== undefined && Number.isFinite(c)) h.crossScore = Math.round(c * 10000) / 10000;
     return h;
   });
   const tookMs = Math.round((performance.now() - t0) * 100) / 100;
