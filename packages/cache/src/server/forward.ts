@@ -138,6 +138,15 @@ export function forward(
   });
 }
 
+/**
+ * Sends what `res.write` just queued. Node corks the socket on a response write and uncorks it on the
+ * next tick, so without this a chunk would leave only after everything else this tick does (parsing
+ * the events it carries, the next chunks of the same read).
+ */
+function sendNow(res: ServerResponse): void {
+  if (res.socket?.writableCorked) res.socket.uncork();
+}
+
 /** Upstream errors (and anything the proxy cannot read) reach the client exactly as sent. */
 class Verbatim implements Relay {
   private ttfb: number | null = null;
@@ -162,7 +171,9 @@ class Verbatim implements Relay {
       this.size += chunk.length;
     }
     this.bytesOut += chunk.length;
-    if (this.res.write(chunk)) return true;
+    const drained = this.res.write(chunk);
+    sendNow(this.res);
+    if (drained) return true;
     this.res.once("drain", this.resume);
     return false;
   }
@@ -233,7 +244,9 @@ class SseRelay implements Relay {
       this.hold = undefined;
     }
     this.bytesOut += data.length;
-    return this.res.write(data);
+    const drained = this.res.write(data);
+    sendNow(this.res);
+    return drained;
   }
 
   data(chunk: Buffer): boolean {
