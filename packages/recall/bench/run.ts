@@ -55,6 +55,10 @@ async function evaluate(recall: Recall, queries: LabelledQuery[]): Promise<Recor
 
 async function main(): Promise<void> {
   const t0 = performance.now();
+  // ---- latency is measured at N chunks (unset or empty: 100,000)
+  const N = Number(process.env.BENCH_CHUNKS || 100_000);
+  if (!Number.isInteger(N) || N <= 0)
+    throw new Error(`BENCH_CHUNKS must be a positive integer, got "${process.env.BENCH_CHUNKS}"`);
   log(`fetching ${BENCH_PACKAGES.join(", ")} (npm pack, cached)…`);
   const root = mkdtempSync(join(tmpdir(), "recall-bench-"));
   const { ws, queries } = buildBenchWorkspace(root);
@@ -81,7 +85,6 @@ async function main(): Promise<void> {
   await recall.close();
 
   // ---- latency at N chunks
-  const N = Number(process.env.BENCH_CHUNKS ?? 100_000);
   let latency: Record<string, unknown> | null = null;
   if (!process.env.BENCH_SKIP_LATENCY) latency = await latencyBench(root, N, queries);
 
