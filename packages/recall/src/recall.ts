@@ -1,4 +1,4 @@
-import { promises as fs } from "node:fs";
+import { existsSync, promises as fs } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { loadConfig, type RecallConfig } from "./config.js";
 import { type Embedder, embedText } from "./embed/embedder.js";
@@ -89,8 +89,8 @@ export interface RecallStatus {
   configWarnings: string[];
 }
 
-/** How often new transcript lines are looked for while watching. */
-const TRANSCRIPT_POLL_MS = 1000;
+/** While watching, how often a transcripts directory that does not exist yet is looked for. */
+const TRANSCRIPT_DIR_CHECK_MS = 2000;
 
 export class RecallError extends Error {
   constructor(
@@ -110,8 +110,9 @@ export class Recall {
   private readonly transcripts: TranscriptSource;
   private liveEntries: JournalEntryLike[] = [];
   private liveTimer: NodeJS.Timeout | null = null;
-  private transcriptTimer: NodeJS.Timeout | null = null;
-  private transcriptBusy = false;
+  /** While watching with transcripts on: a watch on the transcripts directory, or a timer waiting for it to exist. */
+  private transcriptWatcher: Watcher | null = null;
+  private transcriptDirTimer: NodeJS.Timeout | null = null;
   private lastTranscriptIngest: number | null = null;
 
   private constructor(
@@ -247,19 +248,52 @@ export class Recall {
     }, this.config.debounceMs);
   }
 
-  /** While watching, pick up new transcript lines (a stat per file when nothing changed). */
-  private pollTranscripts(): void {
-    if (this.transcriptBusy || !this.watcher) return;
-    this.transcriptBusy = true;
-    void this.exclusive(async () => {
-      await this.transcripts.ingest();
-      this.lastTranscriptIngest = Date.now();
-      await this.indexer.flushVectors();
-    })
-      .catch((err) => this.logger.warn({ err }, "reading transcripts failed; retried at the next poll"))
-      .finally(() => {
-        this.transcriptBusy = false;
+  /**
+   * While watching, new transcript lines are read as the transcripts directory reports them (the files it
+   * names only; the reconcile scan reads every file). A directory that does not exist yet is looked for
+   * every few seconds and watched once it appears.
+   */
+  private async watchTranscripts(): Promise<void> {
+    const dir = this.transcripts.dir;
+    const pass = (read: () => Promise<number>) =>
+      this.exclusive(async () => {
+        await read();
+        this.lastTranscriptIngest = Date.now();
+        await this.indexer.flushVectors();
       });
+    const w = new Watcher({
+      workspace: dir,
+      debounceMs: this.config.debounceMs,
+      maxWaitMs: this.config.maxWaitMs,
+      reconcileMs: 0,
+      onPaths: (paths) => pass(() => this.transcripts.ingestPaths(paths.map((p) => join(dir, p)))),
+      onRescan: () => pass(() => this.transcripts.ingest()),
+      logger: this.logger,
+    });
+    try {
+      await w.start();
+    } catch (err) {
+      if (!this.watcher) return;
+      if (existsSync(dir)) {
+        this.logger.warn(
+          { err },
+          "cannot watch the transcripts directory; new exchanges are read at the reconcile scan",
+        );
+        return;
+      }
+      this.transcriptDirTimer ??= setInterval(() => {
+        if (!existsSync(dir)) return;
+        if (this.transcriptDirTimer) clearInterval(this.transcriptDirTimer);
+        this.transcriptDirTimer = null;
+        void this.watchTranscripts();
+      }, TRANSCRIPT_DIR_CHECK_MS);
+      this.transcriptDirTimer.unref();
+      return;
+    }
+    if (!this.watcher) return void (await w.stop());
+    this.transcriptWatcher = w;
+    // lines written between the scan and the subscription
+    w.enqueueRescan();
   }
 
   /** Re-index specific paths (files, directories, deleted paths). */
@@ -442,18 +476,17 @@ export class Recall {
       });
       await this.follower.start();
     }
-    if (this.config.transcripts) {
-      this.transcriptTimer = setInterval(() => this.pollTranscripts(), TRANSCRIPT_POLL_MS);
-      this.transcriptTimer.unref();
-    }
+    if (this.config.transcripts) await this.watchTranscripts();
     return this.watchStatus();
   }
 
   async unwatch(): Promise<WatchStatus> {
     const w = this.watcher;
     this.watcher = null;
-    if (this.transcriptTimer) clearInterval(this.transcriptTimer);
-    this.transcriptTimer = null;
+    if (this.transcriptDirTimer) clearInterval(this.transcriptDirTimer);
+    this.transcriptDirTimer = null;
+    await this.transcriptWatcher?.stop();
+    this.transcriptWatcher = null;
     // entries not stored yet are read from the journal file by the next scan
     if (this.liveTimer) clearTimeout(this.liveTimer);
     this.liveTimer = null;

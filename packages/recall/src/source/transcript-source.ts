@@ -1,6 +1,6 @@
 import { promises as fs } from "node:fs";
 import { homedir } from "node:os";
-import { join, relative, resolve, sep } from "node:path";
+import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { sha256 } from "../chunk/chunk-file.js";
 import type { Chunk } from "../chunk/types.js";
 import type { Indexer } from "../indexer.js";
@@ -241,6 +241,11 @@ export class TranscriptSource {
     private readonly logger: Logger,
   ) {}
 
+  /** True for a project directory name of this workspace or of a directory under it. */
+  private isMine(name: string): boolean {
+    return projectSlugs(this.workspace).some((s) => name === s || name.startsWith(`${s}-`));
+  }
+
   /** The transcript files of this workspace's projects. */
   async files(): Promise<string[]> {
     let names: string[];
@@ -249,8 +254,7 @@ export class TranscriptSource {
     } catch {
       return [];
     }
-    const slugs = projectSlugs(this.workspace);
-    const mine = names.filter((n) => slugs.some((s) => n === s || n.startsWith(`${s}-`)));
+    const mine = names.filter((n) => this.isMine(n));
     const out: string[] = [];
     for (const n of mine) {
       const entries = await fs.readdir(join(this.dir, n), { recursive: true }).catch(() => [] as string[]);
@@ -262,29 +266,68 @@ export class TranscriptSource {
   /** Every followed file's state. */
   states(): { file: string; state: TranscriptFileState }[] {
     return this.store
-      .ingestKeys(TRANSCRIPT_KEY_PREFIX)
-      .map((k) => ({
-        file: k.slice(TRANSCRIPT_KEY_PREFIX.length),
-        state: this.store.getIngest<TranscriptFileState>(k) as TranscriptFileState,
-      }))
-      .filter((s) => s.state);
+      .ingestStates<TranscriptFileState>(TRANSCRIPT_KEY_PREFIX)
+      .map(([k, state]) => ({ file: k.slice(TRANSCRIPT_KEY_PREFIX.length), state }));
   }
 
   /** Read new lines of every transcript; drop the exchanges of transcripts that were deleted. Returns new exchanges. */
   async ingest(signal?: AbortSignal): Promise<number> {
     const files = await this.files();
     const present = new Set(files);
-    for (const { file, state } of this.states())
-      if (!present.has(file)) {
-        this.indexer.removeChunks(this.store.chunkIdsOfSource("transcript", state.path));
-        this.store.deleteIngest(TRANSCRIPT_KEY_PREFIX + file);
-      }
+    const known = new Map<string, TranscriptFileState>();
+    for (const { file, state } of this.states()) {
+      if (present.has(file)) known.set(file, state);
+      else this.forget(file, state);
+    }
+    return this.ingestEach(files, known, signal);
+  }
+
+  /**
+   * Read new lines of these transcript files only (paths reported by a directory watch): a file that is gone
+   * leaves the index, a path outside this workspace's projects is ignored. A path that is not a `.jsonl` file
+   * (a new project or session directory, whose files a watch may not report) reads every transcript instead.
+   */
+  async ingestPaths(paths: string[]): Promise<number> {
+    const files: string[] = [];
+    for (const p of paths) {
+      const rel = relative(this.dir, p);
+      if (!rel || rel.startsWith("..") || isAbsolute(rel) || !this.isMine(rel.split(sep)[0])) continue;
+      if (!p.endsWith(".jsonl")) return this.ingest();
+      files.push(p);
+    }
+    const known = new Map<string, TranscriptFileState>();
+    const present: string[] = [];
+    for (const f of new Set(files)) {
+      const state = this.store.getIngest<TranscriptFileState>(TRANSCRIPT_KEY_PREFIX + f);
+      if (
+        await fs.stat(f).then(
+          (st) => st.isFile(),
+          () => false,
+        )
+      ) {
+        present.push(f);
+        if (state) known.set(f, state);
+      } else if (state) this.forget(f, state);
+    }
+    return this.ingestEach(present, known);
+  }
+
+  private forget(file: string, state: TranscriptFileState): void {
+    this.indexer.removeChunks(this.store.chunkIdsOfSource("transcript", state.path));
+    this.store.deleteIngest(TRANSCRIPT_KEY_PREFIX + file);
+  }
+
+  private async ingestEach(
+    files: string[],
+    known: Map<string, TranscriptFileState>,
+    signal?: AbortSignal,
+  ): Promise<number> {
     const { redactString } = (await import("@ostk/lib")) as { redactString: (s: string) => string };
     let added = 0;
     for (const f of files) {
       signal?.throwIfAborted();
       try {
-        added += await this.ingestFile(f, redactString);
+        added += await this.ingestFile(f, known.get(f), redactString);
       } catch (err) {
         this.logger.warn({ err, file: f }, "reading a transcript failed; it is retried at the next pass");
       }
@@ -296,7 +339,7 @@ export class TranscriptSource {
   purge(): number {
     const ids = this.store.chunkIdsOfSource("transcript");
     this.indexer.removeChunks(ids);
-    for (const k of this.store.ingestKeys(TRANSCRIPT_KEY_PREFIX)) this.store.deleteIngest(k);
+    for (const [k] of this.store.ingestStates(TRANSCRIPT_KEY_PREFIX)) this.store.deleteIngest(k);
     return ids.length;
   }
 
@@ -312,10 +355,14 @@ export class TranscriptSource {
     return c === this.workspace || c.startsWith(`${this.workspace}${sep}`);
   }
 
-  private async ingestFile(file: string, redactString: (s: string) => string): Promise<number> {
+  private async ingestFile(
+    file: string,
+    known: TranscriptFileState | undefined,
+    redactString: (s: string) => string,
+  ): Promise<number> {
     const st = await fs.stat(file);
     const key = TRANSCRIPT_KEY_PREFIX + file;
-    let state = this.store.getIngest<TranscriptFileState>(key);
+    let state = known;
     if (state && state.ino === st.ino && state.size === st.size) return 0;
     const path = this.displayPath(file);
     if (state && (state.ino !== st.ino || st.size < state.size)) {

@@ -28,13 +28,14 @@ describe("index format upgrade", () => {
       old.setIngest("journal-events", { lastSeq: 3 });
       old.setIngest("transcript:/x.jsonl", { offset: 10 });
       old.setIngest("journal", { dev: 1, ino: 2, offset: 3 });
+      expect(old.ingestStates("transcript:")).toEqual([["transcript:/x.jsonl", { offset: 10 }]]);
       old.setMeta("schema_version", "3");
       old.close();
       const now = new SqliteStore(file);
       expect(now.counts().chunks).toBe(0);
       expect(now.getIngest("workspace")).toBeUndefined();
       expect(now.getIngest("journal-events")).toBeUndefined();
-      expect(now.ingestKeys("transcript:")).toEqual([]);
+      expect(now.ingestStates("transcript:")).toEqual([]);
       expect(now.getIngest("journal")).toEqual({ dev: 1, ino: 2, offset: 3 });
       expect(now.getMeta("schema_version")).toBe("4");
       now.close();

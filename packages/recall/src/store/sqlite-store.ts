@@ -64,6 +64,18 @@ const MAX_QUERY_TERMS = 16;
  */
 const POSTINGS_BUDGET = 8_000;
 
+/** The ingest table's statements, prepared once (it is read and written per transcript file on every pass). */
+function prepareIngest(db: Database.Database) {
+  return {
+    set: db.prepare(
+      "INSERT INTO ingest(source, state, updated_at) VALUES (?, ?, ?) ON CONFLICT(source) DO UPDATE SET state=excluded.state, updated_at=excluded.updated_at",
+    ),
+    get: db.prepare("SELECT state FROM ingest WHERE source = ?").pluck(),
+    prefixed: db.prepare("SELECT source, state FROM ingest WHERE substr(source, 1, ?) = ?").raw(),
+    delete: db.prepare("DELETE FROM ingest WHERE source = ?"),
+  };
+}
+
 /**
  * `.ostk/recall/index.sqlite`: files, chunks, FTS5 (BM25) over symbol/path/text
  * plus a column of split identifier parts, ingest state and events. WAL mode.
@@ -77,6 +89,7 @@ export class SqliteStore {
   /** Chunks per source; cleared on every write. */
   private sourceCache: Map<string, number> | null = null;
   private readonly globCache = new Map<string, RegExp>();
+  private readonly ingestSql: ReturnType<typeof prepareIngest>;
 
   constructor(file: string) {
     if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
@@ -85,6 +98,7 @@ export class SqliteStore {
     this.db.pragma("synchronous = NORMAL");
     this.db.pragma("cache_size = -65536");
     this.migrate();
+    this.ingestSql = prepareIngest(this.db);
     this.db.function("recall_path_match", { deterministic: true }, (re: unknown, path: unknown) => {
       let r = this.globCache.get(re as string);
       if (!r) {
@@ -532,30 +546,24 @@ export class SqliteStore {
   }
 
   setIngest(source: string, state: unknown): void {
-    this.db
-      .prepare(
-        "INSERT INTO ingest(source, state, updated_at) VALUES (?, ?, ?) ON CONFLICT(source) DO UPDATE SET state=excluded.state, updated_at=excluded.updated_at",
-      )
-      .run(source, JSON.stringify(state), Date.now());
+    this.ingestSql.set.run(source, JSON.stringify(state), Date.now());
   }
 
   getIngest<T>(source: string): T | undefined {
-    const r = this.db.prepare("SELECT state FROM ingest WHERE source = ?").get(source) as
-      | { state: string }
-      | undefined;
-    return r ? (JSON.parse(r.state) as T) : undefined;
+    const r = this.ingestSql.get.get(source) as string | undefined;
+    return r === undefined ? undefined : (JSON.parse(r) as T);
   }
 
-  /** Ingest keys starting with `prefix`. */
-  ingestKeys(prefix: string): string[] {
-    return this.db
-      .prepare("SELECT source FROM ingest WHERE substr(source, 1, ?) = ?")
-      .pluck()
-      .all(prefix.length, prefix) as string[];
+  /** Ingest keys starting with `prefix`, with their states, in one query. */
+  ingestStates<T>(prefix: string): [string, T][] {
+    return (this.ingestSql.prefixed.all(prefix.length, prefix) as [string, string][]).map(([k, v]) => [
+      k,
+      JSON.parse(v) as T,
+    ]);
   }
 
   deleteIngest(source: string): void {
-    this.db.prepare("DELETE FROM ingest WHERE source = ?").run(source);
+    this.ingestSql.delete.run(source);
   }
 
   integrity(): string {

@@ -199,6 +199,77 @@ describe("Claude Code transcripts as a source (opt-in, redacted, incremental)", 
     }
   });
 
+  it("while watching, a session in a new project directory and a deleted transcript are picked up", async () => {
+    const dir = join(projects, `${projectSlugs(ws)[0]}-packages-api`); // a directory under the workspace
+    const rm = join(dir, "22222222-3333-4444-8555-666666666666.jsonl");
+    const bySymbol = async (query: string, symbol: string) =>
+      (await recall.search(query, { source: ["transcript"] })).hits.some((h) => h.symbol === symbol);
+    await recall.watch();
+    try {
+      // created with its directory in one go: a watch may not report the file itself
+      mkdirSync(join(dir, "subagents"), { recursive: true });
+      writeFileSync(
+        join(dir, "subagents", "agent-1.jsonl"),
+        transcript(`${ws}/packages/api`, "33333333").prompt(
+          "paginate the invoice listing endpoint",
+          new Date().toISOString(),
+        ),
+      );
+      writeFileSync(
+        rm,
+        transcript(ws, "22222222").prompt("rename the loyalty points column", new Date().toISOString()),
+      );
+      await until(
+        "the new project's exchanges",
+        async () =>
+          (await bySymbol("paginate invoice listing", "paginate the invoice listing endpoint")) &&
+          (await bySymbol("loyalty points column", "rename the loyalty points column")),
+      );
+      rmSync(rm);
+      await until(
+        "the deleted transcript to leave",
+        async () => !(await bySymbol("loyalty points column", "rename the loyalty points column")),
+      );
+    } finally {
+      await recall.unwatch();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("while watching, a transcripts directory that appears later is watched", async () => {
+    const later = join(root, "later-projects");
+    const r2 = await openRecall({
+      workspace: ws,
+      dataDir: join(root, "index-later"),
+      config: { transcripts: true, transcriptsDir: later },
+    });
+    try {
+      await r2.watch();
+      const dir = join(later, projectSlugs(ws)[0]);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(
+        join(dir, "s.jsonl"),
+        transcript(ws, "44444444").prompt("first session ever", new Date().toISOString()),
+      );
+      await until(
+        "the first transcript",
+        async () => (await r2.search("first session ever", { source: ["transcript"] })).hits.length > 0,
+        10_000,
+      );
+      appendFileSync(
+        join(dir, "s.jsonl"),
+        transcript(ws, "44444444").prompt("second prompt arrives live", new Date().toISOString()),
+      );
+      await until("a line appended afterwards", async () =>
+        (await r2.search("second prompt arrives live", { source: ["transcript"] })).hits.some(
+          (h) => h.symbol === "second prompt arrives live",
+        ),
+      );
+    } finally {
+      await r2.close();
+    }
+  }, 30_000);
+
   it("a deleted transcript leaves the index, and turning the source off removes every exchange", async () => {
     const extra = join(projects, projectSlugs(ws)[0], "11111111-2222-4333-8444-555555555555.jsonl");
     const tx = transcript(ws, "11111111");
