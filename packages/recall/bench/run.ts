@@ -9,7 +9,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Chunk } from "../src/chunk/types.js";
-import { type EvalScores, type LabelledQuery, score } from "../src/commands/eval.js";
+import { isRelevant, type LabelledQuery, score } from "../src/commands/eval.js";
 import { embedText } from "../src/embed/embedder.js";
 import type { Hit } from "../src/query/search.js";
 import { openRecall, type Recall } from "../src/recall.js";
@@ -33,8 +33,9 @@ const VARIANTS: Variant[] = [
   { name: "full (rrf+rerank)", rerank: true },
 ];
 
-async function evaluate(recall: Recall, queries: LabelledQuery[]): Promise<Record<string, EvalScores>> {
-  const out: Record<string, EvalScores> = {};
+/** Hits of every variant for every query (searched once; the test half is read from the same results). */
+async function searchAll(recall: Recall, queries: LabelledQuery[]): Promise<Record<string, Hit[][]>> {
+  const out: Record<string, Hit[][]> = {};
   for (const v of VARIANTS) {
     const res: Hit[][] = [];
     for (const q of queries)
@@ -48,9 +49,44 @@ async function evaluate(recall: Recall, queries: LabelledQuery[]): Promise<Recor
           })
         ).hits,
       );
-    out[v.name] = score(res, queries, 10);
+    out[v.name] = res;
   }
   return out;
+}
+
+const mapValues = <T, U>(o: Record<string, T>, f: (v: T) => U): Record<string, U> =>
+  Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)]));
+
+/** Reciprocal rank (within the top 10) of the first relevant hit of each query. */
+function reciprocalRanks(hits: Hit[][], queries: LabelledQuery[]): number[] {
+  return hits.map((hs, i) => {
+    const rank = hs.findIndex((h) => isRelevant(h, queries[i]));
+    return rank >= 0 && rank < 10 ? 1 / (rank + 1) : 0;
+  });
+}
+
+/**
+ * 95 % interval of the MRR@10 ratio a / b over the queries, by paired bootstrap (queries drawn with
+ * replacement, 2,000 draws, fixed seed): how much of a ratio is the luck of this query sample.
+ */
+function ratioInterval(a: number[], b: number[]): [number, number] {
+  let seed = 20261122;
+  const rand = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  const ratios: number[] = [];
+  for (let draw = 0; draw < 2000; draw++) {
+    let sa = 0;
+    let sb = 0;
+    for (let i = 0; i < a.length; i++) {
+      const j = Math.floor(rand() * a.length);
+      sa += a[j];
+      sb += b[j];
+    }
+    ratios.push(sa / Math.max(1e-9, sb));
+  }
+  return [pct(ratios, 2.5), pct(ratios, 97.5)];
 }
 
 async function main(): Promise<void> {
@@ -80,9 +116,14 @@ async function main(): Promise<void> {
   log(
     `indexed ${cold.files} files, ${chunks} chunks; ${queries.length} queries (${dev.length} dev / ${test.length} test)`,
   );
-  const qualityAll = await evaluate(recall, queries);
-  const qualityTest = await evaluate(recall, test);
+  const hitsAll = await searchAll(recall, queries);
   await recall.close();
+  const odd = <T>(xs: T[]) => xs.filter((_, i) => i % 2 === 1);
+  const qualityAll = mapValues(hitsAll, (h) => score(h, queries, 10));
+  const qualityTest = mapValues(hitsAll, (h) => score(odd(h), test, 10));
+  const rrAll = mapValues(hitsAll, (h) => reciprocalRanks(h, queries));
+  const interval = ratioInterval(rrAll["full (rrf+rerank)"], rrAll.bm25).map(r3);
+  const intervalTest = ratioInterval(odd(rrAll["full (rrf+rerank)"]), odd(rrAll.bm25)).map(r3);
 
   // ---- latency at N chunks
   let latency: Record<string, unknown> | null = null;
@@ -110,6 +151,8 @@ async function main(): Promise<void> {
     quality,
     fullOverBm25Mrr: r3(ratio),
     fullOverBm25MrrTestHalf: r3(ratioTest),
+    fullOverBm25Mrr95: interval,
+    fullOverBm25MrrTestHalf95: intervalTest,
     fullOverUnprunedBm25Mrr: r3(ratioAll),
     indexing: {
       coldChunksPerSec: Math.round((cold.chunksAdded / cold.ms) * 1000),
@@ -135,7 +178,8 @@ async function main(): Promise<void> {
   const fmt = (r: string[]) => r.map((c, i) => c.padEnd(w[i])).join("  ");
   let out = `\nRetrieval quality — ${queries.length} README-derived queries over ${chunks} chunks of ${BENCH_PACKAGES.join(", ")}\n`;
   out += `embedder: ${status.embedder.description}\nreranker: ${status.reranker.description}\n${fmt(rows[0])}\n${rows.slice(1).map(fmt).join("\n")}\n`;
-  out += `full / bm25 MRR@10 = ${r3(ratio)}× (test half ${r3(ratioTest)}×; vs BM25 with all query terms ${r3(ratioAll)}×) — target ≥ 1.15×\n\n`;
+  out += `full / bm25 MRR@10 = ${r3(ratio)}× (test half ${r3(ratioTest)}×; vs BM25 with all query terms ${r3(ratioAll)}×) — target ≥ 1.15×\n`;
+  out += `  95 % bootstrap interval over the queries: ${interval.join("–")}× (test half ${intervalTest.join("–")}×)\n\n`;
   out += `Indexing: cold ${result.indexing.coldChunksPerSec} chunks/s (${chunks} chunks in ${cold.ms} ms); incremental ${inc.changedFiles} files / ${inc.chunksAdded} chunks in ${inc.ms} ms\n`;
   if (latency) out += `Latency at ${N} chunks: ${JSON.stringify(latency)}\n`;
   out += `Machine: ${result.machine.cpus} CPUs, 1-min load average at the end ${result.machine.loadAvg1mAtEnd} (latency is sensitive to other load)\n`;
