@@ -266,7 +266,11 @@ export class Recall {
       debounceMs: this.config.debounceMs,
       maxWaitMs: this.config.maxWaitMs,
       reconcileMs: 0,
-      onPaths: (paths) => pass(() => this.transcripts.ingestPaths(paths.map((p) => join(dir, p)))),
+      onPaths: async (paths) => {
+        // other projects' sessions are reported too: they cost nothing here
+        const mine = this.transcripts.ownPaths(paths.map((p) => join(dir, p)));
+        if (mine.length) await pass(() => this.transcripts.ingestPaths(mine));
+      },
       onRescan: () => pass(() => this.transcripts.ingest()),
       logger: this.logger,
     });

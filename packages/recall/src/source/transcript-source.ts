@@ -289,9 +289,7 @@ export class TranscriptSource {
    */
   async ingestPaths(paths: string[]): Promise<number> {
     const files: string[] = [];
-    for (const p of paths) {
-      const rel = relative(this.dir, p);
-      if (!rel || rel.startsWith("..") || isAbsolute(rel) || !this.isMine(rel.split(sep)[0])) continue;
+    for (const p of this.ownPaths(paths)) {
       if (!p.endsWith(".jsonl")) return this.ingest();
       files.push(p);
     }
@@ -310,6 +308,14 @@ export class TranscriptSource {
       } else if (state) this.forget(f, state);
     }
     return this.ingestEach(present, known);
+  }
+
+  /** The paths under this workspace's project directories (a watch on the transcripts directory reports every project's). */
+  ownPaths(paths: string[]): string[] {
+    return paths.filter((p) => {
+      const rel = relative(this.dir, p);
+      return rel && !rel.startsWith("..") && !isAbsolute(rel) && this.isMine(rel.split(sep)[0]);
+    });
   }
 
   private forget(file: string, state: TranscriptFileState): void {
