@@ -9,7 +9,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Chunk } from "../src/chunk/types.js";
-import { isRelevant, type LabelledQuery, score } from "../src/commands/eval.js";
+import { type LabelledQuery, reciprocalRank, score } from "../src/commands/eval.js";
 import { embedText } from "../src/embed/embedder.js";
 import type { Hit } from "../src/query/search.js";
 import { openRecall, type Recall } from "../src/recall.js";
@@ -56,14 +56,6 @@ async function searchAll(recall: Recall, queries: LabelledQuery[]): Promise<Reco
 
 const mapValues = <T, U>(o: Record<string, T>, f: (v: T) => U): Record<string, U> =>
   Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)]));
-
-/** Reciprocal rank (within the top 10) of the first relevant hit of each query. */
-function reciprocalRanks(hits: Hit[][], queries: LabelledQuery[]): number[] {
-  return hits.map((hs, i) => {
-    const rank = hs.findIndex((h) => isRelevant(h, queries[i]));
-    return rank >= 0 && rank < 10 ? 1 / (rank + 1) : 0;
-  });
-}
 
 /**
  * 95 % interval of the MRR@10 ratio a / b over the queries, by paired bootstrap (queries drawn with
@@ -121,7 +113,7 @@ async function main(): Promise<void> {
   const odd = <T>(xs: T[]) => xs.filter((_, i) => i % 2 === 1);
   const qualityAll = mapValues(hitsAll, (h) => score(h, queries, 10));
   const qualityTest = mapValues(hitsAll, (h) => score(odd(h), test, 10));
-  const rrAll = mapValues(hitsAll, (h) => reciprocalRanks(h, queries));
+  const rrAll = mapValues(hitsAll, (h) => h.map((hits, i) => reciprocalRank(hits, queries[i])));
   const interval = ratioInterval(rrAll["full (rrf+rerank)"], rrAll.bm25).map(r3);
   const intervalTest = ratioInterval(odd(rrAll["full (rrf+rerank)"]), odd(rrAll.bm25)).map(r3);
 

@@ -25,30 +25,62 @@ export interface EvalScores {
   k: number;
 }
 
+/** Reciprocal rank of the first relevant hit within the top 10 (0 when there is none): one query's MRR@10. */
+export function reciprocalRank(hits: Hit[], q: LabelledQuery): number {
+  const rank = hits.findIndex((h) => isRelevant(h, q));
+  return rank >= 0 && rank < 10 ? 1 / (rank + 1) : 0;
+}
+
 /** MRR@10 and Recall@k (share of queries with a relevant hit in the top k). */
 export function score(results: Hit[][], queries: LabelledQuery[], k: number): EvalScores {
   let mrr = 0;
   let rec = 0;
   results.forEach((hits, i) => {
-    const rank = hits.findIndex((h) => isRelevant(h, queries[i]));
-    if (rank >= 0 && rank < 10) mrr += 1 / (rank + 1);
-    if (rank >= 0 && rank < k) rec++;
+    mrr += reciprocalRank(hits, queries[i]);
+    if (hits.slice(0, k).some((h) => isRelevant(h, queries[i]))) rec++;
   });
   const n = Math.max(1, queries.length);
   return { queries: queries.length, mrr10: mrr / n, recallAtK: rec / n, k };
 }
 
+/** Labelled queries, one JSON object per line; a line that is not one is refused with its file and line number. */
 export function readQueries(file: string): LabelledQuery[] {
-  return readFileSync(file, "utf8")
-    .split("\n")
-    .filter((l) => l.trim())
-    .map((l, i) => {
-      const o = JSON.parse(l) as Partial<LabelledQuery> & { path?: string; symbol?: string };
-      const paths = o.paths ?? (o.path ? [o.path] : []);
-      if (!o.query || !paths.length)
-        throw new UsageError(`${file}:${i + 1}: each line needs "query" and "paths" (or "path")`);
-      return { query: o.query, paths, symbols: o.symbols ?? (o.symbol ? [o.symbol] : undefined) };
-    });
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new UsageError(`cannot read the queries file ${file}: ${(err as Error).message}`);
+  }
+  const strings = (v: unknown): v is string[] =>
+    Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "string" && x !== "");
+  const queries: LabelledQuery[] = [];
+  text.split("\n").forEach((line, i) => {
+    if (!line.trim()) return;
+    const at = `${file}:${i + 1}`;
+    let o: Record<string, unknown>;
+    try {
+      o = JSON.parse(line);
+    } catch (err) {
+      throw new UsageError(`${at}: not valid JSON (${(err as Error).message})`);
+    }
+    if (!o || typeof o !== "object" || Array.isArray(o))
+      throw new UsageError(
+        `${at}: each line must be a JSON object like {"query": "...", "paths": ["src/x.ts"]}`,
+      );
+    const paths = typeof o.path === "string" && o.paths === undefined ? [o.path] : o.paths;
+    const symbols = typeof o.symbol === "string" && o.symbols === undefined ? [o.symbol] : o.symbols;
+    if (typeof o.query !== "string" || !o.query.trim())
+      throw new UsageError(`${at}: "query" must be a non-empty string`);
+    if (!strings(paths))
+      throw new UsageError(
+        `${at}: "paths" must be a non-empty array of workspace-relative paths (or "path": a string)`,
+      );
+    if (symbols !== undefined && !strings(symbols))
+      throw new UsageError(`${at}: "symbols" must be a non-empty array of names (or "symbol": a string)`);
+    queries.push({ query: o.query, paths, symbols });
+  });
+  if (!queries.length) throw new UsageError(`${file} has no queries`);
+  return queries;
 }
 
 export async function evalCommand(args: Args): Promise<number> {
@@ -61,6 +93,10 @@ export async function evalCommand(args: Args): Promise<number> {
   const k = intFlag(args.flags, "k", 10) || 10;
   const recall = await openRecall({ workspace: findWorkspace(args.flags), logger: stderrLogger() });
   try {
+    if (!(await recall.status()).lastScan) {
+      process.stderr.write(`${recall.workspace} has never been indexed: scanning it first…\n`);
+      await recall.scan();
+    }
     const out: Record<string, EvalScores> = {};
     for (const [name, lanes] of [
       ["bm25", ["bm25"]],

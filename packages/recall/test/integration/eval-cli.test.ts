@@ -1,0 +1,103 @@
+import { execFile } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+// the CLI as installed: `pnpm --filter @ostk/recall build` first (the test script does)
+const CLI = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
+
+function run(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { cwd, env: { ...process.env, OSTK_WORKSPACE: "" } },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe("ostk-recall eval <queries.jsonl>", () => {
+  let ws: string;
+  beforeAll(() => {
+    ws = mkdtempSync(join(tmpdir(), "recall-eval-"));
+    mkdirSync(join(ws, "src"));
+    writeFileSync(
+      join(ws, "src/http.ts"),
+      "/** Split a raw HTTP header line into its name and value. */\nexport function parseHeaderLine(line: string) {\n  const i = line.indexOf(':');\n  return [line.slice(0, i), line.slice(i + 1).trim()];\n}\n",
+    );
+    writeFileSync(
+      join(ws, "src/cart.ts"),
+      "/** Total price of the basket's items, in cents. */\nexport function cartTotal(items: { cents: number }[]) {\n  return items.reduce((sum, item) => sum + item.cents, 0);\n}\n",
+    );
+    writeFileSync(
+      join(ws, "src/geo.ts"),
+      "/** Great-circle distance between two coordinates, in kilometres. */\nexport function haversine(a: number[], b: number[]) {\n  return Math.hypot(a[0] - b[0], a[1] - b[1]) * 111;\n}\n",
+    );
+  });
+  afterAll(() => rmSync(ws, { recursive: true, force: true }));
+
+  it("indexes a workspace that was never scanned, then prints MRR@10 and Recall@k for BM25 and the full pipeline", async () => {
+    writeFileSync(
+      join(ws, "queries.jsonl"),
+      [
+        { query: "split an HTTP header line into name and value", paths: ["src/http.ts"] },
+        { query: "total price of the basket in cents", path: "src/cart.ts", symbol: "cartTotal" },
+        // labelled with a file that does not exist: never found, so it counts 0 for both measures
+        { query: "great-circle distance between coordinates", paths: ["src/distance.ts"] },
+      ]
+        .map((q) => JSON.stringify(q))
+        .join("\n"),
+    );
+    const r = await run(["eval", "queries.jsonl", "--json"], ws);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("has never been indexed: scanning it first");
+    const out = JSON.parse(r.stdout) as Record<
+      string,
+      { queries: number; mrr10: number; recallAtK: number; k: number }
+    >;
+    for (const name of ["bm25", "full"]) {
+      expect(out[name]).toMatchObject({ queries: 3, k: 10 });
+      expect(out[name].recallAtK).toBeCloseTo(2 / 3, 6);
+      expect(out[name].mrr10).toBeCloseTo(2 / 3, 6);
+    }
+    // a symbol label must match the hit's symbol, not only its file
+    writeFileSync(
+      join(ws, "wrong-symbol.jsonl"),
+      JSON.stringify({ query: "basket total price cents", path: "src/cart.ts", symbol: "subtotal" }),
+    );
+    const wrong = JSON.parse((await run(["eval", "wrong-symbol.jsonl", "--json"], ws)).stdout);
+    expect(wrong.full.mrr10).toBe(0);
+    const table = await run(["eval", "queries.jsonl", "--k", "1"], ws);
+    expect(table.code).toBe(0);
+    expect(table.stderr).not.toContain("scanning it first");
+    expect(table.stdout.split("\n")[0]).toBe("pipeline  queries  MRR@10  Recall@1");
+    expect(table.stdout).toMatch(/^full\s+3\s+0\.667\s+0\.667$/m);
+  });
+
+  it("refuses a queries file it cannot use, naming the file and line, with exit code 2", async () => {
+    const cases: [string, string][] = [
+      ['{"query": "a", "paths": ["src/a.ts"]}\nnot json', "bad.jsonl:2: not valid JSON"],
+      ["null", "bad.jsonl:1: each line must be a JSON object"],
+      ['{"query": "a", "paths": "src/a.ts"}', 'bad.jsonl:1: "paths" must be a non-empty array'],
+      ['{"paths": ["src/a.ts"]}', 'bad.jsonl:1: "query" must be a non-empty string'],
+      [
+        '{"query": "a", "path": "src/a.ts", "symbols": [1]}',
+        'bad.jsonl:1: "symbols" must be a non-empty array',
+      ],
+      ["\n\n", "bad.jsonl has no queries"],
+    ];
+    for (const [text, message] of cases) {
+      writeFileSync(join(ws, "bad.jsonl"), text);
+      const r = await run(["eval", "bad.jsonl"], ws);
+      expect(r.code, text).toBe(2);
+      expect(r.stderr, text).toContain(message);
+    }
+    const missing = await run(["eval", "missing.jsonl"], ws);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("cannot read the queries file missing.jsonl");
+  });
+});
