@@ -49,8 +49,10 @@ async function main(argv: string[]): Promise<number> {
   try {
     return await (await load()).run(args);
   } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`ostk-recall: ${err.message}\n`);
+    // bad arguments: a usage error, or a request recall refused (bad filter, range, id or path)
+    const { RecallError } = await import("./recall.js");
+    if (err instanceof UsageError || err instanceof RecallError) {
+      process.stderr.write(`ostk-recall: ${(err as Error).message}\n`);
       return 2;
     }
     process.stderr.write(

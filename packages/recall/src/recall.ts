@@ -360,6 +360,7 @@ export class Recall {
       path = this.relPath(req.path);
       start = req.startLine ?? 1;
       end = req.endLine ?? start + 199;
+      if (end < start) throw new RecallError("InvalidParams", `endLine ${end} is before startLine ${start}`);
     } else throw new RecallError("InvalidParams", "give either id or path");
     const ctx = Math.max(0, Math.min(req.context ?? 0, 200));
     let text: string;
@@ -371,6 +372,13 @@ export class Recall {
       return { path, startLine: start, endLine: end, totalLines: end, symbol, text: c.text };
     }
     const lines = text.split("\n");
+    // a final newline ends the last line; it does not start another
+    if (text.endsWith("\n")) lines.pop();
+    if (start > Math.max(1, lines.length))
+      throw new RecallError(
+        "InvalidParams",
+        `${path} has ${lines.length} lines: line ${start} is past its end`,
+      );
     const s = Math.max(1, start - ctx);
     const e = Math.min(lines.length, Math.max(end + ctx, s));
     return {

@@ -48,6 +48,21 @@ describe("openRecall: scan, search, view, status", () => {
     expect(r.text).toBe(
       "// ListenAndServe starts the HTTP server on the given address.\nfunc ListenAndServe(addr string) error {",
     );
+    // the range stops at the last line (the final newline does not count as a line)
+    expect(await recall.view({ path: "src/server.go", startLine: 5 })).toMatchObject({
+      startLine: 5,
+      endLine: 6,
+      totalLines: 6,
+      text: "\treturn nil\n}",
+    });
+    await expect(recall.view({ path: "src/server.go", startLine: 7 })).rejects.toMatchObject({
+      kind: "InvalidParams",
+      message: "src/server.go has 6 lines: line 7 is past its end",
+    });
+    await expect(recall.view({ path: "src/server.go", startLine: 4, endLine: 3 })).rejects.toMatchObject({
+      kind: "InvalidParams",
+      message: "endLine 3 is before startLine 4",
+    });
     await expect(recall.view({ id: "nope" })).rejects.toThrow(/no chunk/);
     expect(() => recall.relPath("/etc/passwd")).toThrow(/outside the workspace/);
   });

@@ -20,7 +20,7 @@ function run(args: string[], cwd: string): Promise<{ code: number; stdout: strin
   });
 }
 
-describe("ostk-recall eval <queries.jsonl>", () => {
+describe("ostk-recall eval, and bad arguments on the command line", () => {
   let ws: string;
   beforeAll(() => {
     ws = mkdtempSync(join(tmpdir(), "recall-eval-"));
@@ -99,5 +99,23 @@ describe("ostk-recall eval <queries.jsonl>", () => {
     const missing = await run(["eval", "missing.jsonl"], ws);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("cannot read the queries file missing.jsonl");
+  });
+
+  it("search and view refuse bad arguments with exit code 2 and say why, without blaming the index", async () => {
+    const cases: [string[], string][] = [
+      [["view", "src/http.ts:99-200"], "ostk-recall: src/http.ts has 5 lines: line 99 is past its end"],
+      [["view", "src/http.ts:3-1"], "ostk-recall: endLine 1 is before startLine 3"],
+      [["view", "src/nope.ts"], "ostk-recall: cannot read src/nope.ts: it does not exist in the workspace"],
+      [["search", "header", "--since", "yesterdayish"], 'ostk-recall: cannot read the time "yesterdayish"'],
+    ];
+    for (const [args, message] of cases) {
+      const r = await run(args, ws);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stderr, args.join(" ")).toContain(message);
+      expect(r.stderr).not.toContain("The index was left as it was");
+    }
+    const ok = await run(["view", "src/http.ts:4-5"], ws);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain("src/http.ts:4-5");
   });
 });
