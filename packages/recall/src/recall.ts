@@ -250,8 +250,8 @@ export class Recall {
 
   /**
    * While watching, new transcript lines are read as the transcripts directory reports them (the files it
-   * names only; the reconcile scan reads every file). A directory that does not exist yet is looked for
-   * every few seconds and watched once it appears.
+   * names only; the reconcile scan reads every file). A directory that does not exist yet, or that was
+   * deleted, is looked for every few seconds and watched once it is there.
    */
   private async watchTranscripts(): Promise<void> {
     const dir = this.transcripts.dir;
@@ -261,7 +261,7 @@ export class Recall {
         this.lastTranscriptIngest = Date.now();
         await this.indexer.flushVectors();
       });
-    const w = new Watcher({
+    const w: Watcher = new Watcher({
       workspace: dir,
       debounceMs: this.config.debounceMs,
       maxWaitMs: this.config.maxWaitMs,
@@ -272,32 +272,46 @@ export class Recall {
         if (mine.length) await pass(() => this.transcripts.ingestPaths(mine));
       },
       onRescan: () => pass(() => this.transcripts.ingest()),
+      onRootDeleted: () =>
+        void (async () => {
+          if (this.transcriptWatcher !== w) return;
+          this.transcriptWatcher = null;
+          await w.stop();
+          if (!this.watcher) return;
+          // the deleted transcripts leave the index; the directory is watched again once it is back
+          await pass(() => this.transcripts.ingest()).catch((err) =>
+            this.logger.warn({ err }, "reading transcripts failed; the reconcile scan retries"),
+          );
+          this.waitForTranscriptDir();
+        })(),
       logger: this.logger,
     });
     try {
       await w.start();
     } catch (err) {
-      if (!this.watcher) return;
-      if (existsSync(dir)) {
+      if (existsSync(dir))
         this.logger.warn(
           { err },
           "cannot watch the transcripts directory; new exchanges are read at the reconcile scan",
         );
-        return;
-      }
-      this.transcriptDirTimer ??= setInterval(() => {
-        if (!existsSync(dir)) return;
-        if (this.transcriptDirTimer) clearInterval(this.transcriptDirTimer);
-        this.transcriptDirTimer = null;
-        void this.watchTranscripts();
-      }, TRANSCRIPT_DIR_CHECK_MS);
-      this.transcriptDirTimer.unref();
+      else this.waitForTranscriptDir();
       return;
     }
     if (!this.watcher) return void (await w.stop());
     this.transcriptWatcher = w;
     // lines written between the scan and the subscription
     w.enqueueRescan();
+  }
+
+  private waitForTranscriptDir(): void {
+    if (!this.watcher || this.transcriptDirTimer) return;
+    this.transcriptDirTimer = setInterval(() => {
+      if (!existsSync(this.transcripts.dir)) return;
+      if (this.transcriptDirTimer) clearInterval(this.transcriptDirTimer);
+      this.transcriptDirTimer = null;
+      void this.watchTranscripts();
+    }, TRANSCRIPT_DIR_CHECK_MS);
+    this.transcriptDirTimer.unref();
   }
 
   /** Re-index specific paths (files, directories, deleted paths). */

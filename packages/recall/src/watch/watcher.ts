@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import watcher, { type AsyncSubscription } from "@parcel/watcher";
 import type { Logger } from "../logger.js";
 import { ALWAYS_IGNORED, toRel } from "../scan/walk.js";
@@ -11,6 +12,8 @@ export interface WatcherOptions {
   onPaths: (paths: string[]) => Promise<void>;
   /** Full reconcile scan. */
   onRescan: () => Promise<void>;
+  /** The watched directory itself was deleted (a watch on it reports nothing once it is made again). */
+  onRootDeleted?: () => void;
   logger: Logger;
 }
 
@@ -55,6 +58,8 @@ export class Watcher {
         for (const e of events) {
           const rel = toRel(this.opts.workspace, e.path);
           if (rel) paths.push(rel);
+          else if (e.type === "delete" && resolve(e.path) === resolve(this.opts.workspace))
+            this.opts.onRootDeleted?.();
         }
         this.enqueue(paths);
       },

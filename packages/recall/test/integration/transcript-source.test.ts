@@ -236,7 +236,7 @@ describe("Claude Code transcripts as a source (opt-in, redacted, incremental)", 
     }
   });
 
-  it("while watching, a transcripts directory that appears later is watched", async () => {
+  it("while watching, a transcripts directory that appears later, or is deleted and made again, is watched", async () => {
     const later = join(root, "later-projects");
     const r2 = await openRecall({
       workspace: ws,
@@ -263,6 +263,33 @@ describe("Claude Code transcripts as a source (opt-in, redacted, incremental)", 
       await until("a line appended afterwards", async () =>
         (await r2.search("second prompt arrives live", { source: ["transcript"] })).hits.some(
           (h) => h.symbol === "second prompt arrives live",
+        ),
+      );
+      // the whole transcripts directory deleted, then made again: its exchanges leave, new ones arrive
+      const exchanges = async () =>
+        (await r2.status()).sources.find((s) => s.name === "transcript")?.chunks ?? -1;
+      rmSync(later, { recursive: true, force: true });
+      await until("the deleted directory's exchanges to leave", async () => (await exchanges()) === 0);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(
+        join(dir, "t.jsonl"),
+        transcript(ws, "55555555").prompt("back after a reset", new Date().toISOString()),
+      );
+      await until(
+        "a transcript in the re-made directory",
+        async () =>
+          (await r2.search("back after a reset", { source: ["transcript"] })).hits.some(
+            (h) => h.symbol === "back after a reset",
+          ),
+        10_000,
+      );
+      appendFileSync(
+        join(dir, "t.jsonl"),
+        transcript(ws, "55555555").prompt("and live again", new Date().toISOString()),
+      );
+      await until("a line appended to it", async () =>
+        (await r2.search("and live again", { source: ["transcript"] })).hits.some(
+          (h) => h.symbol === "and live again",
         ),
       );
     } finally {
