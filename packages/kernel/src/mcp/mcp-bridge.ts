@@ -5,6 +5,7 @@ import {
   ListToolsRequestSchema,
 } from "@modelcontextprotocol/sdk/types.js";
 import { type EnvelopeData, formatEnvelope, OstkRpcError } from "@ostk/lib";
+import { readHeader } from "../syscalls/read-header.js";
 import { BASH_TOOL, FILE_TOOLS, type ToolSpec } from "./tools.js";
 
 /** The slice of a kernel client the bridge needs (KernelClient satisfies it). */
@@ -102,7 +103,7 @@ async function runTool(
   switch (spec.name) {
     case "read": {
       seen.set(String(r.path), Number(r.gen));
-      const head = `[${r.path} gen=${r.gen}${r.truncated ? `, lines ${r.offset}.. of ${r.total_lines}` : ""}]`;
+      const head = readHeader(r);
       return r.encoding === "base64"
         ? `${head}\n(binary, ${r.size} bytes, base64)\n${r.content}`
         : `${head}\n${r.content}`;

@@ -1,4 +1,5 @@
 import type { ToolCall as PolicyCall } from "../policy/tool-call.js";
+import { readHeader } from "../syscalls/read-header.js";
 import type { ToolSpec } from "./model-types.js";
 
 /** A tool the model can be offered, and how it maps onto one kernel syscall. */
@@ -50,7 +51,7 @@ export const TOOL_CATALOG: CatalogTool[] = [
     pathArgs: ["path"],
     format: (r) => {
       const x = r as R;
-      return `[${x.path}${gen(x)}${x.truncated ? ` lines ${x.offset}.. of ${x.total_lines}` : ""}]\n${x.content}`;
+      return `${readHeader(x)}\n${x.content}`;
     },
   },
   {

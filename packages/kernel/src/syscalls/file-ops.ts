@@ -46,9 +46,13 @@ export async function fsRead(core: KernelCore, ctx: CallContext, raw: unknown) {
   let text = content.toString("utf8");
   if (offset === undefined && limit === undefined) return { ...base, encoding: "utf8", content: text };
   const lines = text.split("\n");
+  // a final newline ends the last line; it does not start another (kept in the content of a read to the end)
+  const newlineAtEnd = text.endsWith("\n");
+  if (newlineAtEnd) lines.pop();
   const start = (offset ?? 1) - 1;
   const end = limit === undefined ? lines.length : Math.min(lines.length, start + limit);
-  text = lines.slice(start, end).join("\n");
+  text =
+    lines.slice(start, end).join("\n") + (newlineAtEnd && end === lines.length && end > start ? "\n" : "");
   return {
     ...base,
     encoding: "utf8",

@@ -49,6 +49,12 @@ describe("kernel daemon over its socket", () => {
     });
     const r = (await client.call("fs/read", { path: "a.txt" })) as { content: string; gen: number };
     expect(r).toMatchObject({ content: "one\nTWO\n", gen: 2 });
+    // line ranges: the final newline ends the last line, it does not add one
+    const part = (offset: number, limit?: number) => client.call("fs/read", { path: "a.txt", offset, limit });
+    expect(await part(2, 1)).toMatchObject({ content: "TWO\n", offset: 2, total_lines: 2, truncated: false });
+    expect(await part(1, 1)).toMatchObject({ content: "one", total_lines: 2, truncated: true });
+    expect(await part(1, 2)).toMatchObject({ content: "one\nTWO\n", truncated: false });
+    expect(await part(9)).toMatchObject({ content: "", offset: 9, total_lines: 2, truncated: false });
     await expect(client.call("fs/read", { path: "../../etc/passwd" })).rejects.toMatchObject({
       code: -32004,
     });

@@ -34,10 +34,21 @@ export async function read({ args, flags, io }: CommandArgs): Promise<number> {
     const params: Record<string, unknown> = { path: needPath(args) };
     if (flags.offset !== undefined) params.offset = Number(flags.offset);
     if (flags.limit !== undefined) params.limit = Number(flags.limit);
-    const r = (await client.call("fs/read", params)) as { content: string; encoding: string; gen: number };
+    const r = (await client.call("fs/read", params)) as {
+      path: string;
+      content: string;
+      encoding: string;
+      gen: number;
+      offset?: number;
+      total_lines?: number;
+    };
     if (flags.json) io.out(JSON.stringify(r));
     else if (r.encoding === "base64") process.stdout.write(Buffer.from(r.content, "base64"));
-    else process.stdout.write(r.content);
+    else {
+      process.stdout.write(r.content);
+      if (r.offset !== undefined && r.total_lines !== undefined && r.offset > Math.max(1, r.total_lines))
+        io.err(`ostk: ${r.path} has ${r.total_lines} lines: line ${r.offset} is past the end`);
+    }
   } finally {
     await client.close();
   }
