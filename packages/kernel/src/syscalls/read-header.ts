@@ -6,10 +6,14 @@
 export function readHeader(r: Record<string, unknown>): string {
   let head = `${r.path}`;
   if (r.gen !== undefined) head += ` gen=${r.gen}`;
-  const offset = Number(r.offset);
-  const total = Number(r.total_lines);
-  if (r.offset !== undefined && r.total_lines !== undefined && offset > Math.max(1, total))
-    head += `, line ${offset} is past the end (${total} lines)`;
-  else if (r.truncated) head += `, lines ${offset}.. of ${total}`;
+  if (pastEnd(r)) head += `, line ${r.offset} is past the end (${r.total_lines} lines)`;
+  else if (r.truncated) head += `, lines ${r.offset}.. of ${r.total_lines}`;
   return `[${head}]`;
+}
+
+/** A line-range read that asked for a line after the file's last one. */
+export function pastEnd(r: Record<string, unknown>): boolean {
+  return (
+    typeof r.offset === "number" && typeof r.total_lines === "number" && r.offset > Math.max(1, r.total_lines)
+  );
 }

@@ -1,4 +1,5 @@
 import * as fs from "node:fs";
+import { pastEnd } from "../../syscalls/read-header.js";
 import { CliError, type CommandArgs } from "../io.js";
 import { connectKernel, workspaceOf } from "../workspace.js";
 
@@ -34,20 +35,15 @@ export async function read({ args, flags, io }: CommandArgs): Promise<number> {
     const params: Record<string, unknown> = { path: needPath(args) };
     if (flags.offset !== undefined) params.offset = Number(flags.offset);
     if (flags.limit !== undefined) params.limit = Number(flags.limit);
-    const r = (await client.call("fs/read", params)) as {
-      path: string;
+    const r = (await client.call("fs/read", params)) as Record<string, unknown> & {
       content: string;
       encoding: string;
-      gen: number;
-      offset?: number;
-      total_lines?: number;
     };
     if (flags.json) io.out(JSON.stringify(r));
     else if (r.encoding === "base64") process.stdout.write(Buffer.from(r.content, "base64"));
     else {
       process.stdout.write(r.content);
-      if (r.offset !== undefined && r.total_lines !== undefined && r.offset > Math.max(1, r.total_lines))
-        io.err(`ostk: ${r.path} has ${r.total_lines} lines: line ${r.offset} is past the end`);
+      if (pastEnd(r)) io.err(`ostk: ${r.path} has ${r.total_lines} lines: line ${r.offset} is past the end`);
     }
   } finally {
     await client.close();
