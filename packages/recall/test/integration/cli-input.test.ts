@@ -1,24 +1,8 @@
-import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-
-// the CLI as installed: `pnpm --filter @ostk/recall build` first (the test script does)
-const CLI = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
-
-function run(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      { cwd, env: { ...process.env, OSTK_WORKSPACE: "" } },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+import { runCli } from "../helpers/cli.js";
 
 describe("ostk-recall eval, and bad arguments on the command line", () => {
   let ws: string;
@@ -52,7 +36,7 @@ describe("ostk-recall eval, and bad arguments on the command line", () => {
         .map((q) => JSON.stringify(q))
         .join("\n"),
     );
-    const r = await run(["eval", "queries.jsonl", "--json"], ws);
+    const r = await runCli(["eval", "queries.jsonl", "--json"], ws);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain("has never been indexed: scanning it first");
     const out = JSON.parse(r.stdout) as Record<
@@ -69,9 +53,9 @@ describe("ostk-recall eval, and bad arguments on the command line", () => {
       join(ws, "wrong-symbol.jsonl"),
       JSON.stringify({ query: "basket total price cents", path: "src/cart.ts", symbol: "subtotal" }),
     );
-    const wrong = JSON.parse((await run(["eval", "wrong-symbol.jsonl", "--json"], ws)).stdout);
+    const wrong = JSON.parse((await runCli(["eval", "wrong-symbol.jsonl", "--json"], ws)).stdout);
     expect(wrong.full.mrr10).toBe(0);
-    const table = await run(["eval", "queries.jsonl", "--k", "1"], ws);
+    const table = await runCli(["eval", "queries.jsonl", "--k", "1"], ws);
     expect(table.code).toBe(0);
     expect(table.stderr).not.toContain("scanning it first");
     expect(table.stdout.split("\n")[0]).toBe("pipeline  queries  MRR@10  Recall@1");
@@ -92,11 +76,11 @@ describe("ostk-recall eval, and bad arguments on the command line", () => {
     ];
     for (const [text, message] of cases) {
       writeFileSync(join(ws, "bad.jsonl"), text);
-      const r = await run(["eval", "bad.jsonl"], ws);
+      const r = await runCli(["eval", "bad.jsonl"], ws);
       expect(r.code, text).toBe(2);
       expect(r.stderr, text).toContain(message);
     }
-    const missing = await run(["eval", "missing.jsonl"], ws);
+    const missing = await runCli(["eval", "missing.jsonl"], ws);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("cannot read the queries file missing.jsonl");
   });
@@ -109,12 +93,12 @@ describe("ostk-recall eval, and bad arguments on the command line", () => {
       [["search", "header", "--since", "yesterdayish"], 'ostk-recall: cannot read the time "yesterdayish"'],
     ];
     for (const [args, message] of cases) {
-      const r = await run(args, ws);
+      const r = await runCli(args, ws);
       expect(r.code, args.join(" ")).toBe(2);
       expect(r.stderr, args.join(" ")).toContain(message);
       expect(r.stderr).not.toContain("The index was left as it was");
     }
-    const ok = await run(["view", "src/http.ts:4-5"], ws);
+    const ok = await runCli(["view", "src/http.ts:4-5"], ws);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain("src/http.ts:4-5");
   });

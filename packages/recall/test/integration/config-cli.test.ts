@@ -1,23 +1,8 @@
-import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-
-const CLI = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
-
-function run(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      { cwd, env: { ...process.env, OSTK_WORKSPACE: "" } },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+import { runCli } from "../helpers/cli.js";
 
 const ws = mkdtempSync(join(tmpdir(), "recall-cfg-cli-"));
 afterAll(() => rmSync(ws, { recursive: true, force: true }));
@@ -27,7 +12,7 @@ describe("ostk-recall with a bad [recall] config", () => {
     mkdirSync(join(ws, ".ostk"));
     const file = join(ws, ".ostk", "config.toml");
     writeFileSync(file, '[recall]\nembedder = "bert"\nmax_wait = 10\n');
-    const r = await run(["scan"], ws);
+    const r = await runCli(["scan"], ws);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain("invalid recall configuration:");
     expect(r.stderr).toContain(
@@ -40,13 +25,13 @@ describe("ostk-recall with a bad [recall] config", () => {
 
   it("`ostk-recall config` exits 2 on the same problems, and lists each setting's source once fixed", async () => {
     const file = join(ws, ".ostk", "config.toml");
-    const bad = await run(["config"], ws);
+    const bad = await runCli(["config"], ws);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain(
       `recall.embedder: must be one of "static", "hash", "onnx", got "bert" (in ${file})`,
     );
     writeFileSync(file, '[recall]\nembedder = "hash"\n');
-    const ok = await run(["config", "--json"], ws);
+    const ok = await runCli(["config", "--json"], ws);
     expect(ok.code).toBe(0);
     const rows = JSON.parse(ok.stdout) as { key: string; value: unknown; from: string }[];
     expect(rows).toContainEqual({ key: "recall.embedder", value: "hash", from: file });

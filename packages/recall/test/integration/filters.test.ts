@@ -1,10 +1,10 @@
 import { spawnSync } from "node:child_process";
 import { utimesSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openRecall, type Recall } from "../../src/index.js";
 import type { Lane } from "../../src/query/search.js";
+import { CLI } from "../helpers/cli.js";
 import { makeWorkspace } from "../helpers/workspace.js";
 
 describe("search filters on both lanes (real SQLite FTS5 and LanceDB)", () => {
@@ -66,9 +66,8 @@ describe("search filters on both lanes (real SQLite FTS5 and LanceDB)", () => {
   });
 
   it("the CLI takes --source, --path (glob), --lang, --since/--until and prints sources in status", () => {
-    const cli = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
     const run = (...args: string[]) =>
-      spawnSync(process.execPath, [cli, ...args, "-C", ws.dir], { encoding: "utf8", timeout: 60_000 });
+      spawnSync(process.execPath, [CLI, ...args, "-C", ws.dir], { encoding: "utf8", timeout: 60_000 });
     const docs = run("search", "configuration port", "--source", "docs", "--path", "*.md", "--json");
     expect(docs.status).toBe(0);
     const hits = JSON.parse(docs.stdout).hits as { path: string; source: string }[];

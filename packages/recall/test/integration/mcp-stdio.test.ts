@@ -1,11 +1,9 @@
-import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { McpError } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CLI } from "../helpers/cli.js";
 import { makeWorkspace } from "../helpers/workspace.js";
-
-const CLI = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
 
 describe("MCP over stdio with the official SDK client", () => {
   let ws: ReturnType<typeof makeWorkspace>;

@@ -2,16 +2,15 @@ import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { openRecall } from "../../src/index.js";
 import { OnnxCrossEncoder } from "../../src/query/cross-encoder.js";
 import { search } from "../../src/query/search.js";
 import { writeTinyCrossEncoder } from "../fixtures-gen/tiny-onnx-model.js";
+import { CLI } from "../helpers/cli.js";
 import { makeWorkspace } from "../helpers/workspace.js";
 
-const CLI = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
 const run = promisify(execFile);
 
 /** Two files the linear reranker orders one way for "retry with backoff"; the test model prefers the other. */

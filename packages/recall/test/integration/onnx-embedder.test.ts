@@ -2,15 +2,14 @@ import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { OnnxEmbedder } from "../../src/embed/onnx-embedder.js";
 import { openRecall, type Recall } from "../../src/index.js";
 import { writeTinyOnnxModel } from "../fixtures-gen/tiny-onnx-model.js";
+import { CLI } from "../helpers/cli.js";
 import { makeWorkspace } from "../helpers/workspace.js";
 
-const CLI = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
 const run = promisify(execFile);
 
 const cos = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i], 0);

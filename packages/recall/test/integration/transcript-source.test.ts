@@ -75,6 +75,11 @@ async function until(what: string, fn: () => Promise<boolean>, ms = 6000): Promi
   }
 }
 
+/** An exchange with this prompt is found (searching the transcripts for its words). */
+async function hasExchange(r: Recall, prompt: string): Promise<boolean> {
+  return (await r.search(prompt, { source: ["transcript"] })).hits.some((h) => h.symbol === prompt);
+}
+
 describe("Claude Code transcripts as a source (opt-in, redacted, incremental)", () => {
   let root: string;
   let ws: string;
@@ -187,10 +192,8 @@ describe("Claude Code transcripts as a source (opt-in, redacted, incremental)", 
     await recall.watch();
     try {
       appendFileSync(file, t.prompt("Why is the warehouse sync flaky on Mondays?", new Date().toISOString()));
-      await until("the new exchange", async () =>
-        (await recall.search("warehouse sync flaky mondays", { source: ["transcript"] })).hits.some(
-          (h) => h.symbol === "Why is the warehouse sync flaky on Mondays?",
-        ),
+      await until("the new exchange", () =>
+        hasExchange(recall, "Why is the warehouse sync flaky on Mondays?"),
       );
       const recent = await recall.search("warehouse sync", { source: ["transcript"], since: "1h" });
       expect(recent.hits.map((h) => h.symbol)).toEqual(["Why is the warehouse sync flaky on Mondays?"]);
@@ -202,8 +205,6 @@ describe("Claude Code transcripts as a source (opt-in, redacted, incremental)", 
   it("while watching, a session in a new project directory and a deleted transcript are picked up", async () => {
     const dir = join(projects, `${projectSlugs(ws)[0]}-packages-api`); // a directory under the workspace
     const rm = join(dir, "22222222-3333-4444-8555-666666666666.jsonl");
-    const bySymbol = async (query: string, symbol: string) =>
-      (await recall.search(query, { source: ["transcript"] })).hits.some((h) => h.symbol === symbol);
     await recall.watch();
     try {
       // created with its directory in one go: a watch may not report the file itself
@@ -222,13 +223,13 @@ describe("Claude Code transcripts as a source (opt-in, redacted, incremental)", 
       await until(
         "the new project's exchanges",
         async () =>
-          (await bySymbol("paginate invoice listing", "paginate the invoice listing endpoint")) &&
-          (await bySymbol("loyalty points column", "rename the loyalty points column")),
+          (await hasExchange(recall, "paginate the invoice listing endpoint")) &&
+          (await hasExchange(recall, "rename the loyalty points column")),
       );
       rmSync(rm);
       await until(
         "the deleted transcript to leave",
-        async () => !(await bySymbol("loyalty points column", "rename the loyalty points column")),
+        async () => !(await hasExchange(recall, "rename the loyalty points column")),
       );
     } finally {
       await recall.unwatch();
@@ -251,20 +252,12 @@ describe("Claude Code transcripts as a source (opt-in, redacted, incremental)", 
         join(dir, "s.jsonl"),
         transcript(ws, "44444444").prompt("first session ever", new Date().toISOString()),
       );
-      await until(
-        "the first transcript",
-        async () => (await r2.search("first session ever", { source: ["transcript"] })).hits.length > 0,
-        10_000,
-      );
+      await until("the first transcript", () => hasExchange(r2, "first session ever"), 10_000);
       appendFileSync(
         join(dir, "s.jsonl"),
         transcript(ws, "44444444").prompt("second prompt arrives live", new Date().toISOString()),
       );
-      await until("a line appended afterwards", async () =>
-        (await r2.search("second prompt arrives live", { source: ["transcript"] })).hits.some(
-          (h) => h.symbol === "second prompt arrives live",
-        ),
-      );
+      await until("a line appended afterwards", () => hasExchange(r2, "second prompt arrives live"));
       // the whole transcripts directory deleted, then made again: its exchanges leave, new ones arrive
       const exchanges = async () =>
         (await r2.status()).sources.find((s) => s.name === "transcript")?.chunks ?? -1;
@@ -277,21 +270,14 @@ describe("Claude Code transcripts as a source (opt-in, redacted, incremental)", 
       );
       await until(
         "a transcript in the re-made directory",
-        async () =>
-          (await r2.search("back after a reset", { source: ["transcript"] })).hits.some(
-            (h) => h.symbol === "back after a reset",
-          ),
+        () => hasExchange(r2, "back after a reset"),
         10_000,
       );
       appendFileSync(
         join(dir, "t.jsonl"),
         transcript(ws, "55555555").prompt("and live again", new Date().toISOString()),
       );
-      await until("a line appended to it", async () =>
-        (await r2.search("and live again", { source: ["transcript"] })).hits.some(
-          (h) => h.symbol === "and live again",
-        ),
-      );
+      await until("a line appended to it", () => hasExchange(r2, "and live again"));
     } finally {
       await r2.close();
     }
