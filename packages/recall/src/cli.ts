@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { type Args, parseArgs, UsageError } from "./commands/args.js";
+import { RecallError } from "./errors.js";
 
 // LanceDB's native logger writes to stderr; keep it to errors unless asked (set before lancedb loads)
 process.env.LANCEDB_LOG ??= "error";
@@ -50,7 +51,6 @@ async function main(argv: string[]): Promise<number> {
     return await (await load()).run(args);
   } catch (err) {
     // bad arguments: a usage error, or a request recall refused (bad filter, range, id or path)
-    const { RecallError } = await import("./recall.js");
     if (err instanceof UsageError || err instanceof RecallError) {
       process.stderr.write(`ostk-recall: ${(err as Error).message}\n`);
       return 2;

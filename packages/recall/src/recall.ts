@@ -3,6 +3,7 @@ import { isAbsolute, join, resolve } from "node:path";
 import { loadConfig, type RecallConfig } from "./config.js";
 import { type Embedder, embedText } from "./embed/embedder.js";
 import { selectEmbedder } from "./embed/select-embedder.js";
+import { RecallError } from "./errors.js";
 import { Indexer, type ScanProgress, type ScanReport } from "./indexer.js";
 import { type Logger, silentLogger } from "./logger.js";
 import { type RerankerChoice, selectReranker } from "./query/cross-encoder.js";
@@ -92,14 +93,7 @@ export interface RecallStatus {
 /** While watching, how often a transcripts directory that does not exist yet is looked for. */
 const TRANSCRIPT_DIR_CHECK_MS = 2000;
 
-export class RecallError extends Error {
-  constructor(
-    readonly kind: "NotFound" | "InvalidParams" | "PathOutsideWorkspace",
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { RecallError };
 
 /** The recall engine for one workspace: scan, search, view, status, watch. */
 export class Recall {

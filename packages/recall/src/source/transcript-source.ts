@@ -283,19 +283,16 @@ export class TranscriptSource {
   }
 
   /**
-   * Read new lines of these transcript files only (paths reported by a directory watch): a file that is gone
-   * leaves the index, a path outside this workspace's projects is ignored. A path that is not a `.jsonl` file
-   * (a new project or session directory, whose files a watch may not report) reads every transcript instead.
+   * Read new lines of these transcript files only (paths under this workspace's projects, as `ownPaths`
+   * picks them from a directory watch's report): a file that is gone leaves the index. A path that is not a
+   * `.jsonl` file (a new project or session directory, whose files a watch may not report) reads every
+   * transcript instead.
    */
   async ingestPaths(paths: string[]): Promise<number> {
-    const files: string[] = [];
-    for (const p of this.ownPaths(paths)) {
-      if (!p.endsWith(".jsonl")) return this.ingest();
-      files.push(p);
-    }
+    if (paths.some((p) => !p.endsWith(".jsonl"))) return this.ingest();
     const known = new Map<string, TranscriptFileState>();
     const present: string[] = [];
-    for (const f of new Set(files)) {
+    for (const f of new Set(paths)) {
       const state = this.store.getIngest<TranscriptFileState>(TRANSCRIPT_KEY_PREFIX + f);
       if (
         await fs.stat(f).then(
